@@ -1,0 +1,136 @@
+"""BatchWriter: one background thread that records task-run states and log lines in batches.
+
+The engine hands it a snapshot of a task run at each state change and every
+log line; nothing on the hot path touches the database. A batch is one
+transaction. `flush()` returns when everything handed in before the call is
+recorded: the engine calls it before a flow run reports its final state, and
+at interpreter exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import threading
+import time
+import uuid
+from dataclasses import replace
+
+from cauce.client.base import CauceClient
+from cauce.schemas.logs import LogEntry
+from cauce.schemas.task_runs import TaskRun
+from cauce.states import State
+
+# The writer sleeps this long between batches unless a batch fills up or a flush is asked for.
+BATCH_INTERVAL_SECONDS = 0.2
+BATCH_SIZE_WAKE = 2000
+WRITE_ATTEMPTS = 5
+
+
+class BatchWriter:
+    """Queues task-run snapshots, their states and log lines, and writes them in batches."""
+
+    def __init__(self, client: CauceClient) -> None:
+        self._client = client
+        self._lock = threading.Condition()
+        self._task_runs: dict[uuid.UUID, TaskRun] = {}
+        self._states: list[tuple[uuid.UUID, State]] = []
+        self._logs: list[LogEntry] = []
+        self._queued = 0  # items handed in so far
+        self._written = 0  # items recorded (or given up on) so far
+        self._flush_waiters = 0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def task_run_changed(self, task_run: TaskRun, state: State) -> None:
+        """Record `task_run` as it is now, having entered `state`."""
+        snapshot = replace(task_run)
+        with self._lock:
+            self._task_runs[task_run.id] = snapshot
+            self._states.append((task_run.id, state))
+            self._queued += 1
+            self._wake_if_full()
+
+    def log(self, entry: LogEntry) -> None:
+        """Record a log line of a run."""
+        with self._lock:
+            self._logs.append(entry)
+            self._queued += 1
+            self._wake_if_full()
+
+    def _wake_if_full(self) -> None:
+        if self._thread is None:
+            self._start()
+        elif self._is_full():
+            self._lock.notify_all()
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="cauce-batch-writer", daemon=True)
+        self._thread.start()
+        atexit.register(self.close)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything handed in so far is recorded; False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            target = self._queued
+            if self._written >= target:
+                return True
+            self._flush_waiters += 1
+            self._lock.notify_all()
+            try:
+                while self._written < target:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        return False
+                    self._lock.wait(remaining)
+            finally:
+                self._flush_waiters -= 1
+        return True
+
+    def close(self) -> None:
+        """Flush and stop the thread."""
+        self.flush()
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not (self._flush_waiters or self._closed or self._is_full()):
+                    self._lock.wait(BATCH_INTERVAL_SECONDS)
+                if self._closed and not self._has_work():
+                    return
+                task_runs, self._task_runs = list(self._task_runs.values()), {}
+                states, self._states = self._states, []
+                logs, self._logs = self._logs, []
+            self._write(task_runs, states, logs)
+            with self._lock:
+                self._written += len(states) + len(logs)
+                self._lock.notify_all()
+
+    def _has_work(self) -> bool:
+        return bool(self._states or self._logs)
+
+    def _is_full(self) -> bool:
+        return len(self._states) + len(self._logs) >= BATCH_SIZE_WAKE
+
+    def _write(
+        self, task_runs: list[TaskRun], states: list[tuple[uuid.UUID, State]], logs: list[LogEntry]
+    ) -> None:
+        if not states and not logs:
+            return
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._client.write_batch(task_runs, states, logs)
+                return
+            except Exception as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    print(
+                        f"cauce: could not record {len(states)} task-run states and "
+                        f"{len(logs)} log lines after {attempt} attempts: {exc}",
+                        file=sys.stderr,
+                    )
+                    return
+                time.sleep(0.1 * 2**attempt)

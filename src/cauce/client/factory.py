@@ -1,0 +1,58 @@
+"""Choose the process's client from the settings."""
+
+from __future__ import annotations
+
+import threading
+
+from cauce.client.base import CauceClient, ClientError
+from cauce.client.batch_writer import BatchWriter
+from cauce.settings import get_settings
+
+_client: CauceClient | None = None
+_writer: BatchWriter | None = None
+_lock = threading.Lock()
+
+
+def get_client() -> CauceClient:
+    """The process's client: embedded unless CAUCE_API_URL is set."""
+    global _client
+    if _client is None:
+        with _lock:
+            if _client is None:
+                _client = _make_client()
+    return _client
+
+
+def get_batch_writer() -> BatchWriter:
+    """The process's batch writer, recording through the process's client."""
+    global _writer
+    if _writer is None:
+        client = get_client()
+        with _lock:
+            if _writer is None:
+                _writer = BatchWriter(client)
+    return _writer
+
+
+def _make_client() -> CauceClient:
+    settings = get_settings()
+    if settings.api_url:
+        raise ClientError(
+            f"CAUCE_API_URL is set to {settings.api_url}, but recording on a server is not "
+            "available in this version; unset it to record runs in the local database"
+        )
+    from cauce.client.embedded import EmbeddedClient
+
+    return EmbeddedClient(settings.database_url)
+
+
+def reset_client() -> None:
+    """Close and forget the process's client (tests, and after settings change)."""
+    global _client, _writer
+    if _writer is not None:
+        _writer.close()
+    with _lock:
+        if _client is not None:
+            _client.close()
+        _client = None
+        _writer = None

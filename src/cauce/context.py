@@ -1,0 +1,64 @@
+"""The run a piece of code is inside: context variables for the current flow and task run."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cauce.client.base import CauceClient
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.task_runs import TaskRun
+
+if TYPE_CHECKING:
+    from cauce.client.batch_writer import BatchWriter
+    from cauce.flows import Flow
+    from cauce.futures import TaskRunFuture
+    from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
+    from cauce.tasks import Task
+
+
+@dataclass(eq=False)
+class FlowRunContext:
+    """What a flow run's code and its tasks share while it runs."""
+
+    flow: Flow[..., Any]
+    flow_run: FlowRun
+    client: CauceClient
+    writer: BatchWriter
+    task_runner: ThreadPoolTaskRunner
+    log_prints: bool = False
+    child_count: int = 0  # task runs and subflow runs started in this flow run
+    # Submitted task runs: the flow waits for them, and fails for any failure nobody looked at.
+    futures: list[TaskRunFuture[Any]] = field(default_factory=list)
+    _counters: dict[str, itertools.count[int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_task_run_index(self, task_name: str) -> int:
+        """The next number of a task's runs in this flow run: 0, 1, 2, ..."""
+        with self._lock:
+            counter = self._counters.get(task_name)
+            if counter is None:
+                counter = self._counters[task_name] = itertools.count()
+            self.child_count += 1
+            return next(counter)
+
+    def count_subflow(self) -> None:
+        with self._lock:
+            self.child_count += 1
+
+
+@dataclass(eq=False)
+class TaskRunContext:
+    """What a task run's code can see of itself."""
+
+    task: Task[..., Any]
+    task_run: TaskRun
+    parameters: dict[str, Any]
+    log_prints: bool = False
+
+
+flow_run_context: ContextVar[FlowRunContext | None] = ContextVar("flow_run_context", default=None)
+task_run_context: ContextVar[TaskRunContext | None] = ContextVar("task_run_context", default=None)

@@ -1,0 +1,1 @@
+"""The database: tables, the engine, queries and migrations. SQLite or PostgreSQL."""

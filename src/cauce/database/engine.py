@@ -1,0 +1,90 @@
+"""Build the SQLAlchemy engine for a database URL, and make sure its schema is current.
+
+SQLite runs in WAL mode with a busy timeout, and every transaction starts with
+BEGIN IMMEDIATE: several processes share one file, and a deferred transaction
+that later upgrades to a write lock is what raises "database is locked".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from cauce.database.migrations import HEAD_REVISION
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 60
+
+
+def normalize_url(url: str) -> str:
+    """Pick cauce's driver for a URL: psycopg 3 for PostgreSQL, sqlite3 for SQLite."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for `url` with cauce's connection settings; creates SQLite's folder."""
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        return _create_sqlite_engine(url)
+    return sa_create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _create_sqlite_engine(url: str) -> Engine:
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa_create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event, not the driver, decide when transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The schema revision recorded in the database, or None for an empty one."""
+    try:
+        with connection.begin_nested():
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError):
+        return None
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Bring the database to the current schema, migrating only when it is behind.
+
+    A normal start reads one row and imports no Alembic. Concurrent processes on
+    a fresh database serialize on the write lock (SQLite) or an advisory lock
+    (PostgreSQL), so exactly one of them migrates.
+    """
+    with engine.connect() as connection:
+        if current_revision(connection) == HEAD_REVISION:
+            return
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+        if current_revision(connection) == HEAD_REVISION:
+            return
+        from cauce.database.migrations.runner import upgrade
+
+        upgrade(connection)

@@ -1,0 +1,90 @@
+"""Task runs and their state history, written in batches."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select
+
+from cauce.database.dialects import upsert_rows
+from cauce.database.queries.states import (
+    state_columns,
+    state_from_history_row,
+    state_from_run_row,
+)
+from cauce.database.tables import task_run_states, task_runs
+from cauce.schemas.task_runs import TaskRun
+from cauce.states import State
+
+
+def task_run_row(task_run: TaskRun) -> dict[str, Any]:
+    """The task_runs row of `task_run` as it is now."""
+    return {
+        "id": task_run.id,
+        "flow_run_id": task_run.flow_run_id,
+        "task_name": task_run.task_name,
+        "name": task_run.name,
+        "cache_key": task_run.cache_key,
+        "tags": task_run.tags,
+        "task_inputs": {k: [str(i) for i in v] for k, v in task_run.task_inputs.items()},
+        "run_count": task_run.run_count,
+        "start_time": task_run.start_time,
+        "end_time": task_run.end_time,
+        "created": task_run.created,
+        **state_columns(task_run.state),
+    }
+
+
+def upsert_task_runs(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert or update task runs to the given rows (one statement for the batch)."""
+    upsert_rows(connection, task_runs, rows)
+
+
+def insert_task_run_states(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Append state history rows (one statement for the batch)."""
+    if rows:
+        connection.execute(insert(task_run_states), rows)
+
+
+def _task_run_from_row(row: Row[Any]) -> TaskRun:
+    return TaskRun(
+        id=row.id,
+        flow_run_id=row.flow_run_id,
+        task_name=row.task_name,
+        name=row.name,
+        state=state_from_run_row(row),
+        cache_key=row.cache_key,
+        tags=row.tags,
+        task_inputs={k: [uuid.UUID(i) for i in v] for k, v in row.task_inputs.items()},
+        run_count=row.run_count,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        created=row.created,
+    )
+
+
+def select_task_run(connection: Connection, task_run_id: uuid.UUID) -> TaskRun | None:
+    """One task run, or None."""
+    row = connection.execute(select(task_runs).where(task_runs.c.id == task_run_id)).first()
+    return None if row is None else _task_run_from_row(row)
+
+
+def select_task_runs(connection: Connection, flow_run_id: uuid.UUID) -> list[TaskRun]:
+    """The task runs of a flow run, in the order they were created."""
+    rows = connection.execute(
+        select(task_runs)
+        .where(task_runs.c.flow_run_id == flow_run_id)
+        .order_by(task_runs.c.created, task_runs.c.name)
+    )
+    return [_task_run_from_row(row) for row in rows]
+
+
+def select_task_run_states(connection: Connection, task_run_id: uuid.UUID) -> list[State]:
+    """Every state the task run has had, oldest first."""
+    rows = connection.execute(
+        select(task_run_states)
+        .where(task_run_states.c.task_run_id == task_run_id)
+        .order_by(task_run_states.c.timestamp)
+    )
+    return [state_from_history_row(row) for row in rows]

@@ -1,0 +1,253 @@
+"""Run one flow: record the run, validate parameters, call it with retries and a
+timeout, wait for its submitted tasks, and report its final state.
+
+`FlowRunEngine` makes every decision; `run_flow_sync` and `run_flow_async`
+differ only in how they call the function and wait between attempts. Flow-run
+states go through the orchestration core synchronously; task-run states and
+log lines are flushed before the final state is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
+
+from cauce.client.factory import get_batch_writer, get_client
+from cauce.context import FlowRunContext, flow_run_context, task_run_context
+from cauce.engine.outcome import flow_state_from_return, state_from_exception
+from cauce.engine.parameters import ParameterTypeError, jsonable_parameters
+from cauce.engine.retries import retry_delay_seconds
+from cauce.engine.signals import sigterm_raises
+from cauce.engine.timeouts import await_with_time_limit, time_limit
+from cauce.log_prints import print_to_run_logs
+from cauce.logging.run_logger import configure_logging, flow_run_logger
+from cauce.run_names import generate_run_name
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.states import SetStateStatus
+from cauce.settings import get_settings
+from cauce.states import AwaitingRetry, Failed, Pending, Retrying, Running, State, now_utc
+
+if TYPE_CHECKING:
+    from cauce.flows import Flow
+
+engine_logger = logging.getLogger("cauce.engine")
+
+
+class FlowRunAborted(Exception):
+    """The core refused to start the flow run (for example, it was cancelled first)."""
+
+
+class FlowRunEngine:
+    """The decisions of one flow run, shared by the sync and async loops."""
+
+    def __init__(self, flow: Flow[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]):
+        configure_logging(get_settings().logging_level)
+        self.flow = flow
+        self.client = get_client()
+        self.writer = get_batch_writer()
+        self.parent = flow_run_context.get()
+        parent_task = task_run_context.get()
+        self.parameters = flow.binder.bind(args, kwargs)
+        self.flow_run = FlowRun(
+            id=uuid.uuid4(),
+            flow_name=flow.name,
+            name=flow.format_run_name(self.parameters) or generate_run_name(),
+            state=Pending(),
+            parameters=jsonable_parameters(self.parameters),
+            tags=sorted(flow.tags),
+            parent_task_run_id=parent_task.task_run.id if parent_task else None,
+            created=now_utc(),
+        )
+        self.logger = flow_run_logger(self.flow_run.id, self.flow_run.name)
+        self.context: FlowRunContext | None = None
+        self.final: State | None = None
+        self.retry_delay = 0.0
+        self._exit_stack = ExitStack()
+
+    def set_state(self, state: State) -> bool:
+        """Propose `state` to the core; False when it was rejected."""
+        result = self.client.set_flow_run_state(self.flow_run.id, state)
+        if result.status is SetStateStatus.ACCEPT:
+            if state.type.value == "RUNNING":
+                self.flow_run.run_count += 1
+            self.flow_run.state = state
+            return True
+        if result.state is not None:
+            self.flow_run.state = result.state
+        return False
+
+    def begin(self) -> bool:
+        """Record the run and start it; False when it ended before user code ran."""
+        parent_id = self.parent.flow_run.id if self.parent else None
+        self.client.create_flow_run(self.flow_run, parent_id)
+        if self.parent is not None:
+            self.parent.count_subflow()
+            flow_run_logger(self.parent.flow_run.id, self.parent.flow_run.name).info(
+                "Created subflow run %r for flow %r", self.flow_run.name, self.flow.name
+            )
+        else:
+            engine_logger.info(
+                "Created flow run %r for flow %r",
+                self.flow_run.name,
+                self.flow.name,
+                extra={"flow_run_id": self.flow_run.id},
+            )
+        if self.flow.validate_parameters:
+            try:
+                self.parameters = self.flow.binder.validate(self.parameters)
+            except ParameterTypeError as exc:
+                self.logger.error("Validation of flow parameters failed: %s", exc)
+                self._finish(
+                    Failed(f"Validation of flow parameters failed with error: {exc}", data=exc)
+                )
+                return False
+        if not self.set_state(Running()):
+            self._finish_rejected()
+            return False
+        self.context = FlowRunContext(
+            flow=self.flow,
+            flow_run=self.flow_run,
+            client=self.client,
+            writer=self.writer,
+            task_runner=self.flow.task_runner.duplicate(),
+            log_prints=bool(self.flow.log_prints),
+        )
+        self._exit_stack.enter_context(sigterm_raises())
+        return True
+
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        """The flow run's context while its function runs."""
+        assert self.context is not None
+        token = flow_run_context.set(self.context)
+        try:
+            with print_to_run_logs(self.context.log_prints):
+                yield
+        finally:
+            flow_run_context.reset(token)
+
+    def on_return(self, value: Any) -> bool:
+        """Record the outcome of a returning attempt; True when a retry follows."""
+        assert self.context is not None
+        futures = self.context.futures
+        for future in futures:
+            future.wait()
+        unseen = [f.state for f in futures if not f.state.is_completed() and not f.failure_seen]
+        state = flow_state_from_return(value, unseen, self.context.child_count)
+        if state.is_failed() and self._retry_scheduled(state):
+            return True
+        self._finish(state)
+        return False
+
+    def on_exception(self, exc: BaseException) -> bool:
+        """Record a failed attempt; True when a retry follows."""
+        state = state_from_exception(exc, "Flow run")
+        if isinstance(exc, Exception):
+            if self._retry_scheduled(state):
+                return True
+            self.logger.error("Encountered exception during execution: %r", exc, exc_info=exc)
+        self._finish(state)
+        return False
+
+    def _retry_scheduled(self, failed: State) -> bool:
+        attempt = self.flow_run.run_count
+        if attempt > self.flow.retries:
+            return False
+        self.retry_delay = retry_delay_seconds(
+            self.flow.retry_delay_seconds, self.flow.retries, attempt
+        )
+        self.logger.info(
+            "Received non-final state %r when proposing final state %r and will attempt to run "
+            "again...",
+            "AwaitingRetry",
+            failed,
+        )
+        assert self.context is not None
+        self.context.futures.clear()
+        return self.set_state(AwaitingRetry(now_utc(), message=failed.message))
+
+    def start_retry(self) -> None:
+        self.set_state(Retrying())
+
+    def _finish(self, state: State) -> None:
+        """Flush the run's records, then report its final state."""
+        try:
+            if self.context is not None:
+                self.context.task_runner.shutdown()
+            # Flush before reporting the final state, so the UI never shows
+            # Completed with task runs or logs still missing.
+            self.writer.flush()
+            if self.set_state(state):
+                self.final = state
+            else:
+                self._finish_rejected()
+            level = logging.INFO if state.is_completed() else logging.ERROR
+            self.logger.log(level, "Finished in state %r", self.final)
+            self.writer.flush()
+        finally:
+            self._exit_stack.close()
+
+    def _finish_rejected(self) -> None:
+        current = self.flow_run.state
+        self.final = current.with_data(
+            FlowRunAborted(f"Flow run {self.flow_run.name!r} is in state {current!r}")
+        )
+
+    def outcome(self, return_state: bool) -> Any:
+        """What the caller gets: the final state, or its value (raising its exception)."""
+        assert self.final is not None
+        return self.final if return_state else self.final.result()
+
+
+def run_flow_sync(
+    flow: Flow[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
+) -> Any:
+    """Run a sync flow to its final state; its value, or the state with `return_state`."""
+    engine = FlowRunEngine(flow, args, kwargs)
+    if engine.begin():
+        while True:
+            with engine.attempt():
+                try:
+                    with time_limit(flow.timeout_seconds):
+                        value = flow.binder.call(engine.parameters)
+                except BaseException as exc:
+                    retry = engine.on_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                else:
+                    retry = engine.on_return(value)
+            if not retry:
+                break
+            time.sleep(engine.retry_delay)
+            engine.start_retry()
+    return engine.outcome(return_state)
+
+
+async def run_flow_async(
+    flow: Flow[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
+) -> Any:
+    """Run an async flow to its final state; its value, or the state with `return_state`."""
+    engine = FlowRunEngine(flow, args, kwargs)
+    if engine.begin():
+        while True:
+            with engine.attempt():
+                try:
+                    value = await await_with_time_limit(
+                        flow.binder.call(engine.parameters), flow.timeout_seconds
+                    )
+                except BaseException as exc:
+                    retry = engine.on_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                else:
+                    retry = engine.on_return(value)
+            if not retry:
+                break
+            await asyncio.sleep(engine.retry_delay)
+            engine.start_retry()
+    return engine.outcome(return_state)

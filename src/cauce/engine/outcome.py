@@ -1,0 +1,68 @@
+"""Turn what user code did into a proposed final state. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from cauce.states import Cancelled, Completed, Crashed, Failed, State, TimedOut
+
+
+class TerminationSignal(BaseException):
+    """SIGTERM arrived while a run was executing."""
+
+
+def exception_summary(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def state_from_exception(exc: BaseException, kind: str) -> State:
+    """The final state of a run (`kind` is "Flow run" or "Task run") that raised `exc`."""
+    if isinstance(exc, KeyboardInterrupt):
+        return Cancelled(f"{kind} was interrupted (KeyboardInterrupt).", data=exc)
+    if isinstance(exc, TerminationSignal):
+        return Crashed(f"{kind} was stopped by a termination signal (SIGTERM).", data=exc)
+    if isinstance(exc, SystemExit | GeneratorExit):
+        return Crashed(f"{kind} exited early ({exception_summary(exc)}).", data=exc)
+    if isinstance(exc, TimeoutError) and getattr(exc, "cauce_timeout", None) is not None:
+        seconds = getattr(exc, "cauce_timeout", None)
+        return TimedOut(f"{kind} exceeded timeout of {seconds} second(s)", data=exc)
+    separator = "." if kind == "Flow run" else ""
+    return Failed(f"{kind} encountered an exception{separator} {exception_summary(exc)}", data=exc)
+
+
+def flow_state_from_return(value: Any, unseen_failures: Sequence[State], child_count: int) -> State:
+    """The final state of a flow run that returned `value`.
+
+    States returned by the flow decide it; otherwise a submitted task run that
+    failed without anyone looking fails the flow; a flow returning None reports
+    on its children as Prefect does ('All states completed.').
+    """
+    returned = _returned_states(value)
+    if returned is not None:
+        failed = [s for s in returned if not s.is_completed()]
+        if failed:
+            error = failed[0].data
+            return Failed(
+                f"{len(failed)}/{len(returned)} states failed.",
+                data=error if isinstance(error, BaseException) else value,
+            )
+        return Completed("All states completed.", data=value)
+    if unseen_failures:
+        total = max(child_count, len(unseen_failures))
+        error = unseen_failures[0].data
+        return Failed(
+            f"{len(unseen_failures)}/{total} states failed.",
+            data=error if isinstance(error, BaseException) else value,
+        )
+    if value is None:
+        return Completed("All states completed.", data=None)
+    return Completed(data=value)
+
+
+def _returned_states(value: Any) -> list[State] | None:
+    if isinstance(value, State):
+        return [value]
+    if isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):
+        return list(value)
+    return None

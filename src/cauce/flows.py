@@ -1,0 +1,137 @@
+"""Flow and @flow: a function whose every call is a recorded flow run."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from functools import update_wrapper
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from cauce.engine.parameters import ParameterBinder
+from cauce.engine.retries import RetryDelay
+from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Flow(Generic[P, R]):
+    """A flow: a function plus how its runs are named, validated, retried and timed out.
+
+    Calling it runs it now (a subflow when called inside another run) and
+    returns its value, or raises its exception; `return_state=True` returns the
+    final State instead.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        name: str | None = None,
+        description: str | None = None,
+        version: str | None = None,
+        retries: int = 0,
+        retry_delay_seconds: RetryDelay = None,
+        timeout_seconds: float | None = None,
+        log_prints: bool | None = None,
+        validate_parameters: bool = True,
+        flow_run_name: str | Callable[[], str] | None = None,
+        task_runner: ThreadPoolTaskRunner | None = None,
+        tags: Iterable[str] | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"@flow needs a function, got {fn!r}")
+        update_wrapper(self, fn)
+        self.fn = fn
+        self.name = name or fn.__name__.replace("_", "-")
+        self.description = description or inspect.getdoc(fn)
+        self.version = version
+        self.retries = retries
+        self.retry_delay_seconds = retry_delay_seconds
+        self.timeout_seconds = timeout_seconds
+        self.log_prints = log_prints
+        self.validate_parameters = validate_parameters
+        self.flow_run_name = flow_run_name
+        self.task_runner = task_runner or ThreadPoolTaskRunner()
+        self.tags = set(tags or ())
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.binder = ParameterBinder(fn)
+
+    def __repr__(self) -> str:
+        return f"Flow(name={self.name!r})"
+
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    @overload
+    def __call__(self, *args: Any, return_state: bool, **kwargs: Any) -> Any: ...
+
+    def __call__(  # type: ignore[misc]  # the first overload is P's parameters, unknown here
+        self, *args: Any, return_state: bool = False, **kwargs: Any
+    ) -> Any:
+        from cauce.engine.flow_run import run_flow_async, run_flow_sync
+
+        if self.is_async:
+            return run_flow_async(self, args, kwargs, return_state)
+        return run_flow_sync(self, args, kwargs, return_state)
+
+    def with_options(self, **options: Any) -> Flow[P, R]:
+        """A copy of this flow with some options changed."""
+        current = {
+            "name": self.name,
+            "description": self.description,
+            "version": self.version,
+            "retries": self.retries,
+            "retry_delay_seconds": self.retry_delay_seconds,
+            "timeout_seconds": self.timeout_seconds,
+            "log_prints": self.log_prints,
+            "validate_parameters": self.validate_parameters,
+            "flow_run_name": self.flow_run_name,
+            "task_runner": self.task_runner,
+            "tags": self.tags,
+        }
+        return Flow(self.fn, **{**current, **options})
+
+    def format_run_name(self, parameters: dict[str, Any]) -> str | None:
+        """The run's name from `flow_run_name`, or None for a generated one."""
+        if self.flow_run_name is None:
+            return None
+        if callable(self.flow_run_name):
+            return str(self.flow_run_name())
+        return self.flow_run_name.format(**parameters)
+
+
+@overload
+def flow(fn: Callable[P, R], /) -> Flow[P, R]: ...
+
+
+@overload
+def flow(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    version: str | None = None,
+    retries: int = 0,
+    retry_delay_seconds: RetryDelay = None,
+    timeout_seconds: float | None = None,
+    log_prints: bool | None = None,
+    validate_parameters: bool = True,
+    flow_run_name: str | Callable[[], str] | None = None,
+    task_runner: ThreadPoolTaskRunner | None = None,
+    tags: Iterable[str] | None = None,
+) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
+
+
+def flow(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
+    """Make a function a flow: `@flow` or `@flow(name=..., retries=2, ...)`.
+
+    Args:
+        name: defaults to the function's name with `_` replaced by `-`.
+        validate_parameters: coerce arguments to the type hints (pydantic) and fail
+            the run before any user code when they do not fit.
+        flow_run_name: a template such as "report-{day}" filled from the
+            parameters, or a function returning the name.
+        log_prints: send `print()` calls inside the flow and its tasks to the run's logs.
+    """
+    if fn is not None:
+        return Flow(fn)
+    return lambda f: Flow(f, **options)

@@ -1,0 +1,139 @@
+"""Run loggers and where their records go: the terminal (Prefect's shape) and the run's logs.
+
+    12:41:21.089 | INFO    | Flow run 'zippy-skunk' - Hola mundo desde el flujo
+
+Records of the `cauce` loggers carrying a run id are also handed to the
+batch writer, which stores them with that run.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from cauce.client.factory import get_batch_writer
+from cauce.context import flow_run_context, task_run_context
+from cauce.schemas.logs import LogEntry
+
+
+class MissingContextError(RuntimeError):
+    """Raised by `get_run_logger()` outside any flow or task run."""
+
+
+class RunLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
+    """A logger that stamps each record with its run's ids and name."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        kwargs["extra"] = {**(self.extra or {}), **kwargs.get("extra", {})}
+        return msg, kwargs
+
+
+def flow_run_logger(flow_run_id: uuid.UUID, flow_run_name: str) -> RunLoggerAdapter:
+    """The logger of one flow run."""
+    return RunLoggerAdapter(
+        logging.getLogger("cauce.flow_runs"),
+        {
+            "flow_run_id": flow_run_id,
+            "task_run_id": None,
+            "run_label": f"Flow run {flow_run_name!r}",
+        },
+    )
+
+
+def task_run_logger(
+    task_run_id: uuid.UUID, task_run_name: str, flow_run_id: uuid.UUID | None
+) -> RunLoggerAdapter:
+    """The logger of one task run."""
+    return RunLoggerAdapter(
+        logging.getLogger("cauce.task_runs"),
+        {
+            "flow_run_id": flow_run_id,
+            "task_run_id": task_run_id,
+            "run_label": f"Task run {task_run_name!r}",
+        },
+    )
+
+
+def get_run_logger() -> RunLoggerAdapter:
+    """The logger of the task or flow run this code is running in.
+
+    Its records go to the terminal and to the run's logs. Outside any run it
+    raises MissingContextError.
+    """
+    task_context = task_run_context.get()
+    if task_context is not None:
+        task_run = task_context.task_run
+        return task_run_logger(task_run.id, task_run.name, task_run.flow_run_id)
+    flow_context = flow_run_context.get()
+    if flow_context is not None:
+        return flow_run_logger(flow_context.flow_run.id, flow_context.flow_run.name)
+    raise MissingContextError(
+        "get_run_logger() was called outside a flow or task run: there is no run to log to. "
+        "Call it inside a function decorated with @flow or @task, or use logging.getLogger()."
+    )
+
+
+class ConsoleFormatter(logging.Formatter):
+    """`HH:MM:SS.mmm | LEVEL   | source - message`, the source being a run or a logger name."""
+
+    def __init__(self) -> None:
+        super().__init__(datefmt="%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        source = getattr(record, "run_label", None) or record.name
+        line = (
+            f"{self.formatTime(record, self.datefmt)}.{int(record.msecs):03d} | "
+            f"{record.levelname:<7} | {source} - {record.getMessage()}"
+        )
+        if record.exc_info:
+            record.exc_text = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            line = f"{line}\n{record.exc_text}"
+        return line
+
+
+class RunLogHandler(logging.Handler):
+    """Hands records that belong to a run to the batch writer, to be stored with the run."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        flow_run_id = getattr(record, "flow_run_id", None)
+        task_run_id = getattr(record, "task_run_id", None)
+        if flow_run_id is None:
+            context = flow_run_context.get()
+            if context is None:
+                return
+            flow_run_id = context.flow_run.id
+        message = record.getMessage()
+        if record.exc_info:
+            message = f"{message}\n{ConsoleFormatter().formatException(record.exc_info)}"
+        get_batch_writer().log(
+            LogEntry(
+                flow_run_id=flow_run_id,
+                task_run_id=task_run_id,
+                name=record.name,
+                level=record.levelno,
+                message=message,
+                timestamp=datetime.fromtimestamp(record.created, UTC),
+            )
+        )
+
+
+_configured = False
+
+
+def configure_logging(level: str) -> None:
+    """Set up the `cauce` loggers once per process: terminal output and run-log recording."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    logger = logging.getLogger("cauce")
+    logger.setLevel(level)
+    logger.propagate = False
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(ConsoleFormatter())
+    logger.addHandler(console)
+    logger.addHandler(RunLogHandler())

@@ -1,0 +1,92 @@
+"""Rules for run state transitions.
+
+Each rule watches some current-state types and proposed-state types and may
+reject the proposal. The order in which rules run is in policy.py; the row lock
+is taken in set_state.py. A forced transition skips every rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cauce.states import TERMINAL_STATE_TYPES, State, StateType
+
+ALL_TYPES = frozenset(StateType)
+
+
+@dataclass(slots=True)
+class Transition:
+    """A proposed move from `current` (None for a new run) to `proposed`, and the verdict."""
+
+    current: State | None
+    proposed: State
+    rejection: str | None = None
+
+    def reject(self, reason: str) -> None:
+        self.rejection = reason
+
+
+class Rule:
+    """One behaviour of the core; `applies_to` says which transitions it watches."""
+
+    from_types: frozenset[StateType] = ALL_TYPES
+    to_types: frozenset[StateType] = ALL_TYPES
+
+    def applies_to(self, transition: Transition) -> bool:
+        current = transition.current
+        return (
+            current is not None
+            and current.type in self.from_types
+            and transition.proposed.type in self.to_types
+        )
+
+    def apply(self, transition: Transition) -> None:
+        raise NotImplementedError
+
+
+class RejectStaleWriter(Rule):
+    """A proposal older than the current state lost a race to a newer writer."""
+
+    def apply(self, transition: Transition) -> None:
+        assert transition.current is not None
+        if transition.proposed.timestamp < transition.current.timestamp:
+            transition.reject(
+                f"stale proposal: the run entered {transition.current!r} "
+                f"at {transition.current.timestamp.isoformat()}, after this state was proposed"
+            )
+
+
+class KeepTerminalStatesFinal(Rule):
+    """A finished run stays finished unless a retry is asked for."""
+
+    from_types = TERMINAL_STATE_TYPES
+
+    def apply(self, transition: Transition) -> None:
+        proposed = transition.proposed
+        if proposed.type is StateType.SCHEDULED and proposed.name == "AwaitingRetry":
+            return
+        assert transition.current is not None
+        transition.reject(f"the run has already finished in state {transition.current!r}")
+
+
+class LetCancellingOnlyEnd(Rule):
+    """A run being cancelled may only finish; it may not start again or wait."""
+
+    from_types = frozenset({StateType.CANCELLING})
+    to_types = frozenset(
+        {StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED}
+    )
+
+    def apply(self, transition: Transition) -> None:
+        transition.reject("the run is being cancelled")
+
+
+class RunStartsOnce(Rule):
+    """A running run cannot be started again by a second writer; a retry says so by name."""
+
+    from_types = frozenset({StateType.RUNNING})
+    to_types = frozenset({StateType.RUNNING, StateType.PENDING})
+
+    def apply(self, transition: Transition) -> None:
+        if transition.proposed.name != "Retrying":
+            transition.reject("the run is already running")

@@ -1,0 +1,73 @@
+"""Apply a policy to a proposed state, and record the accepted state.
+
+`decide` is pure and serves both kinds of run. Flow runs have several writers
+(the engine, workers, cancellation, the watchdog), so `set_flow_run_state`
+decides under the run's row lock. A task run has one writer, its engine, which
+calls `decide` itself and hands the accepted states to the batch writer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from cauce.database.queries.flow_runs import select_flow_run, update_flow_run_state
+from cauce.orchestration.policy import FLOW_RUN_RULES
+from cauce.orchestration.rules import Rule, Transition
+from cauce.schemas.states import SetStateResult, SetStateStatus
+from cauce.states import TERMINAL_STATE_TYPES, State, StateType
+
+
+def decide(
+    rules: tuple[Rule, ...], current: State | None, proposed: State, force: bool = False
+) -> SetStateResult:
+    """Run `rules` in order on the transition; the first rejection wins."""
+    if not force:
+        transition = Transition(current, proposed)
+        for rule in rules:
+            if rule.applies_to(transition):
+                rule.apply(transition)
+                if transition.rejection is not None:
+                    return SetStateResult(SetStateStatus.REJECT, current, transition.rejection)
+    return SetStateResult(SetStateStatus.ACCEPT, proposed)
+
+
+@dataclass(slots=True)
+class RunTimes:
+    """The counters a state change moves: attempts, first start and end."""
+
+    run_count: int
+    start_time: datetime | None
+    end_time: datetime | None
+
+    def advance(self, state: State) -> None:
+        """Count an attempt on entering RUNNING; stamp the start once and the end at the finish."""
+        if state.type is StateType.RUNNING:
+            self.run_count += 1
+            self.start_time = self.start_time or state.timestamp
+            self.end_time = None
+        elif state.type in TERMINAL_STATE_TYPES:
+            self.end_time = state.timestamp
+
+
+def set_flow_run_state(
+    connection: Connection, flow_run_id: uuid.UUID, proposed: State, force: bool = False
+) -> SetStateResult:
+    """Propose a new state for a flow run; record it if the rules accept it.
+
+    Call inside a transaction: the run's row is locked while the rules run.
+    """
+    flow_run = select_flow_run(connection, flow_run_id, for_update=True)
+    if flow_run is None:
+        return SetStateResult(SetStateStatus.ABORT, None, f"flow run {flow_run_id} not found")
+    result = decide(FLOW_RUN_RULES, flow_run.state, proposed, force)
+    if result.status is SetStateStatus.ACCEPT:
+        times = RunTimes(flow_run.run_count, flow_run.start_time, flow_run.end_time)
+        times.advance(proposed)
+        update_flow_run_state(
+            connection, flow_run_id, proposed, times.run_count, times.start_time, times.end_time
+        )
+    return result

@@ -1,0 +1,39 @@
+"""A flow run as stored and read back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cauce.states import State
+
+
+@dataclass(slots=True)
+class FlowRun:
+    """One execution of a flow: its name, parameters, place in a tree of runs, and state."""
+
+    id: uuid.UUID
+    flow_name: str
+    name: str
+    state: State
+    parameters: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    parent_task_run_id: uuid.UUID | None = None
+    run_count: int = 0
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    created: datetime | None = None
+
+
+@dataclass(slots=True)
+class FlowRunFilter:
+    """Which flow runs to read, newest first."""
+
+    state_types: list[str] | None = None
+    state_names: list[str] | None = None
+    flow_name: str | None = None
+    parent_task_run_id: uuid.UUID | None = None
+    limit: int = 50
+    offset: int = 0

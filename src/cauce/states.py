@@ -1,0 +1,197 @@
+"""States of flow and task runs: what a run is doing, with a name and a message.
+
+A state's *type* is what orchestration rules match on; its *name* is what people
+see (`Late` and `AwaitingRetry` are both of type SCHEDULED). No I/O here.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+
+class StateType(enum.StrEnum):
+    """The kind of a state; orchestration rules match on this."""
+
+    SCHEDULED = "SCHEDULED"  # waiting for a time (Scheduled, Late, AwaitingRetry)
+    PENDING = "PENDING"  # about to start
+    RUNNING = "RUNNING"  # user code is executing
+    COMPLETED = "COMPLETED"  # finished and returned
+    FAILED = "FAILED"  # user code raised, or a child failed
+    CRASHED = "CRASHED"  # the process or infrastructure died under the run
+    CANCELLING = "CANCELLING"  # asked to stop; the process has not stopped yet
+    CANCELLED = "CANCELLED"  # stopped on request
+    PAUSED = "PAUSED"  # waiting for a person
+
+
+TERMINAL_STATE_TYPES = frozenset(
+    {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+)
+
+_DEFAULT_NAMES = {
+    StateType.SCHEDULED: "Scheduled",
+    StateType.PENDING: "Pending",
+    StateType.RUNNING: "Running",
+    StateType.COMPLETED: "Completed",
+    StateType.FAILED: "Failed",
+    StateType.CRASHED: "Crashed",
+    StateType.CANCELLING: "Cancelling",
+    StateType.CANCELLED: "Cancelled",
+    StateType.PAUSED: "Paused",
+}
+
+_NO_RESULT: Any = object()
+
+
+def now_utc() -> datetime:
+    """The current time as an aware UTC datetime: the only clock states use."""
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True, eq=False)
+class State:
+    """A run's state: type, display name, message and when it was entered.
+
+    A final state carries the run's outcome: `result()` returns the value or
+    raises the exception the run ended with.
+    """
+
+    type: StateType
+    name: str = ""
+    message: str | None = None
+    timestamp: datetime = field(default_factory=now_utc)
+    scheduled_time: datetime | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    data: Any = field(default=_NO_RESULT, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            self.name = _DEFAULT_NAMES[self.type]
+
+    def __repr__(self) -> str:
+        shown = [repr(self.message)] if self.message else []
+        if self.name != _DEFAULT_NAMES[self.type]:
+            shown.append(f"type={self.type.value}")
+        return f"{self.name}({', '.join(shown)})"
+
+    __str__ = __repr__
+
+    def result(self, raise_on_failure: bool = True) -> Any:
+        """The run's return value; raises the run's exception if it did not complete."""
+        if isinstance(self.data, BaseException):
+            if raise_on_failure:
+                raise self.data
+            return self.data
+        if self.data is _NO_RESULT:
+            if self.type is not StateType.COMPLETED and raise_on_failure:
+                raise UnfinishedRun(f"The run is in state {self!r} and has no result.")
+            return None
+        return self.data
+
+    def has_result(self) -> bool:
+        """Whether this state carries a value or exception."""
+        return self.data is not _NO_RESULT
+
+    def with_data(self, data: Any) -> State:
+        """A copy of this state carrying `data` (a return value or an exception)."""
+        return replace(self, data=data)
+
+    def is_scheduled(self) -> bool:
+        return self.type is StateType.SCHEDULED
+
+    def is_pending(self) -> bool:
+        return self.type is StateType.PENDING
+
+    def is_running(self) -> bool:
+        return self.type is StateType.RUNNING
+
+    def is_completed(self) -> bool:
+        return self.type is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.type is StateType.FAILED
+
+    def is_crashed(self) -> bool:
+        return self.type is StateType.CRASHED
+
+    def is_cancelling(self) -> bool:
+        return self.type is StateType.CANCELLING
+
+    def is_cancelled(self) -> bool:
+        return self.type is StateType.CANCELLED
+
+    def is_paused(self) -> bool:
+        return self.type is StateType.PAUSED
+
+    def is_final(self) -> bool:
+        """Whether the run has ended (Completed, Failed, Crashed or Cancelled)."""
+        return self.type in TERMINAL_STATE_TYPES
+
+
+class UnfinishedRun(Exception):
+    """Raised by `State.result()` on a state that has neither value nor exception."""
+
+
+def Scheduled(
+    scheduled_time: datetime | None = None, message: str | None = None, name: str = "Scheduled"
+) -> State:
+    """A Scheduled state due at `scheduled_time` (now when omitted)."""
+    return State(StateType.SCHEDULED, name, message, scheduled_time=scheduled_time or now_utc())
+
+
+def Late(scheduled_time: datetime, message: str | None = None) -> State:
+    """A Scheduled run past its time."""
+    return Scheduled(scheduled_time, message, name="Late")
+
+
+def AwaitingRetry(scheduled_time: datetime, message: str | None = None) -> State:
+    """A failed run waiting for its next attempt."""
+    return Scheduled(scheduled_time, message, name="AwaitingRetry")
+
+
+def Pending(message: str | None = None) -> State:
+    return State(StateType.PENDING, message=message)
+
+
+def Running(message: str | None = None, name: str = "Running") -> State:
+    return State(StateType.RUNNING, name, message)
+
+
+def Retrying(message: str | None = None) -> State:
+    return State(StateType.RUNNING, "Retrying", message)
+
+
+def Completed(message: str | None = None, data: Any = _NO_RESULT, name: str = "Completed") -> State:
+    return State(StateType.COMPLETED, name, message, data=data)
+
+
+def Cached(message: str | None = None, data: Any = _NO_RESULT) -> State:
+    """A Completed state whose value came from the cache."""
+    return State(StateType.COMPLETED, "Cached", message, data=data)
+
+
+def Failed(message: str | None = None, data: Any = _NO_RESULT) -> State:
+    return State(StateType.FAILED, message=message, data=data)
+
+
+def TimedOut(message: str | None = None, data: Any = _NO_RESULT) -> State:
+    return State(StateType.FAILED, "TimedOut", message, data=data)
+
+
+def Crashed(message: str | None = None, data: Any = _NO_RESULT) -> State:
+    return State(StateType.CRASHED, message=message, data=data)
+
+
+def Cancelling(message: str | None = None) -> State:
+    return State(StateType.CANCELLING, message=message)
+
+
+def Cancelled(message: str | None = None, data: Any = _NO_RESULT) -> State:
+    return State(StateType.CANCELLED, message=message, data=data)
+
+
+def Paused(message: str | None = None) -> State:
+    return State(StateType.PAUSED, message=message)

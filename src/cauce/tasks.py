@@ -1,0 +1,184 @@
+"""Task and @task: a function whose every call is a recorded, retryable task run."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import update_wrapper
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+
+from cauce.engine.parameters import ParameterBinder
+from cauce.engine.retries import RetryDelay, exponential_backoff
+
+if TYPE_CHECKING:
+    from cauce.context import TaskRunContext
+    from cauce.engine.cache import ResultCache
+    from cauce.futures import TaskRunFuture, TaskRunFutureList
+
+__all__ = ["Task", "exponential_backoff", "task", "unmapped"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class unmapped:
+    """Wrap an argument of `.map()` that every mapped run gets whole, not item by item."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class Task(Generic[P, R]):
+    """A task: a function plus how its runs are named, retried, timed out and cached.
+
+    Calling it runs it now and returns its value; `.submit()` runs it on the
+    flow's task runner and returns a future; `.map()` submits one run per item.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        name: str | None = None,
+        description: str | None = None,
+        tags: Iterable[str] | None = None,
+        retries: int = 0,
+        retry_delay_seconds: RetryDelay = None,
+        retry_jitter_factor: float | None = None,
+        timeout_seconds: float | None = None,
+        cache_key_fn: Callable[[TaskRunContext, dict[str, Any]], str | None] | None = None,
+        cache_expiration: timedelta | None = None,
+        log_prints: bool | None = None,
+        task_run_name: str | Callable[[], str] | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"@task needs a function, got {fn!r}")
+        update_wrapper(self, fn)
+        self.fn = fn
+        self.name = name or fn.__name__
+        self.description = description or inspect.getdoc(fn)
+        self.tags = set(tags or ())
+        self.retries = retries
+        self.retry_delay_seconds = retry_delay_seconds
+        self.retry_jitter_factor = retry_jitter_factor
+        self.timeout_seconds = timeout_seconds
+        self.cache_key_fn = cache_key_fn
+        self.cache_expiration = cache_expiration
+        self.log_prints = log_prints
+        self.task_run_name = task_run_name
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.binder = ParameterBinder(fn)
+
+    def __repr__(self) -> str:
+        return f"Task(name={self.name!r})"
+
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    @overload
+    def __call__(self, *args: Any, return_state: bool, **kwargs: Any) -> Any: ...
+
+    def __call__(  # type: ignore[misc]  # the first overload is P's parameters, unknown here
+        self, *args: Any, return_state: bool = False, **kwargs: Any
+    ) -> Any:
+        return self._call(args, kwargs, return_state)
+
+    def _call(self, args: Any, kwargs: dict[str, Any], return_state: bool) -> Any:
+        from cauce.engine.task_run import run_task_async, run_task_sync
+
+        parameters = self.binder.bind(args, kwargs)
+        if self.is_async:
+            return run_task_async(self, parameters, return_state)
+        return run_task_sync(self, parameters, return_state)
+
+    def with_options(self, **options: Any) -> Task[P, R]:
+        """A copy of this task with some options changed."""
+        current = {
+            "name": self.name,
+            "description": self.description,
+            "tags": self.tags,
+            "retries": self.retries,
+            "retry_delay_seconds": self.retry_delay_seconds,
+            "retry_jitter_factor": self.retry_jitter_factor,
+            "timeout_seconds": self.timeout_seconds,
+            "cache_key_fn": self.cache_key_fn,
+            "cache_expiration": self.cache_expiration,
+            "log_prints": self.log_prints,
+            "task_run_name": self.task_run_name,
+        }
+        return Task(self.fn, **{**current, **options})
+
+    def submit(
+        self, *args: Any, wait_for: Iterable[TaskRunFuture[Any]] | None = None, **kwargs: Any
+    ) -> TaskRunFuture[R]:
+        """Start a run on the flow's task runner; returns its future at once."""
+        from cauce.engine.submission import submit_task_run
+
+        return submit_task_run(self, self.binder.bind(args, kwargs), list(wait_for or ()))
+
+    def map(
+        self, *args: Any, wait_for: Iterable[TaskRunFuture[Any]] | None = None, **kwargs: Any
+    ) -> TaskRunFutureList[R]:
+        """Submit one run per item of the iterable arguments (`unmapped` ones are passed whole)."""
+        from cauce.engine.submission import map_task_runs
+
+        return map_task_runs(self, args, kwargs, list(wait_for or ()))
+
+    def format_run_name(self, parameters: dict[str, Any], index: int) -> str:
+        """The name of a run: `task_run_name` filled with the parameters, or `name-index`."""
+        if self.task_run_name is None:
+            return f"{self.name}-{index}"
+        if callable(self.task_run_name):
+            return str(self.task_run_name())
+        return self.task_run_name.format(**parameters)
+
+    def cache_key(self, context: TaskRunContext) -> str | None:
+        """The key this run's result is cached under, or None when not cached."""
+        if self.cache_key_fn is None:
+            return None
+        return self.cache_key_fn(context, context.parameters)
+
+    def result_cache(self) -> ResultCache:
+        from cauce.engine.cache import ResultCache
+        from cauce.settings import get_settings
+
+        return ResultCache(Path(get_settings().home) / "results")
+
+
+@overload
+def task(fn: Callable[P, R], /) -> Task[P, R]: ...
+
+
+@overload
+def task(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    tags: Iterable[str] | None = None,
+    retries: int = 0,
+    retry_delay_seconds: RetryDelay = None,
+    retry_jitter_factor: float | None = None,
+    timeout_seconds: float | None = None,
+    cache_key_fn: Callable[[TaskRunContext, dict[str, Any]], str | None] | None = None,
+    cache_expiration: timedelta | None = None,
+    log_prints: bool | None = None,
+    task_run_name: str | Callable[[], str] | None = None,
+) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+
+
+def task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
+    """Make a function a task: `@task` or `@task(retries=2, ...)`.
+
+    Args:
+        retry_delay_seconds: seconds between attempts: a number, a list (one per
+            retry, the last repeating), or `exponential_backoff(backoff_factor=)`.
+        retry_jitter_factor: each delay d becomes a random value in [d, d * (1 + factor)].
+        cache_key_fn: `(context, parameters) -> key`; runs with the same key reuse
+            the cached result until `cache_expiration` passes.
+        task_run_name: a template such as "fetch-{url}" filled from the parameters,
+            or a function returning the name.
+    """
+    if fn is not None:
+        return Task(fn)
+    return lambda f: Task(f, **options)

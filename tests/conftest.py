@@ -1,0 +1,119 @@
+"""Shared fixtures: a fresh CAUCE_HOME per test, and the store on SQLite or PostgreSQL.
+
+`store` is parametrised: every test using it runs once on a fresh SQLite file
+and once on the local PostgreSQL (tables emptied first), which is skipped with
+the reason when no server answers on 127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cauce.client.base import CauceClient
+from cauce.client.factory import get_batch_writer, get_client, reset_client
+from cauce.settings import reset_settings
+
+POSTGRES_URL = os.environ.get(
+    "CAUCE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+_postgres_problem: str | None = None
+_postgres_checked = False
+
+
+def postgres_unavailable() -> str | None:
+    """Why the test PostgreSQL cannot be used, or None when it can."""
+    global _postgres_checked, _postgres_problem
+    if not _postgres_checked:
+        _postgres_checked = True
+        try:
+            import psycopg
+
+            with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+                pass
+        except Exception as exc:
+            _postgres_problem = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
+    return _postgres_problem
+
+
+def empty_postgres() -> None:
+    """Bring the test database to the current schema and delete every row."""
+    from sqlalchemy import text
+
+    from cauce.database.engine import create_engine, ensure_schema
+    from cauce.database.tables import metadata
+
+    engine = create_engine(POSTGRES_URL)
+    ensure_schema(engine)
+    with engine.begin() as connection:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {names} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def cauce_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh, empty CAUCE_HOME with no server and no database URL configured."""
+    home = tmp_path / "cauce-home"
+    for name in list(os.environ):
+        if name.startswith("CAUCE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CAUCE_HOME", str(home))
+    reset_settings()
+    reset_client()
+    yield home
+    reset_client()
+    reset_settings()
+
+
+@dataclass
+class Store:
+    """Which database a test records to, and the client reading it."""
+
+    kind: str
+    url: str
+    client: CauceClient
+
+    def flush(self) -> None:
+        get_batch_writer().flush()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(
+    request: pytest.FixtureRequest, cauce_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Store:
+    """The run store of this test: SQLite under CAUCE_HOME, or the local PostgreSQL."""
+    if request.param == "postgres":
+        problem = postgres_unavailable()
+        if problem:
+            pytest.skip(problem)
+        empty_postgres()
+        monkeypatch.setenv("CAUCE_API_DATABASE_URL", POSTGRES_URL)
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{cauce_home / 'cauce.db'}"
+    reset_settings()
+    reset_client()
+    return Store(request.param, url, get_client())
+
+
+def run_script(
+    script: Path, env: dict[str, str], *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run a Python script as a user would, in a fresh interpreter; its output and exit code."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CAUCE_")}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=script.parent,
+    )

@@ -1,0 +1,56 @@
+"""The public surface: `__all__` is complete and sorted, and `import cauce` stays light."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cauce
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    assert cauce.__all__ == sorted(cauce.__all__)
+    for name in cauce.__all__:
+        assert getattr(cauce, name) is not None, name
+
+
+def test_every_lazy_name_is_listed_in_all() -> None:
+    lazy = set(cauce._LOCATIONS) | cauce._SUBMODULES | {"__version__"}
+    assert lazy == set(cauce.__all__)
+
+
+def test_unknown_attribute_is_a_clear_error() -> None:
+    try:
+        cauce.no_such_thing  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_thing" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(json.loads(out))
+
+
+def test_import_cauce_loads_no_heavy_dependency() -> None:
+    loaded = _modules_after("import cauce")
+    heavy = {"sqlalchemy", "fastapi", "rich", "pydantic", "typer", "alembic", "asyncio"}
+    assert not heavy & loaded
+
+
+def test_defining_flows_and_tasks_loads_no_database_server_or_cli() -> None:
+    loaded = _modules_after(
+        "from cauce import flow, task, get_run_logger\n"
+        "@task\ndef t(x: int) -> int: return x\n"
+        "@flow\ndef f() -> None: t(1)\n"
+    )
+    forbidden = {"sqlalchemy", "fastapi", "rich", "typer", "alembic", "uvicorn"}
+    assert not forbidden & loaded
+    assert not any(m.startswith(("cauce.cli.", "cauce.server.")) for m in loaded)
