@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from cauce.ids import new_id
+
 
 class StateType(enum.StrEnum):
     """The kind of a state; orchestration rules match on this."""
@@ -64,7 +66,7 @@ class State:
     message: str | None = None
     timestamp: datetime = field(default_factory=now_utc)
     scheduled_time: datetime | None = None
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=new_id)
     data: Any = field(default=_NO_RESULT, repr=False)
 
     def __post_init__(self) -> None:

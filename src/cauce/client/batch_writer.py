@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import replace
+from typing import Any
 
 from cauce.client.base import CauceClient
 from cauce.schemas.logs import LogEntry
@@ -38,15 +38,18 @@ class BatchWriter:
         self._logs: list[LogEntry] = []
         self._queued = 0  # items handed in so far
         self._written = 0  # items recorded (or given up on) so far
-        self._flush_waiters = 0
+        self._writing = False  # a batch is being written, by the thread or a flusher
         self._thread: threading.Thread | None = None
         self._closed = False
 
     def task_run_changed(self, task_run: TaskRun, state: State) -> None:
-        """Record `task_run` as it is now, having entered `state`."""
-        snapshot = replace(task_run)
+        """Record `task_run` as it is now, having entered `state`.
+
+        The run itself is queued, not a copy: the batch that takes it writes it as it
+        is then, and every later change queues it again, so the last write is current.
+        """
         with self._lock:
-            self._task_runs[task_run.id] = snapshot
+            self._task_runs[task_run.id] = task_run
             self._states.append((task_run.id, state))
             self._queued += 1
             self._wake_if_full()
@@ -70,22 +73,28 @@ class BatchWriter:
         atexit.register(self.close)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything handed in so far is recorded; False on timeout."""
+        """Record everything handed in so far before returning; False on timeout.
+
+        The caller writes the pending batch itself unless the writer thread is
+        in the middle of one: a flow run ending must not wait for a thread switch.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             target = self._queued
-            if self._written >= target:
-                return True
-            self._flush_waiters += 1
-            self._lock.notify_all()
-            try:
-                while self._written < target:
-                    remaining = None if deadline is None else deadline - time.monotonic()
-                    if remaining is not None and remaining <= 0:
-                        return False
-                    self._lock.wait(remaining)
-            finally:
-                self._flush_waiters -= 1
+            while self._written < target:
+                if not self._writing:
+                    batch = self._take()
+                    self._lock.release()
+                    try:
+                        self._write(*batch)
+                    finally:
+                        self._lock.acquire()
+                        self._done(batch)
+                    continue
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._lock.wait(remaining)
         return True
 
     def close(self) -> None:
@@ -98,17 +107,32 @@ class BatchWriter:
     def _run(self) -> None:
         while True:
             with self._lock:
-                if not (self._flush_waiters or self._closed or self._is_full()):
+                if not (self._closed or self._is_full()):
                     self._lock.wait(BATCH_INTERVAL_SECONDS)
+                while self._writing:
+                    self._lock.wait()
                 if self._closed and not self._has_work():
                     return
-                task_runs, self._task_runs = list(self._task_runs.values()), {}
-                states, self._states = self._states, []
-                logs, self._logs = self._logs, []
-            self._write(task_runs, states, logs)
-            with self._lock:
-                self._written += len(states) + len(logs)
-                self._lock.notify_all()
+                batch = self._take()
+            try:
+                self._write(*batch)
+            finally:
+                with self._lock:
+                    self._done(batch)
+
+    def _take(self) -> tuple[list[TaskRun], list[tuple[uuid.UUID, State]], list[LogEntry]]:
+        """Take the pending items to write (the lock is held)."""
+        self._writing = True
+        task_runs, self._task_runs = list(self._task_runs.values()), {}
+        states, self._states = self._states, []
+        logs, self._logs = self._logs, []
+        return task_runs, states, logs
+
+    def _done(self, batch: tuple[list[TaskRun], list[Any], list[LogEntry]]) -> None:
+        """Account for a written batch and wake flushers (the lock is held)."""
+        self._writing = False
+        self._written += len(batch[1]) + len(batch[2])
+        self._lock.notify_all()
 
     def _has_work(self) -> bool:
         return bool(self._states or self._logs)

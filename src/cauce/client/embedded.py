@@ -1,25 +1,26 @@
 """EmbeddedClient: the client interface over the core and a database in this process.
 
 The default when no CAUCE_API_URL is set: runs go to SQLite under CAUCE_HOME
-with no server and no HTTP. Each call is one transaction.
+with no server and no HTTP. Recording (creating runs, setting states, writing
+batches) runs the precompiled statements on the sqlite3 driver, so a flow
+script never imports SQLAlchemy; reading (the CLI) goes through SQLAlchemy.
+On PostgreSQL both go through SQLAlchemy. Each call is one transaction.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from sqlalchemy import Connection, Engine
+from typing import TYPE_CHECKING
 
 from cauce.client.base import NotFound
-from cauce.database.engine import create_engine, ensure_schema
-from cauce.database.queries import flow_runs as flow_run_queries
-from cauce.database.queries import flows as flow_queries
-from cauce.database.queries import logs as log_queries
-from cauce.database.queries import task_runs as task_run_queries
-from cauce.database.queries.states import history_row
+from cauce.database import sqlite_connection
+from cauce.database.executors import SqlAlchemyExecutor, SqliteExecutor, StatementExecutor
+from cauce.database.migrations import HEAD_REVISION
+from cauce.database.queries import recording
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -28,87 +29,89 @@ from cauce.schemas.states import SetStateResult
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import State
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
 
 class EmbeddedClient:
     """Records and reads runs directly in the database at `database_url`."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
+        self.is_sqlite = database_url.startswith("sqlite")
         self._engine: Engine | None = None
-        self._engine_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._sqlite_connections: list[sqlite3.Connection] = []
+        self._schema_checked = False
         self._flow_ids: dict[str, uuid.UUID] = {}
 
     @property
     def engine(self) -> Engine:
-        """The database engine, created and migrated on first use."""
+        """The SQLAlchemy engine, created and migrated on first use."""
         if self._engine is None:
-            with self._engine_lock:
+            with self._lock:
                 if self._engine is None:
+                    from cauce.database.engine import create_engine, ensure_schema
+
                     engine = create_engine(self.database_url)
                     ensure_schema(engine)
                     self._engine = engine
+                    self._schema_checked = True
         return self._engine
 
+    def _sqlite(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            if not self._schema_checked:
+                self._check_sqlite_schema()
+            connection = sqlite_connection.connect(self.database_url)
+            self._local.connection = connection
+            with self._lock:
+                self._sqlite_connections.append(connection)
+        return connection
+
+    def _check_sqlite_schema(self) -> None:
+        # Read the schema revision without SQLAlchemy; migrate (through it) only when behind.
+        connection = sqlite_connection.connect(self.database_url)
+        try:
+            revision = SqliteExecutor(connection).execute("select_schema_revision")
+        except sqlite3.OperationalError:
+            revision = []
+        finally:
+            connection.close()
+        if not revision or revision[0].get("version_num") != HEAD_REVISION:
+            _ = self.engine
+        self._schema_checked = True
+
     @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
+    def _recording(self) -> Iterator[StatementExecutor]:
+        """A write transaction for the recording statements."""
+        if self.is_sqlite:
+            with sqlite_connection.write_transaction(self._sqlite()) as connection:
+                yield SqliteExecutor(connection)
+        else:
+            with self.engine.begin() as connection:
+                yield SqlAlchemyExecutor(connection)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:
             yield connection
 
     def create_flow_run(self, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> None:
-        with self._transaction() as connection:
+        with self._recording() as executor:
             flow_id = self._flow_ids.get(flow_run.flow_name)
             if flow_id is None:
-                flow_id = flow_queries.insert_flow_if_missing(connection, flow_run.flow_name)
+                flow_id = recording.flow_id_for_name(executor, flow_run.flow_name)
                 self._flow_ids[flow_run.flow_name] = flow_id
-            flow_run_queries.insert_flow_run(connection, flow_run, flow_id, parent_flow_run_id)
+            recording.insert_flow_run(executor, flow_run, flow_id, parent_flow_run_id)
 
     def set_flow_run_state(
         self, flow_run_id: uuid.UUID, state: State, force: bool = False
     ) -> SetStateResult:
-        with self._transaction() as connection:
-            return set_flow_run_state(connection, flow_run_id, state, force)
-
-    def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
-        with self._transaction() as connection:
-            flow_run = flow_run_queries.select_flow_run(connection, flow_run_id)
-        if flow_run is None:
-            raise NotFound(f"Flow run {flow_run_id} not found")
-        return flow_run
-
-    def read_flow_runs(self, where: FlowRunFilter) -> list[FlowRun]:
-        with self._transaction() as connection:
-            return flow_run_queries.select_flow_runs(connection, where)
-
-    def read_subflow_runs(self, flow_run_id: uuid.UUID) -> list[FlowRun]:
-        with self._transaction() as connection:
-            return flow_run_queries.select_subflow_runs(connection, flow_run_id)
-
-    def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
-        with self._transaction() as connection:
-            return flow_run_queries.select_flow_run_states(connection, flow_run_id)
-
-    def delete_flow_run(self, flow_run_id: uuid.UUID) -> None:
-        with self._transaction() as connection:
-            if not flow_run_queries.delete_flow_run(connection, flow_run_id):
-                raise NotFound(f"Flow run {flow_run_id} not found")
-
-    def read_flows(self) -> list[Flow]:
-        with self._transaction() as connection:
-            return flow_queries.select_flows(connection)
-
-    def read_task_runs(self, flow_run_id: uuid.UUID) -> list[TaskRun]:
-        with self._transaction() as connection:
-            return task_run_queries.select_task_runs(connection, flow_run_id)
-
-    def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
-        with self._transaction() as connection:
-            return task_run_queries.select_task_run_states(connection, task_run_id)
-
-    def read_logs(
-        self, flow_run_id: uuid.UUID, min_level: int = 0, after_id: int = 0, limit: int = 1000
-    ) -> list[tuple[int, LogEntry]]:
-        with self._transaction() as connection:
-            return log_queries.select_logs(connection, flow_run_id, min_level, after_id, limit)
+        with self._recording() as executor:
+            return set_flow_run_state(executor, flow_run_id, state, force)
 
     def write_batch(
         self,
@@ -116,15 +119,75 @@ class EmbeddedClient:
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
     ) -> None:
-        with self._transaction() as connection:
-            task_run_queries.upsert_task_runs(
-                connection, [task_run_queries.task_run_row(t) for t in task_runs]
-            )
-            task_run_queries.insert_task_run_states(
-                connection, [history_row(s, "task_run_id", i) for i, s in task_run_states]
-            )
-            log_queries.insert_logs(connection, logs)
+        with self._recording() as executor:
+            recording.write_batch(executor, task_runs, task_run_states, logs)
+
+    def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
+        from cauce.database.queries.flow_runs import select_flow_run
+
+        with self._reading() as connection:
+            flow_run = select_flow_run(connection, flow_run_id)
+        if flow_run is None:
+            raise NotFound(f"Flow run {flow_run_id} not found")
+        return flow_run
+
+    def read_flow_runs(self, where: FlowRunFilter) -> list[FlowRun]:
+        from cauce.database.queries.flow_runs import select_flow_runs
+
+        with self._reading() as connection:
+            return select_flow_runs(connection, where)
+
+    def read_subflow_runs(self, flow_run_id: uuid.UUID) -> list[FlowRun]:
+        from cauce.database.queries.flow_runs import select_subflow_runs
+
+        with self._reading() as connection:
+            return select_subflow_runs(connection, flow_run_id)
+
+    def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
+        from cauce.database.queries.flow_runs import select_flow_run_states
+
+        with self._reading() as connection:
+            return select_flow_run_states(connection, flow_run_id)
+
+    def delete_flow_run(self, flow_run_id: uuid.UUID) -> None:
+        from cauce.database.queries.flow_runs import delete_flow_run
+
+        with self._reading() as connection:
+            if not delete_flow_run(connection, flow_run_id):
+                raise NotFound(f"Flow run {flow_run_id} not found")
+
+    def read_flows(self) -> list[Flow]:
+        from cauce.database.queries.flows import select_flows
+
+        with self._reading() as connection:
+            return select_flows(connection)
+
+    def read_task_runs(self, flow_run_id: uuid.UUID) -> list[TaskRun]:
+        from cauce.database.queries.task_runs import select_task_runs
+
+        with self._reading() as connection:
+            return select_task_runs(connection, flow_run_id)
+
+    def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
+        from cauce.database.queries.task_runs import select_task_run_states
+
+        with self._reading() as connection:
+            return select_task_run_states(connection, task_run_id)
+
+    def read_logs(
+        self, flow_run_id: uuid.UUID, min_level: int = 0, after_id: int = 0, limit: int = 1000
+    ) -> list[tuple[int, LogEntry]]:
+        from cauce.database.queries.logs import select_logs
+
+        with self._reading() as connection:
+            return select_logs(connection, flow_run_id, min_level, after_id, limit)
 
     def close(self) -> None:
+        with self._lock:
+            for connection in self._sqlite_connections:
+                connection.close()
+            self._sqlite_connections.clear()
+            self._local = threading.local()
         if self._engine is not None:
             self._engine.dispose()
+            self._engine = None

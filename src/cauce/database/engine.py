@@ -1,8 +1,7 @@
 """Build the SQLAlchemy engine for a database URL, and make sure its schema is current.
 
-SQLite runs in WAL mode with a busy timeout, and every transaction starts with
-BEGIN IMMEDIATE: several processes share one file, and a deferred transaction
-that later upgrades to a write lock is what raises "database is locked".
+SQLite connections are prepared as in sqlite_connection.py, and every
+transaction starts with BEGIN IMMEDIATE for the reason given there.
 """
 
 from __future__ import annotations
@@ -15,8 +14,7 @@ from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cauce.database.migrations import HEAD_REVISION
-
-SQLITE_BUSY_TIMEOUT_SECONDS = 60
+from cauce.database.sqlite_connection import BUSY_TIMEOUT_SECONDS, prepare_connection, sqlite_path
 
 
 def normalize_url(url: str) -> str:
@@ -35,24 +33,16 @@ def create_engine(url: str) -> Engine:
 
 
 def _create_sqlite_engine(url: str) -> Engine:
-    path = url.split("///", 1)[1] if "///" in url else ""
-    if path and path != ":memory:":
+    path = sqlite_path(url)
+    if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = sa_create_engine(
-        url,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin event, not the driver, decide when transactions start.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        prepare_connection(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from cauce.engine.parameters import ParameterTypeError, jsonable_parameters
 from cauce.engine.retries import retry_delay_seconds
 from cauce.engine.signals import sigterm_raises
 from cauce.engine.timeouts import await_with_time_limit, time_limit
+from cauce.ids import new_id
 from cauce.log_prints import print_to_run_logs
 from cauce.logging.run_logger import configure_logging, flow_run_logger
 from cauce.run_names import generate_run_name
@@ -54,7 +54,7 @@ class FlowRunEngine:
         parent_task = task_run_context.get()
         self.parameters = flow.binder.bind(args, kwargs)
         self.flow_run = FlowRun(
-            id=uuid.uuid4(),
+            id=new_id(),
             flow_name=flow.name,
             name=flow.format_run_name(self.parameters) or generate_run_name(),
             state=Pending(),

@@ -20,6 +20,7 @@ from cauce.engine.outcome import state_from_exception
 from cauce.engine.retries import retry_delay_seconds
 from cauce.engine.timeouts import await_with_time_limit, time_limit
 from cauce.futures import TaskRunFuture
+from cauce.ids import new_id
 from cauce.log_prints import print_to_run_logs
 from cauce.logging.run_logger import RunLoggerAdapter, flow_run_logger, task_run_logger
 from cauce.orchestration.policy import TASK_RUN_RULES
@@ -57,7 +58,7 @@ def create_task_run(
     else:
         index, flow_run_id = 0, parent_task.task_run.flow_run_id if parent_task else None
     task_run = TaskRun(
-        id=uuid.uuid4(),
+        id=new_id(),
         flow_run_id=flow_run_id,
         task_name=task.name,
         name=task.format_run_name(parameters, index),

@@ -9,12 +9,15 @@ calls `decide` itself and hands the accepted states to the batch writer.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
-
-from cauce.database.queries.flow_runs import select_flow_run, update_flow_run_state
+from cauce.database.executors import StatementExecutor
+from cauce.database.queries.recording import (
+    select_flow_run_for_update,
+    state_from_row,
+    update_flow_run_state,
+)
 from cauce.orchestration.policy import FLOW_RUN_RULES
 from cauce.orchestration.rules import Rule, Transition
 from cauce.schemas.states import SetStateResult, SetStateStatus
@@ -54,20 +57,18 @@ class RunTimes:
 
 
 def set_flow_run_state(
-    connection: Connection, flow_run_id: uuid.UUID, proposed: State, force: bool = False
+    executor: StatementExecutor, flow_run_id: uuid.UUID, proposed: State, force: bool = False
 ) -> SetStateResult:
     """Propose a new state for a flow run; record it if the rules accept it.
 
-    Call inside a transaction: the run's row is locked while the rules run.
+    Call inside a write transaction: the run's row is locked while the rules run.
     """
-    flow_run = select_flow_run(connection, flow_run_id, for_update=True)
-    if flow_run is None:
+    row = select_flow_run_for_update(executor, flow_run_id)
+    if row is None:
         return SetStateResult(SetStateStatus.ABORT, None, f"flow run {flow_run_id} not found")
-    result = decide(FLOW_RUN_RULES, flow_run.state, proposed, force)
+    result = decide(FLOW_RUN_RULES, state_from_row(row), proposed, force)
     if result.status is SetStateStatus.ACCEPT:
-        times = RunTimes(flow_run.run_count, flow_run.start_time, flow_run.end_time)
+        times = RunTimes(row["run_count"], row["start_time"], row["end_time"])
         times.advance(proposed)
-        update_flow_run_state(
-            connection, flow_run_id, proposed, times.run_count, times.start_time, times.end_time
-        )
+        update_flow_run_state(executor, flow_run_id, proposed, asdict(times))
     return result

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, select
 
-from cauce.database.dialects import lock_rows
-from cauce.database.queries.states import (
-    history_row,
-    state_columns,
-    state_from_history_row,
-    state_from_run_row,
-)
+from cauce.database.queries.states import state_from_history_row, state_from_run_row
 from cauce.database.tables import flow_run_states, flow_runs, flows
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.states import State
@@ -38,43 +31,13 @@ def _flow_run_from_row(row: Row[Any]) -> FlowRun:
     )
 
 
-def insert_flow_run(
-    connection: Connection,
-    flow_run: FlowRun,
-    flow_id: uuid.UUID,
-    parent_flow_run_id: uuid.UUID | None = None,
-) -> None:
-    """Record a new flow run with its first state."""
-    connection.execute(
-        insert(flow_runs).values(
-            id=flow_run.id,
-            flow_id=flow_id,
-            name=flow_run.name,
-            parameters=flow_run.parameters,
-            tags=flow_run.tags,
-            parent_flow_run_id=parent_flow_run_id,
-            parent_task_run_id=flow_run.parent_task_run_id,
-            run_count=flow_run.run_count,
-            created=flow_run.created,
-            **state_columns(flow_run.state),
-        )
-    )
-    connection.execute(
-        insert(flow_run_states).values(history_row(flow_run.state, "flow_run_id", flow_run.id))
-    )
-
-
-def select_flow_run(
-    connection: Connection, flow_run_id: uuid.UUID, for_update: bool = False
-) -> FlowRun | None:
-    """One flow run, or None; `for_update` locks its row until the transaction ends."""
+def select_flow_run(connection: Connection, flow_run_id: uuid.UUID) -> FlowRun | None:
+    """One flow run, or None."""
     query = (
         select(*_FLOW_RUN_COLUMNS)
         .join(flows, flows.c.id == flow_runs.c.flow_id)
         .where(flow_runs.c.id == flow_run_id)
     )
-    if for_update:
-        query = lock_rows(connection, query)
     row = connection.execute(query).first()
     return None if row is None else _flow_run_from_row(row)
 
@@ -103,27 +66,6 @@ def select_subflow_runs(connection: Connection, parent_flow_run_id: uuid.UUID) -
         .order_by(flow_runs.c.created)
     )
     return [_flow_run_from_row(row) for row in connection.execute(query)]
-
-
-def update_flow_run_state(
-    connection: Connection,
-    flow_run_id: uuid.UUID,
-    state: State,
-    run_count: int,
-    start_time: datetime | None,
-    end_time: datetime | None,
-) -> None:
-    """Make `state` the run's current state and append it to its history."""
-    connection.execute(
-        update(flow_runs)
-        .where(flow_runs.c.id == flow_run_id)
-        .values(
-            run_count=run_count, start_time=start_time, end_time=end_time, **state_columns(state)
-        )
-    )
-    connection.execute(
-        insert(flow_run_states).values(history_row(state, "flow_run_id", flow_run_id))
-    )
 
 
 def select_flow_run_states(connection: Connection, flow_run_id: uuid.UUID) -> list[State]:

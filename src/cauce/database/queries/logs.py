@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from cauce.database.tables import logs
 from cauce.schemas.logs import LogEntry
-
-
-def insert_logs(connection: Connection, entries: list[LogEntry]) -> None:
-    """Append log lines (one statement for the batch)."""
-    if entries:
-        connection.execute(insert(logs), [asdict(entry) for entry in entries])
 
 
 def select_logs(

@@ -1,38 +1,12 @@
-"""State rows: a run's current state columns and its history, for both kinds of run."""
+"""States read back from a run row's state_* columns or from a *_states table."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import Row
 
 from cauce.states import State, StateType
-
-
-def state_columns(state: State) -> dict[str, Any]:
-    """The state_* column values of a run whose current state is `state`."""
-    return {
-        "state_id": state.id,
-        "state_type": state.type.value,
-        "state_name": state.name,
-        "state_message": state.message,
-        "state_timestamp": state.timestamp,
-        "scheduled_time": state.scheduled_time,
-    }
-
-
-def history_row(state: State, run_key: str, run_id: uuid.UUID) -> dict[str, Any]:
-    """A row of a *_states table; `run_key` is flow_run_id or task_run_id."""
-    return {
-        "id": state.id,
-        "type": state.type.value,
-        "name": state.name,
-        "message": state.message,
-        "timestamp": state.timestamp,
-        "scheduled_time": state.scheduled_time,
-        run_key: run_id,
-    }
 
 
 def state_from_run_row(row: Row[Any]) -> State:

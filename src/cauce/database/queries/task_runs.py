@@ -5,46 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, select
 
-from cauce.database.dialects import upsert_rows
-from cauce.database.queries.states import (
-    state_columns,
-    state_from_history_row,
-    state_from_run_row,
-)
+from cauce.database.queries.states import state_from_history_row, state_from_run_row
 from cauce.database.tables import task_run_states, task_runs
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import State
-
-
-def task_run_row(task_run: TaskRun) -> dict[str, Any]:
-    """The task_runs row of `task_run` as it is now."""
-    return {
-        "id": task_run.id,
-        "flow_run_id": task_run.flow_run_id,
-        "task_name": task_run.task_name,
-        "name": task_run.name,
-        "cache_key": task_run.cache_key,
-        "tags": task_run.tags,
-        "task_inputs": {k: [str(i) for i in v] for k, v in task_run.task_inputs.items()},
-        "run_count": task_run.run_count,
-        "start_time": task_run.start_time,
-        "end_time": task_run.end_time,
-        "created": task_run.created,
-        **state_columns(task_run.state),
-    }
-
-
-def upsert_task_runs(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert or update task runs to the given rows (one statement for the batch)."""
-    upsert_rows(connection, task_runs, rows)
-
-
-def insert_task_run_states(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Append state history rows (one statement for the batch)."""
-    if rows:
-        connection.execute(insert(task_run_states), rows)
 
 
 def _task_run_from_row(row: Row[Any]) -> TaskRun:

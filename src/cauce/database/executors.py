@@ -1,0 +1,148 @@
+"""Run the recording statements by name: on sqlite3 directly, or through SQLAlchemy.
+
+`database/queries/recording.py` is written once against `StatementExecutor`.
+`SqliteExecutor` runs the precompiled SQL of `sqlite_compiled.py` and converts
+values to and from SQLite's storage formats exactly as SQLAlchemy's column
+types do (a test writes with one and reads with the other); it imports no
+SQLAlchemy. `SqlAlchemyExecutor` runs the constructs of `statements.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cauce.database.sqlite_compiled import STATEMENTS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Executable
+
+Row = dict[str, Any]
+
+
+class StatementExecutor(Protocol):
+    """Executes the named recording statements inside the caller's transaction."""
+
+    def execute(self, name: str, parameters: Row | None = None) -> list[Row]:
+        """Run one statement; the rows it selected, as dicts by column name."""
+
+    def executemany(self, name: str, rows: list[Row]) -> None:
+        """Run one statement once per parameter row, in one round trip."""
+
+
+def _uuid_to_text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else value.hex
+
+
+def _datetime_to_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _json_to_text(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _uuid_from_text(value: str | None) -> uuid.UUID | None:
+    return None if value is None else uuid.UUID(value)
+
+
+def _datetime_from_text(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _json_from_text(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+_TO_SQLITE: dict[str | None, Callable[[Any], Any] | None] = {
+    None: None,
+    "uuid": _uuid_to_text,
+    "datetime": _datetime_to_text,
+    "json": _json_to_text,
+}
+_FROM_SQLITE: dict[str | None, Callable[[Any], Any] | None] = {
+    None: None,
+    "uuid": _uuid_from_text,
+    "datetime": _datetime_from_text,
+    "json": _json_from_text,
+}
+
+
+class _CompiledStatement:
+    def __init__(self, name: str) -> None:
+        self.sql, parameters, columns = STATEMENTS[name]
+        self.parameters = [(param, _TO_SQLITE[kind]) for param, kind in parameters]
+        self.columns = [(column, _FROM_SQLITE[kind]) for column, kind in columns]
+
+    def bind(self, row: Row) -> tuple[Any, ...]:
+        return tuple(
+            convert(row[param]) if convert else row[param] for param, convert in self.parameters
+        )
+
+    def read(self, values: tuple[Any, ...]) -> Row:
+        return {
+            column: convert(value) if convert else value
+            for (column, convert), value in zip(self.columns, values, strict=True)
+        }
+
+
+_compiled: dict[str, _CompiledStatement] = {}
+
+
+def _statement(name: str) -> _CompiledStatement:
+    statement = _compiled.get(name)
+    if statement is None:
+        statement = _compiled[name] = _CompiledStatement(name)
+    return statement
+
+
+class SqliteExecutor:
+    """Recording statements on a sqlite3 connection, with no SQLAlchemy."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, name: str, parameters: Row | None = None) -> list[Row]:
+        statement = _statement(name)
+        cursor = self.connection.execute(statement.sql, statement.bind(parameters or {}))
+        if not statement.columns:
+            return []
+        return [statement.read(values) for values in cursor.fetchall()]
+
+    def executemany(self, name: str, rows: list[Row]) -> None:
+        if rows:
+            statement = _statement(name)
+            self.connection.executemany(statement.sql, [statement.bind(row) for row in rows])
+
+
+class SqlAlchemyExecutor:
+    """Recording statements through SQLAlchemy, for PostgreSQL (and SQLite if asked)."""
+
+    _statements: dict[str, dict[str, Executable]] = {}
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        dialect = connection.dialect.name
+        if dialect not in self._statements:
+            from cauce.database.statements import build_statements
+
+            self._statements[dialect] = build_statements(dialect)
+        self.statements = self._statements[dialect]
+
+    def execute(self, name: str, parameters: Row | None = None) -> list[Row]:
+        result = self.connection.execute(self.statements[name], parameters or {})
+        if not result.returns_rows:
+            return []
+        return [dict(row._mapping) for row in result]
+
+    def executemany(self, name: str, rows: list[Row]) -> None:
+        if rows:
+            self.connection.execute(self.statements[name], rows)

@@ -1,0 +1,151 @@
+"""What a run writes while it records itself: flows, flow runs, states, task runs, logs.
+
+Written once against StatementExecutor, so the same code records through the
+sqlite3 driver (the embedded default) and through SQLAlchemy (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from cauce.database.executors import Row, StatementExecutor
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.logs import LogEntry
+from cauce.schemas.task_runs import TaskRun
+from cauce.states import State, StateType, now_utc
+
+
+def state_columns(state: State) -> Row:
+    """The state_* column values of a run whose current state is `state`."""
+    return {
+        "state_id": state.id,
+        "state_type": state.type.value,
+        "state_name": state.name,
+        "state_message": state.message,
+        "state_timestamp": state.timestamp,
+        "scheduled_time": state.scheduled_time,
+    }
+
+
+def history_row(state: State, run_key: str, run_id: uuid.UUID) -> Row:
+    """A row of a *_states table; `run_key` is flow_run_id or task_run_id."""
+    return {
+        "id": state.id,
+        "type": state.type.value,
+        "name": state.name,
+        "message": state.message,
+        "timestamp": state.timestamp,
+        "scheduled_time": state.scheduled_time,
+        run_key: run_id,
+    }
+
+
+def flow_id_for_name(executor: StatementExecutor, name: str) -> uuid.UUID:
+    """The id of the flow named `name`, recording it first if it is new."""
+    rows = executor.execute("select_flow_id", {"name": name})
+    if not rows:
+        executor.execute("insert_flow", {"id": uuid.uuid4(), "name": name, "created": now_utc()})
+        rows = executor.execute("select_flow_id", {"name": name})
+    flow_id: uuid.UUID = rows[0]["id"]
+    return flow_id
+
+
+def insert_flow_run(
+    executor: StatementExecutor,
+    flow_run: FlowRun,
+    flow_id: uuid.UUID,
+    parent_flow_run_id: uuid.UUID | None,
+) -> None:
+    """Record a new flow run with its first state."""
+    executor.execute(
+        "insert_flow_run",
+        {
+            "id": flow_run.id,
+            "flow_id": flow_id,
+            "name": flow_run.name,
+            "parameters": flow_run.parameters,
+            "tags": flow_run.tags,
+            "parent_flow_run_id": parent_flow_run_id,
+            "parent_task_run_id": flow_run.parent_task_run_id,
+            "run_count": flow_run.run_count,
+            "created": flow_run.created or now_utc(),
+            **state_columns(flow_run.state),
+        },
+    )
+    executor.execute(
+        "insert_flow_run_state", history_row(flow_run.state, "flow_run_id", flow_run.id)
+    )
+
+
+def select_flow_run_for_update(executor: StatementExecutor, flow_run_id: uuid.UUID) -> Row | None:
+    """A flow run's current state columns and run times, its row locked; None if absent."""
+    rows = executor.execute("select_flow_run_for_update", {"id": flow_run_id})
+    return rows[0] if rows else None
+
+
+def state_from_row(row: Row) -> State:
+    """The current state kept in a run row's state_* columns."""
+    return State(
+        type=StateType(row["state_type"]),
+        name=row["state_name"],
+        message=row["state_message"],
+        timestamp=row["state_timestamp"],
+        scheduled_time=row["scheduled_time"],
+        id=row["state_id"],
+    )
+
+
+def update_flow_run_state(
+    executor: StatementExecutor, flow_run_id: uuid.UUID, state: State, times: dict[str, Any]
+) -> None:
+    """Make `state` the run's current state, with its run times, and append it to its history."""
+    executor.execute(
+        "update_flow_run_state", {"flow_run_id": flow_run_id, **state_columns(state), **times}
+    )
+    executor.execute("insert_flow_run_state", history_row(state, "flow_run_id", flow_run_id))
+
+
+def task_run_row(task_run: TaskRun) -> Row:
+    """The task_runs row of `task_run` as it is now."""
+    return {
+        "id": task_run.id,
+        "flow_run_id": task_run.flow_run_id,
+        "task_name": task_run.task_name,
+        "name": task_run.name,
+        "cache_key": task_run.cache_key,
+        "tags": task_run.tags,
+        "task_inputs": {k: [str(i) for i in v] for k, v in task_run.task_inputs.items()},
+        "run_count": task_run.run_count,
+        "start_time": task_run.start_time,
+        "end_time": task_run.end_time,
+        "created": task_run.created,
+        **state_columns(task_run.state),
+    }
+
+
+def write_batch(
+    executor: StatementExecutor,
+    task_runs: list[TaskRun],
+    task_run_states: list[tuple[uuid.UUID, State]],
+    logs: list[LogEntry],
+) -> None:
+    """Record task runs as they are now, their new states and log lines."""
+    executor.executemany("upsert_task_run", [task_run_row(t) for t in task_runs])
+    executor.executemany(
+        "insert_task_run_state", [history_row(s, "task_run_id", i) for i, s in task_run_states]
+    )
+    executor.executemany(
+        "insert_log",
+        [
+            {
+                "flow_run_id": e.flow_run_id,
+                "task_run_id": e.task_run_id,
+                "name": e.name,
+                "level": e.level,
+                "message": e.message,
+                "timestamp": e.timestamp,
+            }
+            for e in logs
+        ],
+    )

@@ -1,0 +1,59 @@
+"""Open SQLite files the way every cauce process must: WAL, a busy timeout, and
+write transactions that take the lock when they begin.
+
+A deferred transaction that later upgrades to a write lock is what raises
+"database is locked" between processes; BEGIN IMMEDIATE waits for the lock
+up front instead. Used by the recording path directly and by SQLAlchemy's
+engine for everything else, so both open the file alike.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BUSY_TIMEOUT_SECONDS = 60
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def sqlite_path(url: str) -> str:
+    """The file of a sqlite:///path URL (':memory:' for an in-memory one)."""
+    path = url.split("///", 1)[1] if "///" in url else ""
+    return path or ":memory:"
+
+
+def prepare_connection(connection: sqlite3.Connection) -> None:
+    """Apply cauce's pragmas; transactions are begun explicitly by the caller."""
+    connection.isolation_level = None
+    for pragma in PRAGMAS:
+        connection.execute(pragma)
+
+
+def connect(url: str) -> sqlite3.Connection:
+    """A new connection to the SQLite file of `url`, creating its folder."""
+    path = sqlite_path(url)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+    prepare_connection(connection)
+    return connection
+
+
+@contextmanager
+def write_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")

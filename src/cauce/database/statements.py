@@ -1,0 +1,102 @@
+"""The statements a run executes while it records itself, built once as SQLAlchemy constructs.
+
+They are the single source of the recording path's SQL. On PostgreSQL they run
+through SQLAlchemy; on SQLite `scripts/compile_sqlite_statements.py` compiles
+them into `sqlite_compiled.py`, which runs on the sqlite3 driver with no
+SQLAlchemy import at all (a test keeps that file current). Parameters are named
+after the columns they fill.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Executable, String, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cauce.database.tables import (
+    flow_run_states,
+    flow_runs,
+    flows,
+    logs,
+    task_run_states,
+    task_runs,
+)
+
+STATE_COLUMNS = (
+    "state_id",
+    "state_type",
+    "state_name",
+    "state_message",
+    "state_timestamp",
+    "scheduled_time",
+)
+HISTORY_COLUMNS = ("id", "type", "name", "message", "timestamp", "scheduled_time")
+FLOW_RUN_COLUMNS = (
+    "id",
+    "flow_id",
+    "name",
+    "parameters",
+    "tags",
+    "parent_flow_run_id",
+    "parent_task_run_id",
+    "run_count",
+    "created",
+    *STATE_COLUMNS,
+)
+TASK_RUN_COLUMNS = (
+    "id",
+    "flow_run_id",
+    "task_name",
+    "name",
+    "cache_key",
+    "tags",
+    "task_inputs",
+    "run_count",
+    "start_time",
+    "end_time",
+    "created",
+    *STATE_COLUMNS,
+)
+LOG_COLUMNS = ("flow_run_id", "task_run_id", "name", "level", "message", "timestamp")
+RUN_TIMES = ("run_count", "start_time", "end_time")
+
+
+def _values(columns: tuple[str, ...]) -> dict[str, Any]:
+    return {name: bindparam(name) for name in columns}
+
+
+def build_statements(dialect: str) -> dict[str, Executable]:
+    """Every statement of the recording path, by name, for "sqlite" or "postgresql"."""
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert_task_run = dialect_insert(task_runs).values(_values(TASK_RUN_COLUMNS))
+    upsert_task_run = upsert_task_run.on_conflict_do_update(
+        index_elements=["id"],
+        set_={name: upsert_task_run.excluded[name] for name in TASK_RUN_COLUMNS if name != "id"},
+    )
+    return {
+        "select_schema_revision": text("SELECT version_num FROM alembic_version").columns(
+            version_num=String
+        ),
+        "select_flow_id": select(flows.c.id).where(flows.c.name == bindparam("name")),
+        "insert_flow": dialect_insert(flows)
+        .values(_values(("id", "name", "created")))
+        .on_conflict_do_nothing(),
+        "insert_flow_run": insert(flow_runs).values(_values(FLOW_RUN_COLUMNS)),
+        "insert_flow_run_state": insert(flow_run_states).values(
+            _values((*HISTORY_COLUMNS, "flow_run_id"))
+        ),
+        "select_flow_run_for_update": select(
+            *(flow_runs.c[name] for name in (*STATE_COLUMNS, *RUN_TIMES))
+        )
+        .where(flow_runs.c.id == bindparam("id"))
+        .with_for_update(),
+        "update_flow_run_state": update(flow_runs)
+        .where(flow_runs.c.id == bindparam("flow_run_id"))
+        .values(_values((*STATE_COLUMNS, *RUN_TIMES))),
+        "upsert_task_run": upsert_task_run,
+        "insert_task_run_state": insert(task_run_states).values(
+            _values((*HISTORY_COLUMNS, "task_run_id"))
+        ),
+        "insert_log": insert(logs).values(_values(LOG_COLUMNS)),
+    }
