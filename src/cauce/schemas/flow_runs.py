@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cauce.states import State
+from cauce.states import State, now_utc
 
 
 @dataclass(slots=True)
@@ -24,7 +24,7 @@ class FlowRun:
     run_count: int = 0
     start_time: datetime | None = None
     end_time: datetime | None = None
-    created: datetime | None = None
+    created: datetime = field(default_factory=now_utc)
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cauce.states import State
+from cauce.states import State, now_utc
 
 
 @dataclass(slots=True)
@@ -28,4 +28,4 @@ class TaskRun:
     run_count: int = 0
     start_time: datetime | None = None
     end_time: datetime | None = None
-    created: datetime | None = None
+    created: datetime = field(default_factory=now_utc)

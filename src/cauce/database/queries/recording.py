@@ -69,7 +69,7 @@ def insert_flow_run(
             "parent_flow_run_id": parent_flow_run_id,
             "parent_task_run_id": flow_run.parent_task_run_id,
             "run_count": flow_run.run_count,
-            "created": flow_run.created or now_utc(),
+            "created": flow_run.created,
             **state_columns(flow_run.state),
         },
     )

@@ -1,0 +1,83 @@
+"""The batch writer records everything handed to it, from any thread, by flush or at exit."""
+
+from __future__ import annotations
+
+import sqlite3
+import textwrap
+import threading
+from pathlib import Path
+
+from cauce.client.batch_writer import BatchWriter
+from cauce.client.embedded import EmbeddedClient
+from cauce.ids import new_id
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.logs import LogEntry
+from cauce.schemas.task_runs import TaskRun
+from cauce.states import Completed, Pending, Running, now_utc
+from tests.conftest import run_script
+
+
+def _client_with_flow_run(tmp_path: Path) -> tuple[EmbeddedClient, FlowRun]:
+    client = EmbeddedClient(f"sqlite:///{tmp_path / 'cauce.db'}")
+    flow_run = FlowRun(new_id(), "f", "r", Pending(), created=now_utc())
+    client.create_flow_run(flow_run, None)
+    return client, flow_run
+
+
+class TestFlush:
+    def test_flush_records_task_runs_from_many_threads(self, tmp_path: Path) -> None:
+        client, flow_run = _client_with_flow_run(tmp_path)
+        writer = BatchWriter(client)
+
+        def produce(prefix: str) -> None:
+            for i in range(200):
+                task_run = TaskRun(new_id(), flow_run.id, "t", f"{prefix}-{i}", Pending())
+                writer.task_run_changed(task_run, task_run.state)
+                task_run.state = Running()
+                writer.task_run_changed(task_run, task_run.state)
+                task_run.state = Completed()
+                writer.task_run_changed(task_run, task_run.state)
+                writer.log(LogEntry(flow_run.id, task_run.id, "x", 20, f"{prefix}-{i}", now_utc()))
+
+        threads = [threading.Thread(target=produce, args=(f"p{n}",)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert writer.flush(timeout=30)
+        task_runs = client.read_task_runs(flow_run.id)
+        assert len(task_runs) == 800
+        assert {t.state.name for t in task_runs} == {"Completed"}
+        assert len(client.read_logs(flow_run.id, limit=10_000)) == 800
+        writer.close()
+
+    def test_flush_with_nothing_queued_returns_at_once(self, tmp_path: Path) -> None:
+        client, _ = _client_with_flow_run(tmp_path)
+        assert BatchWriter(client).flush(timeout=0.01)
+
+
+def test_records_handed_in_before_sys_exit_are_kept(tmp_path: Path) -> None:
+    script = tmp_path / "exits.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from cauce.client.factory import get_batch_writer, get_client
+            from cauce.ids import new_id
+            from cauce.schemas.flow_runs import FlowRun
+            from cauce.schemas.logs import LogEntry
+            from cauce.states import Pending, now_utc
+
+            flow_run = FlowRun(new_id(), "f", "r", Pending(), created=now_utc())
+            get_client().create_flow_run(flow_run, None)
+            writer = get_batch_writer()
+            for i in range(500):
+                writer.log(LogEntry(flow_run.id, None, "x", 20, f"line {i}", now_utc()))
+            sys.exit(3)
+            """
+        )
+    )
+    result = run_script(script, {"CAUCE_HOME": str(tmp_path / "home")})
+    assert result.returncode == 3, result.stderr
+    database = sqlite3.connect(tmp_path / "home" / "cauce.db")
+    assert database.execute("SELECT count(*) FROM logs").fetchone() == (500,)

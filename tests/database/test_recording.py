@@ -1,0 +1,119 @@
+"""The recording path writes rows that SQLAlchemy reads back unchanged, on either executor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cauce.client.embedded import EmbeddedClient
+from cauce.database import sqlite_connection
+from cauce.database.engine import create_engine
+from cauce.database.executors import SqlAlchemyExecutor, SqliteExecutor
+from cauce.database.queries import recording
+from cauce.ids import new_id
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.logs import LogEntry
+from cauce.schemas.task_runs import TaskRun
+from cauce.states import Completed, Pending, Running, Scheduled
+from tests.conftest import Store
+
+T0 = datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=UTC)
+
+
+def _flow_run() -> FlowRun:
+    return FlowRun(
+        id=new_id(),
+        flow_name="mi-flujo",
+        name="zippy-skunk",
+        state=Scheduled(T0 + timedelta(hours=1), message="soon"),
+        parameters={"x": 1, "nested": {"y": [1, "dos"]}},
+        tags=["a", "b"],
+        created=T0,
+    )
+
+
+class TestRoundTrip:
+    def test_flow_run_recorded_by_the_client_reads_back_equal(self, store: Store) -> None:
+        flow_run = _flow_run()
+        store.client.create_flow_run(flow_run, None)
+        read = store.client.read_flow_run(flow_run.id)
+        assert read.name == "zippy-skunk"
+        assert read.flow_name == "mi-flujo"
+        assert read.parameters == flow_run.parameters
+        assert read.tags == ["a", "b"]
+        assert read.created == T0
+        assert read.state.name == "Scheduled"
+        assert read.state.message == "soon"
+        assert read.state.scheduled_time == T0 + timedelta(hours=1)
+        assert read.state.id == flow_run.state.id
+
+    def test_task_runs_states_and_logs_read_back_equal(self, store: Store) -> None:
+        flow_run = _flow_run()
+        store.client.create_flow_run(flow_run, None)
+        upstream = new_id()
+        pending, running, completed = Pending(), Running(), Completed()
+        task_run = TaskRun(
+            id=new_id(),
+            flow_run_id=flow_run.id,
+            task_name="t",
+            name="t-0",
+            state=completed,
+            task_inputs={"x": [upstream]},
+            run_count=1,
+            start_time=T0,
+            end_time=T0 + timedelta(seconds=1),
+            created=T0,
+        )
+        states = [(task_run.id, s) for s in (pending, running, completed)]
+        log = LogEntry(flow_run.id, task_run.id, "cauce.task_runs", 20, "hola ñandú", T0)
+        store.client.write_batch([task_run], states, [log])
+
+        [read] = store.client.read_task_runs(flow_run.id)
+        assert read.task_inputs == {"x": [upstream]}
+        assert (read.start_time, read.end_time, read.run_count) == (
+            T0,
+            T0 + timedelta(seconds=1),
+            1,
+        )
+        history = store.client.read_task_run_states(task_run.id)
+        assert [s.name for s in history] == ["Pending", "Running", "Completed"]
+        [(_, read_log)] = store.client.read_logs(flow_run.id)
+        assert read_log == log
+
+    def test_a_task_run_written_twice_keeps_its_last_state(self, store: Store) -> None:
+        flow_run = _flow_run()
+        store.client.create_flow_run(flow_run, None)
+        task_run = TaskRun(new_id(), flow_run.id, "t", "t-0", Running(), created=T0)
+        store.client.write_batch([task_run], [(task_run.id, task_run.state)], [])
+        task_run.state = Completed()
+        store.client.write_batch([task_run], [(task_run.id, task_run.state)], [])
+        [read] = store.client.read_task_runs(flow_run.id)
+        assert read.state.name == "Completed"
+
+
+def test_sqlite_driver_and_sqlalchemy_store_values_identically(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/both.db"
+    EmbeddedClient(url).read_flows()  # creates the schema
+    by_driver, by_sqlalchemy = _flow_run(), _flow_run()
+    with sqlite_connection.write_transaction(sqlite_connection.connect(url)) as connection:
+        executor = SqliteExecutor(connection)
+        flow_id = recording.flow_id_for_name(executor, "mi-flujo")
+        recording.insert_flow_run(executor, by_driver, flow_id, None)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        recording.insert_flow_run(SqlAlchemyExecutor(connection), by_sqlalchemy, flow_id, None)
+    raw = sqlite_connection.connect(url)
+    rows = raw.execute(
+        "SELECT id, flow_id, parameters, created, state_timestamp, scheduled_time FROM flow_runs"
+    ).fetchall()
+    shapes = {tuple(type(v).__name__ + str(len(str(v))) for v in row[1:]) for row in rows}
+    assert len(rows) == 2 and len(shapes) == 1, rows
+    with engine.connect() as connection:
+        for flow_run in (by_driver, by_sqlalchemy):
+            [row] = SqlAlchemyExecutor(connection).execute(
+                "select_flow_run_for_update", {"id": flow_run.id}
+            )
+            assert row["scheduled_time"] == T0 + timedelta(hours=1)
+    engine.dispose()
