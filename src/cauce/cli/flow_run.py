@@ -1,0 +1,244 @@
+"""`cauce flow-run`: list, inspect, read the logs of, and delete flow runs.
+
+Each verb reads through the process's client, imported on first use: opening
+the database is the slow part of a command, and `--help` should not pay for it.
+How log lines are printed and followed is in `run_logs.py`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from cauce.cli.errors import CliError
+from cauce.cli.output import (
+    console,
+    duration,
+    local_time,
+    pretty_json,
+    state_text,
+    table,
+)
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
+from cauce.states import AwaitingRetry, Cached, Late, Retrying, State, StateType, TimedOut, now_utc
+
+if TYPE_CHECKING:
+    from cauce.client.base import CauceClient
+    from cauce.schemas.task_runs import TaskRun
+
+app = typer.Typer(help="List, inspect, follow and delete flow runs.", no_args_is_help=True)
+
+FlowRunId = Annotated[
+    str, typer.Argument(metavar="ID", help="The flow run's id, as `cauce flow-run ls` shows it.")
+]
+
+
+@app.command("ls")
+def ls(
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            "-s",
+            help="Only runs in this state: a type (COMPLETED, FAILED, ...) or a name "
+            "(Late, Cached, ...), any case. Repeat for several.",
+        ),
+    ] = None,
+    flow: Annotated[
+        str | None, typer.Option("--flow", "-f", help="Only runs of this flow.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 20,
+) -> None:
+    """List flow runs, newest first."""
+    types, names = parse_states(state or [])
+    runs = _read_runs(_client(), types, names, flow, limit)
+    if not runs:
+        console.print("No flow runs found.")
+        return
+    console.print(runs_table(runs))
+
+
+@app.command("inspect")
+def inspect(flow_run_id: FlowRunId) -> None:
+    """Show a flow run: state, parameters, times, state history, task runs and subflow runs."""
+    run_id = parse_id(flow_run_id)
+    client = _client()
+    run = client.read_flow_run(run_id)
+    console.print(Text(f"Flow run {run.name!r}", style="bold"))
+    console.print(_details(run))
+    console.print()
+    console.print(_history_table(client.read_flow_run_states(run.id)))
+    console.print()
+    task_runs = client.read_task_runs(run.id)
+    console.print(_task_runs_table(task_runs) if task_runs else "Task runs: none")
+    console.print()
+    subflow_runs = client.read_subflow_runs(run.id)
+    if subflow_runs:
+        console.print(runs_table(subflow_runs, title="Subflow runs"))
+    else:
+        console.print("Subflow runs: none")
+
+
+@app.command("logs")
+def logs(
+    flow_run_id: FlowRunId,
+    level: Annotated[
+        str | None,
+        typer.Option(
+            "--level",
+            "-l",
+            help="Only lines at or above this level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+        ),
+    ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-f", help="Keep printing new lines until the run ends."),
+    ] = False,
+) -> None:
+    """Print a flow run's log lines as its terminal showed them, in local time."""
+    from cauce.cli.run_logs import parse_level, print_logs
+
+    run_id, min_level = parse_id(flow_run_id), parse_level(level)
+    client = _client()
+    run = client.read_flow_run(run_id)
+    print_logs(client, run, min_level, follow)
+
+
+@app.command("delete")
+def delete(flow_run_id: FlowRunId) -> None:
+    """Delete a flow run with its task runs, states and logs."""
+    run_id = parse_id(flow_run_id)
+    client = _client()
+    run = client.read_flow_run(run_id)
+    client.delete_flow_run(run.id)
+    console.print(Text(f"Deleted flow run {run.name!r} ({run.id})."))
+
+
+def parse_id(raw: str) -> uuid.UUID:
+    """The flow run id typed by the user; a CliError if it is not a UUID."""
+    try:
+        return uuid.UUID(raw.strip())
+    except ValueError:
+        raise CliError(f"{raw!r} is not a valid flow run id") from None
+
+
+def parse_states(values: list[str]) -> tuple[list[str], list[str]]:
+    """Split --state values into state types and state names, matching any case.
+
+    A value that is both (`completed`) is taken as the type, which includes
+    every name of that type (Completed and Cached).
+    """
+    types = {t.value.lower(): t.value for t in StateType}
+    names = {name.lower(): name for name in _named_states()}
+    chosen_types: list[str] = []
+    chosen_names: list[str] = []
+    for value in values:
+        key = value.strip().lower()
+        if key in types:
+            chosen_types.append(types[key])
+        elif key in names:
+            chosen_names.append(names[key])
+        else:
+            raise CliError(
+                f"{value!r} is not a state; use a type ({', '.join(StateType)}) "
+                f"or a name ({', '.join(names.values())})"
+            )
+    return chosen_types, chosen_names
+
+
+def _named_states() -> list[str]:
+    """The state names that are not a type's default name, from their constructors."""
+    now = now_utc()
+    return [s.name for s in (Late(now), AwaitingRetry(now), Retrying(), Cached(), TimedOut())]
+
+
+def _read_runs(
+    client: CauceClient, types: list[str], names: list[str], flow: str | None, limit: int
+) -> list[FlowRun]:
+    if not (types and names):
+        where = FlowRunFilter(
+            state_types=types or None, state_names=names or None, flow_name=flow, limit=limit
+        )
+        return client.read_flow_runs(where)
+    # A filter with both types and names requires both; the user asked for either.
+    by_id: dict[uuid.UUID, FlowRun] = {}
+    for where in (
+        FlowRunFilter(state_types=types, flow_name=flow, limit=limit),
+        FlowRunFilter(state_names=names, flow_name=flow, limit=limit),
+    ):
+        by_id.update((run.id, run) for run in client.read_flow_runs(where))
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(by_id.values(), key=lambda r: r.created or oldest, reverse=True)[:limit]
+
+
+def runs_table(runs: list[FlowRun], title: str | None = None) -> Table:
+    """Flow runs as `ls` shows them: id, name, flow, coloured state, start, duration."""
+    shown = table("ID", "Name", "Flow", "State", "Start time", "Duration", title=title)
+    for run in runs:
+        shown.add_row(
+            str(run.id),
+            Text(run.name),
+            Text(run.flow_name),
+            state_text(run.state),
+            local_time(run.start_time),
+            duration(run.start_time, run.end_time, run.state),
+        )
+    return shown
+
+
+def _details(run: FlowRun) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    rows: list[tuple[str, str | Text]] = [
+        ("ID", str(run.id)),
+        ("Name", Text(run.name)),
+        ("Flow", Text(run.flow_name)),
+        ("State", state_text(run.state, with_message=True)),
+        ("Parameters", pretty_json(run.parameters)),
+        ("Tags", Text(", ".join(run.tags) if run.tags else "-")),
+        ("Run count", str(run.run_count)),
+        ("Start time", local_time(run.start_time, with_zone=True)),
+        ("End time", local_time(run.end_time, with_zone=True)),
+        ("Duration", duration(run.start_time, run.end_time, run.state)),
+    ]
+    if run.parent_task_run_id is not None:
+        rows.append(("Parent task run", str(run.parent_task_run_id)))
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
+
+
+def _history_table(states: list[State]) -> Table:
+    shown = table("Time", "State", "Type", "Message", title="State history")
+    for state in states:
+        shown.add_row(
+            local_time(state.timestamp),
+            state_text(state),
+            state.type.value,
+            Text(state.message or ""),
+        )
+    return shown
+
+
+def _task_runs_table(task_runs: list[TaskRun]) -> Table:
+    shown = table("Name", "State", "Start time", "Duration", title="Task runs")
+    for task_run in task_runs:
+        shown.add_row(
+            Text(task_run.name),
+            state_text(task_run.state),
+            local_time(task_run.start_time),
+            duration(task_run.start_time, task_run.end_time, task_run.state),
+        )
+    return shown
+
+
+def _client() -> CauceClient:
+    from cauce.client.factory import get_client
+
+    return get_client()

@@ -1,0 +1,58 @@
+"""The `cauce` command: the Typer app, its global --debug option, and how a failure ends.
+
+Each noun is a module with its own sub-app (`flow.py`, `flow_run.py`); this
+module mounts them. A failing command prints one line on stderr and exits 1;
+--debug (or CAUCE_DEBUG=1) prints the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from cauce.cli import flow, flow_run
+from cauce.cli.errors import describe
+from cauce.cli.version import version
+
+app = typer.Typer(
+    name="cauce",
+    help="cauce: run Python flows and tasks, and look at what they did.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(flow.app, name="flow")
+app.add_typer(flow_run.app, name="flow-run")
+app.command("version")(version)
+
+_debug = False
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", envvar="CAUCE_DEBUG", help="Show the traceback of an error."),
+    ] = False,
+) -> None:
+    global _debug
+    _debug = debug
+
+
+def main() -> None:
+    """Run `cauce` with the process's arguments and exit with its status."""
+    try:
+        app(prog_name="cauce")
+    except Exception as exc:
+        if _debug:
+            traceback.print_exc()
+        else:
+            typer.secho(describe(exc), err=True, fg="red")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""`cauce version`: what is installed and where runs are recorded."""
+
+from __future__ import annotations
+
+import platform
+
+from rich.text import Text
+
+from cauce.cli.errors import display_url
+from cauce.cli.output import console
+from cauce.settings import get_settings
+from cauce.version import __version__
+
+
+def version() -> None:
+    """Show cauce's and Python's versions, the database in use, and where runs go."""
+    settings = get_settings()
+    if settings.api_url:
+        database = "the server's"
+        destination = f"server at {settings.api_url}"
+    else:
+        database = display_url(settings.database_url)
+        destination = "embedded store (this process writes the database; no server)"
+    rows = [
+        ("Version", __version__),
+        ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("Database", database),
+        ("Runs go to", destination),
+    ]
+    for label, value in rows:
+        console.print(Text(f"{label + ':':<12}{value}"))

@@ -1,0 +1,95 @@
+"""A failing command prints one line on stderr and exits 1; --debug shows the traceback.
+
+The cases a user meets first (bad ids, --debug) run in a fresh interpreter
+(`cli`); the rest run through `main()` in this process (`run_main`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+def _one_line_error(result) -> str:
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    return line
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    return {"CAUCE_HOME": str(tmp_path / "home")}
+
+
+class TestRunIds:
+    def test_unknown_id(self, cli, recorded):
+        missing = uuid.uuid4()
+        result = cli(recorded.env, "flow-run", "inspect", str(missing))
+        assert _one_line_error(result) == f"Flow run {missing} not found"
+
+    def test_malformed_id(self, cli, env):
+        result = cli(env, "flow-run", "inspect", "abc")
+        assert _one_line_error(result) == "'abc' is not a valid flow run id"
+
+    @pytest.mark.parametrize("verb", ["logs", "delete"])
+    def test_malformed_id_for_every_verb(self, run_main, env, verb):
+        result = run_main(env, "flow-run", verb, "abc")
+        assert _one_line_error(result) == "'abc' is not a valid flow run id"
+
+    @pytest.mark.parametrize("verb", ["logs", "delete"])
+    def test_unknown_id_for_every_verb(self, run_main, recorded, verb):
+        missing = uuid.uuid4()
+        result = run_main(recorded.env, "flow-run", verb, str(missing))
+        assert _one_line_error(result) == f"Flow run {missing} not found"
+
+
+class TestDebug:
+    def test_debug_option_shows_the_traceback(self, cli, env):
+        result = cli(env, "--debug", "flow-run", "inspect", "abc")
+        assert result.returncode == 1
+        assert result.stderr.startswith("Traceback (most recent call last):")
+        assert result.stderr.rstrip().endswith("CliError: 'abc' is not a valid flow run id")
+
+    def test_debug_env_var_shows_the_traceback(self, cli, recorded):
+        env = {**recorded.env, "CAUCE_DEBUG": "1"}
+        result = cli(env, "flow-run", "inspect", str(uuid.uuid4()))
+        assert result.returncode == 1
+        assert "Traceback (most recent call last):" in result.stderr
+        assert "NotFound: Flow run" in result.stderr
+
+
+class TestSettingsAndDatabase:
+    def test_postgres_that_does_not_answer(self, run_main, env):
+        url = "postgresql://cauce:secret@127.0.0.1:1/nothing"
+        result = run_main({**env, "CAUCE_API_DATABASE_URL": url}, "flow-run", "ls")
+        line = _one_line_error(result)
+        assert line.startswith(
+            "Could not use the database at postgresql://cauce:***@127.0.0.1:1/nothing: "
+        )
+        assert "secret" not in line
+
+    def test_bad_setting(self, run_main, env):
+        result = run_main({**env, "CAUCE_LOGGING_LEVEL": "LOUD"}, "flow-run", "ls")
+        assert _one_line_error(result).startswith("CAUCE_LOGGING_LEVEL: expected DEBUG, INFO")
+
+    def test_server_not_available_yet(self, run_main, env):
+        result = run_main({**env, "CAUCE_API_URL": "http://127.0.0.1:4200/api"}, "flow", "ls")
+        assert "CAUCE_API_URL is set to http://127.0.0.1:4200/api" in _one_line_error(result)
+
+    def test_sqlite_file_that_is_not_a_database(self, run_main, env, tmp_path):
+        home = tmp_path / "home"
+        home.mkdir()
+        (home / "cauce.db").write_bytes(b"not a database, just some bytes" * 100)
+        result = run_main(env, "flow", "ls")
+        assert _one_line_error(result) == (
+            f"Could not use the database at sqlite:///{home}/cauce.db: file is not a database"
+        )
+
+    def test_home_that_is_a_file(self, run_main, tmp_path):
+        home = tmp_path / "home"
+        home.write_text("")
+        result = run_main({"CAUCE_HOME": str(home)}, "flow-run", "ls")
+        assert _one_line_error(result).startswith("Could not use the database at sqlite:///")
