@@ -57,7 +57,7 @@ def _database_url() -> str:
     from cauce.settings import SettingsError, get_settings
 
     try:
-        return display_url(get_settings().database_url)
+        return display_url(get_settings().api.database_url)
     except SettingsError:
         return "the configured database"
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from cauce.cli import flow, flow_run
+from cauce.cli import config, flow, flow_run, profile
 from cauce.cli.errors import describe
 from cauce.cli.version import version
 
@@ -24,8 +24,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(config.app, name="config")
 app.add_typer(flow.app, name="flow")
 app.add_typer(flow_run.app, name="flow-run")
+app.add_typer(profile.app, name="profile")
 app.command("version")(version)
 
 _debug = False

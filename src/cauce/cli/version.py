@@ -15,11 +15,11 @@ from cauce.version import __version__
 def version() -> None:
     """Show cauce's and Python's versions, the database in use, and where runs go."""
     settings = get_settings()
-    if settings.api_url:
+    if settings.api.url:
         database = "the server's"
-        destination = f"server at {settings.api_url}"
+        destination = f"server at {settings.api.url}"
     else:
-        database = display_url(settings.database_url)
+        database = display_url(settings.api.database_url)
         destination = "embedded store (this process writes the database; no server)"
     rows = [
         ("Version", __version__),

@@ -36,14 +36,14 @@ def get_batch_writer() -> BatchWriter:
 
 def _make_client() -> CauceClient:
     settings = get_settings()
-    if settings.api_url:
+    if settings.api.url:
         raise ClientError(
-            f"CAUCE_API_URL is set to {settings.api_url}, but recording on a server is not "
+            f"CAUCE_API_URL is set to {settings.api.url}, but recording on a server is not "
             "available in this version; unset it to record runs in the local database"
         )
     from cauce.client.embedded import EmbeddedClient
 
-    return EmbeddedClient(settings.database_url)
+    return EmbeddedClient(settings.api.database_url)
 
 
 def reset_client() -> None:
