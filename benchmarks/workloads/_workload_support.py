@@ -1,0 +1,159 @@
+"""Measuring helpers that every generated workload imports.
+
+Standard library only, and no framework import: the same file runs under
+cauce's and Prefect's interpreters, copied next to the workload by
+`_harness.run_workload`, which also sets the environment variables read here.
+The workload hands its figures back through `report()`, as a JSON file.
+"""
+
+import json
+import os
+import resource
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULT_PATH_ENV = "BENCH_RESULT_PATH"
+DB_PATH_ENV = "BENCH_DB_PATH"
+TASK_RUN_TABLE_ENV = "BENCH_TASK_RUN_TABLE"
+STATE_COLUMN_ENV = "BENCH_STATE_COLUMN"
+SIZE_ENV = "BENCH_N"
+
+PERSIST_TIMEOUT_S = 120.0
+POLL_INTERVAL_S = 0.02
+
+
+def workload_size(default: int) -> int:
+    """How many tasks, flows or subflows to run (BENCH_N, else `default`)."""
+    return int(os.environ.get(SIZE_ENV, default))
+
+
+def count_completed_task_runs() -> int:
+    """Task runs whose final COMPLETED state is already in the framework's database."""
+    db_path = Path(os.environ[DB_PATH_ENV])
+    if not db_path.exists():
+        return 0
+    table = os.environ[TASK_RUN_TABLE_ENV]
+    column = os.environ[STATE_COLUMN_ENV]
+    # Read-only, so polling never creates the file or takes a write lock.
+    connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5.0)
+    try:
+        row = connection.execute(
+            f'SELECT count(*) FROM "{table}" WHERE "{column}" = ?', ("COMPLETED",)
+        ).fetchone()
+    except sqlite3.OperationalError:  # table not created yet, or busy
+        return 0
+    finally:
+        connection.close()
+    return int(row[0])
+
+
+def wait_for_completed_task_runs(expected: int) -> tuple[float | None, int]:
+    """Poll until `expected` task runs are COMPLETED in the database.
+
+    Returns (seconds waited, or None after PERSIST_TIMEOUT_S; last count seen).
+    """
+    started = time.perf_counter()
+    while True:
+        completed = count_completed_task_runs()
+        waited = time.perf_counter() - started
+        if completed >= expected:
+            return waited, completed
+        if waited > PERSIST_TIMEOUT_S:
+            return None, completed
+        time.sleep(POLL_INTERVAL_S)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_rss_tree_mb() -> float | None:
+    """Peak RSS of this process plus its live descendants (e.g. Prefect's temporary
+    server), summed; peaks may not coincide, so this is an upper bound. None off Linux."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    children: dict[int, list[int]] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may contain spaces; fields resume after its ")".
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    total_kib = 0
+    pending = [os.getpid()]
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        try:
+            status = (proc / str(pid) / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total_kib += int(line.split()[1])
+    return total_kib / 1024
+
+
+def report(**figures: Any) -> None:
+    """Hand the figures back to the harness."""
+    Path(os.environ[RESULT_PATH_ENV]).write_text(json.dumps(figures))
+
+
+def measure_task_flow(run_flow: Callable[[int], object], n: int) -> None:
+    """Time `run_flow(n)` (a flow running n task runs), wait for them in the
+    database, and report the task-run figures.
+
+    A one-task call first, timed apart as `first_flow_s`, pays the one-off start-up
+    (database creation and migration; Prefect's temporary server) so that
+    `per_task_us` is the cost of a task run, not of the first flow in a process.
+    """
+    started = time.perf_counter()
+    run_flow(1)
+    first_flow_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    run_flow(n)
+    flow_s = time.perf_counter() - started
+    lag_s, completed = wait_for_completed_task_runs(n + 1)
+
+    report(
+        per_task_us=flow_s / n * 1e6,
+        persist_lag_s=lag_s,
+        per_task_total_us=None if lag_s is None else (flow_s + lag_s) / n * 1e6,
+        flow_s=flow_s,
+        first_flow_s=first_flow_s,
+        peak_rss_mb=peak_rss_mb(),
+        peak_rss_tree_mb=peak_rss_tree_mb(),
+        checks={"completed_task_runs": completed, "expected_task_runs": n + 1},
+    )
+
+
+def measure_batch(run_batch: Callable[[int], object], n: int, unit: str) -> None:
+    """Time `run_batch(n)` (n flows or subflows run back to back) and report
+    `per_<unit>_ms`.
+
+    A `run_batch(1)` call first, timed apart as `first_flow_s`, pays the start-up.
+    """
+    started = time.perf_counter()
+    run_batch(1)
+    first_flow_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    run_batch(n)
+    total_s = time.perf_counter() - started
+
+    report(
+        **{f"per_{unit}_ms": total_s / n * 1e3},
+        total_s=total_s,
+        first_flow_s=first_flow_s,
+        peak_rss_mb=peak_rss_mb(),
+    )

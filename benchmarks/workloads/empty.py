@@ -1,0 +1,1 @@
+"""Baseline for import_time: an interpreter that imports nothing."""
