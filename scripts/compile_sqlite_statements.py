@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import JSON, Uuid
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from cauce.database.statements import build_statements
-from cauce.database.tables import UTCDateTime
+from cauce.database.tables import UTCDateTime, metadata
 
 TARGET = Path(__file__).parent.parent / "src" / "cauce" / "database" / "sqlite_compiled.py"
 
@@ -61,7 +62,28 @@ def render() -> str:
         lines.append(f"        {columns!r},")
         lines.append("    ),")
     lines.append("}")
+    lines.append("")
+    lines.append("# The schema at the head revision, for creating a new database without Alembic.")
+    lines.append("SCHEMA: tuple[str, ...] = (")
+    for ddl in _schema_ddl():
+        lines.append(f"    {ddl!r},")
+    lines.append(")")
     return "\n".join(lines) + "\n"
+
+
+def _schema_ddl() -> list[str]:
+    """CREATE statements for every table and index, and the Alembic version table."""
+    dialect = sqlite.dialect()
+    statements = []
+    for table in metadata.sorted_tables:
+        statements.append(" ".join(str(CreateTable(table).compile(dialect=dialect)).split()))
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            statements.append(" ".join(str(CreateIndex(index).compile(dialect=dialect)).split()))
+    statements.append(
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+    )
+    return statements
 
 
 def write(target: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -47,3 +49,20 @@ class TestMigrations:
             assert "flow_runs" in inspect(connection).get_table_names()
             assert current_revision(connection) == HEAD_REVISION
         engine.dispose()
+
+
+def test_database_created_without_alembic_equals_the_migrated_one(tmp_path: Path) -> None:
+    from cauce.client.embedded import EmbeddedClient
+    from cauce.schemas.flow_runs import FlowRunFilter
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    EmbeddedClient(url).write_batch([], [], [])  # a recording call creates the file
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert current_revision(connection) == HEAD_REVISION
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    with engine.begin() as connection:
+        downgrade(connection, "base")
+        upgrade(connection)
+    engine.dispose()
+    assert EmbeddedClient(url).read_flow_runs(FlowRunFilter()) == []

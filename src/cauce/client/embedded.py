@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from cauce.client.base import NotFound
-from cauce.database import sqlite_connection
+from cauce.database import sqlite_connection, sqlite_schema
 from cauce.database.executors import SqlAlchemyExecutor, SqliteExecutor, StatementExecutor
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.queries import recording
@@ -72,15 +72,18 @@ class EmbeddedClient:
         return connection
 
     def _check_sqlite_schema(self) -> None:
-        # Read the schema revision without SQLAlchemy; migrate (through it) only when behind.
+        # Read the schema revision without SQLAlchemy. A new file gets the head schema
+        # from the compiled DDL; an older one is migrated by Alembic.
         connection = sqlite_connection.connect(self.database_url)
         try:
-            revision = SqliteExecutor(connection).execute("select_schema_revision")
-        except sqlite3.OperationalError:
-            revision = []
+            with sqlite_connection.write_transaction(connection):
+                revision = sqlite_schema.revision(connection)
+                if revision is None and sqlite_schema.is_empty(connection):
+                    sqlite_schema.create(connection)
+                    revision = HEAD_REVISION
         finally:
             connection.close()
-        if not revision or revision[0].get("version_num") != HEAD_REVISION:
+        if revision != HEAD_REVISION:
             _ = self.engine
         self._schema_checked = True
 

@@ -138,3 +138,22 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (),
     ),
 }
+
+# The schema at the head revision, for creating a new database without Alembic.
+SCHEMA: tuple[str, ...] = (
+    "CREATE TABLE flows ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, created DATETIME NOT NULL, CONSTRAINT pk_flows PRIMARY KEY (id), CONSTRAINT uq_flows__name UNIQUE (name) )",
+    "CREATE TABLE flow_runs ( id CHAR(32) NOT NULL, flow_id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, parameters JSON NOT NULL, tags JSON NOT NULL, parent_flow_run_id CHAR(32), parent_task_run_id CHAR(32), state_id CHAR(32), state_type VARCHAR(16), state_name VARCHAR(64), state_message TEXT, state_timestamp DATETIME, scheduled_time DATETIME, run_count INTEGER NOT NULL, start_time DATETIME, end_time DATETIME, created DATETIME NOT NULL, CONSTRAINT pk_flow_runs PRIMARY KEY (id), CONSTRAINT fk_flow_runs__flow_id__flows FOREIGN KEY(flow_id) REFERENCES flows (id) ON DELETE CASCADE )",
+    "CREATE INDEX ix_flow_runs__created ON flow_runs (created)",
+    "CREATE INDEX ix_flow_runs__flow_id ON flow_runs (flow_id)",
+    "CREATE INDEX ix_flow_runs__parent_flow_run_id ON flow_runs (parent_flow_run_id)",
+    "CREATE INDEX ix_flow_runs__state_type ON flow_runs (state_type)",
+    "CREATE TABLE flow_run_states ( id CHAR(32) NOT NULL, type VARCHAR(16) NOT NULL, name VARCHAR(64) NOT NULL, message TEXT, timestamp DATETIME NOT NULL, scheduled_time DATETIME, flow_run_id CHAR(32) NOT NULL, CONSTRAINT pk_flow_run_states PRIMARY KEY (id), CONSTRAINT fk_flow_run_states__flow_run_id__flow_runs FOREIGN KEY(flow_run_id) REFERENCES flow_runs (id) ON DELETE CASCADE )",
+    "CREATE INDEX ix_flow_run_states__flow_run_id ON flow_run_states (flow_run_id)",
+    "CREATE TABLE logs ( id INTEGER NOT NULL, flow_run_id CHAR(32), task_run_id CHAR(32), name VARCHAR(255) NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL, timestamp DATETIME NOT NULL, CONSTRAINT pk_logs PRIMARY KEY (id), CONSTRAINT fk_logs__flow_run_id__flow_runs FOREIGN KEY(flow_run_id) REFERENCES flow_runs (id) ON DELETE CASCADE )",
+    "CREATE INDEX ix_logs__flow_run_id_timestamp ON logs (flow_run_id, timestamp)",
+    "CREATE TABLE task_runs ( id CHAR(32) NOT NULL, flow_run_id CHAR(32), task_name VARCHAR(255) NOT NULL, name VARCHAR(255) NOT NULL, cache_key VARCHAR(255), tags JSON NOT NULL, task_inputs JSON NOT NULL, state_id CHAR(32), state_type VARCHAR(16), state_name VARCHAR(64), state_message TEXT, state_timestamp DATETIME, scheduled_time DATETIME, run_count INTEGER NOT NULL, start_time DATETIME, end_time DATETIME, created DATETIME NOT NULL, CONSTRAINT pk_task_runs PRIMARY KEY (id), CONSTRAINT fk_task_runs__flow_run_id__flow_runs FOREIGN KEY(flow_run_id) REFERENCES flow_runs (id) ON DELETE CASCADE )",
+    "CREATE INDEX ix_task_runs__flow_run_id ON task_runs (flow_run_id)",
+    "CREATE TABLE task_run_states ( id CHAR(32) NOT NULL, type VARCHAR(16) NOT NULL, name VARCHAR(64) NOT NULL, message TEXT, timestamp DATETIME NOT NULL, scheduled_time DATETIME, task_run_id CHAR(32) NOT NULL, CONSTRAINT pk_task_run_states PRIMARY KEY (id), CONSTRAINT fk_task_run_states__task_run_id__task_runs FOREIGN KEY(task_run_id) REFERENCES task_runs (id) ON DELETE CASCADE )",
+    "CREATE INDEX ix_task_run_states__task_run_id ON task_run_states (task_run_id)",
+    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))",
+)
