@@ -5,10 +5,13 @@ from __future__ import annotations
 import concurrent.futures
 import uuid
 from collections.abc import Iterable
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import State
+
+if TYPE_CHECKING:
+    from cauce.engine.task_run import RecordGuard
 
 R = TypeVar("R")
 
@@ -16,9 +19,15 @@ R = TypeVar("R")
 class TaskRunFuture(Generic[R]):
     """A task run started with `.submit()`: wait for it, read its state or its result."""
 
-    def __init__(self, task_run: TaskRun, future: concurrent.futures.Future[State]) -> None:
+    def __init__(
+        self,
+        task_run: TaskRun,
+        future: concurrent.futures.Future[State],
+        guard: RecordGuard | None = None,
+    ) -> None:
         self.task_run = task_run
         self._future = future
+        self.guard = guard
         # Whether user code has seen this run's failure; an unseen failure fails the flow.
         self.failure_seen = False
 
@@ -28,28 +37,56 @@ class TaskRunFuture(Generic[R]):
 
     @property
     def state(self) -> State:
-        """The task run's state now: final once it has finished."""
-        if self._future.done():
-            return self._future.result()
+        """The task run's state now: final once it has finished.
+
+        Looking at the final state of a failed run counts as handling the failure:
+        it no longer fails the flow run on its own. So does asking for its result.
+        """
+        state = self._current_state()
+        if state.is_final() and not state.is_completed():
+            self.failure_seen = True
+        return state
+
+    def _current_state(self) -> State:
+        future = self._future
+        if future.done() and not future.cancelled() and future.exception() is None:
+            return future.result()
+        # Not finished, never started (cancelled), or ended by an interruption
+        # recorded on the run.
         return self.task_run.state
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the task run has finished, or `timeout` seconds have passed."""
         concurrent.futures.wait([self._future], timeout=timeout)
 
+    def final_state(self, timeout: float | None = None) -> State:
+        """Wait for the run to finish and return its final state (see `state`)."""
+        self.wait(timeout)
+        if not self._future.done():
+            raise TimeoutError(f"Task run {self.task_run.name!r} did not finish in {timeout} s")
+        return self.state
+
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> R:
         """The task's return value; raises its exception if it failed."""
-        state = self._future.result(timeout=timeout)
-        if raise_on_failure and not state.is_completed():
-            self.failure_seen = True
-        value: R = state.result(raise_on_failure=raise_on_failure)
+        value: R = self.final_state(timeout).result(raise_on_failure=raise_on_failure)
         return value
+
+    def failed_unseen(self) -> State | None:
+        """The final state of a run that failed without user code looking; else None."""
+        state = self._current_state()
+        if state.is_completed() or self.failure_seen:
+            return None
+        return state
 
     def done(self) -> bool:
         return self._future.done()
 
+    def cancel(self) -> bool:
+        """Keep the run from starting if it has not started yet; True when it never will."""
+        return self._future.cancel()
+
     def __repr__(self) -> str:
-        return f"TaskRunFuture({self.task_run.name!r}, state={self.state!r})"
+        return f"TaskRunFuture({self.task_run.name!r}, state={self._current_state()!r})"
 
 
 class TaskRunFutureList(list[TaskRunFuture[R]]):

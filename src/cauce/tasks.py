@@ -77,20 +77,28 @@ class Task(Generic[P, R]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
 
     @overload
-    def __call__(self, *args: Any, return_state: bool, **kwargs: Any) -> Any: ...
+    def __call__(
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[TaskRunFuture[Any]] | None = None,
+        **kwargs: Any,
+    ) -> Any: ...
 
     def __call__(  # type: ignore[misc]  # the first overload is P's parameters, unknown here
-        self, *args: Any, return_state: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[TaskRunFuture[Any]] | None = None,
+        **kwargs: Any,
     ) -> Any:
-        return self._call(args, kwargs, return_state)
-
-    def _call(self, args: Any, kwargs: dict[str, Any], return_state: bool) -> Any:
         from cauce.engine.task_run import run_task_async, run_task_sync
 
         parameters = self.binder.bind(args, kwargs)
+        upstream = list(wait_for or ())
         if self.is_async:
-            return run_task_async(self, parameters, return_state)
-        return run_task_sync(self, parameters, return_state)
+            return run_task_async(self, parameters, return_state, wait_for=upstream)
+        return run_task_sync(self, parameters, return_state, wait_for=upstream)
 
     def with_options(self, **options: Any) -> Task[P, R]:
         """A copy of this task with some options changed."""

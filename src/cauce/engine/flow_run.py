@@ -14,15 +14,23 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cauce.client.factory import get_batch_writer, get_client
 from cauce.context import FlowRunContext, flow_run_context, task_run_context
-from cauce.engine.outcome import flow_state_from_return, state_from_exception
+from cauce.engine.outcome import (
+    awaiting_retry,
+    flow_state_from_return,
+    is_interruption,
+    state_from_exception,
+)
 from cauce.engine.parameters import ParameterTypeError, jsonable_parameters
 from cauce.engine.retries import retry_delay_seconds
-from cauce.engine.signals import sigterm_raises
-from cauce.engine.timeouts import await_with_time_limit, time_limit
+from cauce.engine.signals import interruptions_deferred, interruptions_raise
+from cauce.engine.task_run import take_over_task_run
+from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
+from cauce.futures import TaskRunFuture
 from cauce.ids import new_id
 from cauce.log_prints import print_to_run_logs
 from cauce.logging.run_logger import configure_logging, flow_run_logger
@@ -30,7 +38,7 @@ from cauce.run_names import generate_run_name
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.states import SetStateStatus
 from cauce.settings import get_settings
-from cauce.states import AwaitingRetry, Failed, Pending, Retrying, Running, State, now_utc
+from cauce.states import Failed, Pending, Retrying, Running, State, now_utc
 
 if TYPE_CHECKING:
     from cauce.flows import Flow
@@ -67,11 +75,13 @@ class FlowRunEngine:
         self.context: FlowRunContext | None = None
         self.final: State | None = None
         self.retry_delay = 0.0
+        self._tasks_left_running = False
         self._exit_stack = ExitStack()
 
     def set_state(self, state: State) -> bool:
         """Propose `state` to the core; False when it was rejected."""
-        result = self.client.set_flow_run_state(self.flow_run.id, state)
+        with interruptions_deferred():
+            result = self.client.set_flow_run_state(self.flow_run.id, state)
         if result.status is SetStateStatus.ACCEPT:
             if state.type.value == "RUNNING":
                 self.flow_run.run_count += 1
@@ -84,7 +94,8 @@ class FlowRunEngine:
     def begin(self) -> bool:
         """Record the run and start it; False when it ended before user code ran."""
         parent_id = self.parent.flow_run.id if self.parent else None
-        self.client.create_flow_run(self.flow_run, parent_id)
+        with interruptions_deferred():
+            self.client.create_flow_run(self.flow_run, parent_id)
         if self.parent is not None:
             self.parent.count_subflow()
             flow_run_logger(self.parent.flow_run.id, self.parent.flow_run.name).info(
@@ -117,8 +128,21 @@ class FlowRunEngine:
             task_runner=self.flow.task_runner.duplicate(),
             log_prints=bool(self.flow.log_prints),
         )
-        self._exit_stack.enter_context(sigterm_raises())
+        self._exit_stack.enter_context(interruptions_raise())
         return True
+
+    @contextmanager
+    def ending_on_escape(self) -> Iterator[None]:
+        """Whatever escapes the run before it has ended (Ctrl-C while it waits for its
+        submitted tasks or between retries, a failure inside cauce) still ends it, recorded."""
+        try:
+            yield
+        except BaseException as exc:
+            if self.final is None:
+                if is_interruption(exc):
+                    self._stop_tasks(exc)
+                self._finish(state_from_exception(exc, "Flow run"))
+            raise
 
     @contextmanager
     def attempt(self) -> Iterator[None]:
@@ -137,8 +161,8 @@ class FlowRunEngine:
         futures = self.context.futures
         for future in futures:
             future.wait()
-        unseen = [f.state for f in futures if not f.state.is_completed() and not f.failure_seen]
-        state = flow_state_from_return(value, unseen, self.context.child_count)
+        unseen = [s for s in (f.failed_unseen() for f in futures) if s is not None]
+        state = flow_state_from_return(_futures_as_states(value), unseen, self.context.child_count)
         if state.is_failed() and self._retry_scheduled(state):
             return True
         self._finish(state)
@@ -146,6 +170,10 @@ class FlowRunEngine:
 
     def on_exception(self, exc: BaseException) -> bool:
         """Record a failed attempt; True when a retry follows."""
+        if self.final is not None:
+            return False  # it ended already; this came while reporting that
+        if is_interruption(exc):
+            self._stop_tasks(exc)
         state = state_from_exception(exc, "Flow run")
         if isinstance(exc, Exception):
             if self._retry_scheduled(state):
@@ -169,26 +197,41 @@ class FlowRunEngine:
         )
         assert self.context is not None
         self.context.futures.clear()
-        return self.set_state(AwaitingRetry(now_utc(), message=failed.message))
+        return self.set_state(awaiting_retry(failed, self.retry_delay))
 
     def start_retry(self) -> None:
         self.set_state(Retrying())
 
+    def _stop_tasks(self, exc: BaseException) -> None:
+        """The run was interrupted: end its unfinished submitted task runs now, as it does.
+
+        They are not waited for (a task blocked in time.sleep or a socket read cannot
+        be stopped from outside): their end is recorded, and whatever they do later
+        is not.
+        """
+        if self.context is None:
+            return
+        for future in list(self.context.futures):
+            take_over_task_run(future, state_from_exception(exc, "Task run"))
+        self._tasks_left_running = any(not f.done() for f in self.context.futures)
+
     def _finish(self, state: State) -> None:
         """Flush the run's records, then report its final state."""
         try:
-            if self.context is not None:
+            if self.context is not None and not self._tasks_left_running:
                 self.context.task_runner.shutdown()
-            # Flush before reporting the final state, so the UI never shows
-            # Completed with task runs or logs still missing.
-            self.writer.flush()
-            if self.set_state(state):
-                self.final = state
-            else:
-                self._finish_rejected()
-            level = logging.INFO if state.is_completed() else logging.ERROR
-            self.logger.log(level, "Finished in state %r", self.final)
-            self.writer.flush()
+            # A second Ctrl-C while the end is recorded waits until it is.
+            with interruptions_deferred():
+                # Flush before reporting the final state, so the UI never shows
+                # Completed with task runs or logs still missing.
+                self.writer.flush()
+                if self.set_state(state):
+                    self.final = state
+                else:
+                    self._finish_rejected()
+                level = logging.INFO if state.is_completed() else logging.ERROR
+                self.logger.log(level, "Finished in state %r", self.final)
+                self.writer.flush()
         finally:
             self._exit_stack.close()
 
@@ -204,27 +247,35 @@ class FlowRunEngine:
         return self.final if return_state else self.final.result()
 
 
+def _futures_as_states(value: Any) -> Any:
+    """A returned future, or list or tuple of them, as their final states (as Prefect does)."""
+    if isinstance(value, TaskRunFuture):
+        return value.final_state()
+    if isinstance(value, list | tuple) and any(isinstance(v, TaskRunFuture) for v in value):
+        return type(value)(v.final_state() if isinstance(v, TaskRunFuture) else v for v in value)
+    return value
+
+
 def run_flow_sync(
     flow: Flow[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
 ) -> Any:
     """Run a sync flow to its final state; its value, or the state with `return_state`."""
     engine = FlowRunEngine(flow, args, kwargs)
-    if engine.begin():
-        while True:
+    with engine.ending_on_escape():
+        again = engine.begin()
+        while again:
             with engine.attempt():
                 try:
-                    with time_limit(flow.timeout_seconds):
-                        value = flow.binder.call(engine.parameters)
+                    call = partial(flow.binder.call, engine.parameters)
+                    value = call_with_time_limit(call, flow.timeout_seconds)
+                    again = engine.on_return(value)
                 except BaseException as exc:
-                    retry = engine.on_exception(exc)
+                    again = engine.on_exception(exc)
                     if not isinstance(exc, Exception):
                         raise
-                else:
-                    retry = engine.on_return(value)
-            if not retry:
-                break
-            time.sleep(engine.retry_delay)
-            engine.start_retry()
+            if again:
+                time.sleep(engine.retry_delay)
+                engine.start_retry()
     return engine.outcome(return_state)
 
 
@@ -233,21 +284,20 @@ async def run_flow_async(
 ) -> Any:
     """Run an async flow to its final state; its value, or the state with `return_state`."""
     engine = FlowRunEngine(flow, args, kwargs)
-    if engine.begin():
-        while True:
+    with engine.ending_on_escape():
+        again = engine.begin()
+        while again:
             with engine.attempt():
                 try:
                     value = await await_with_time_limit(
                         flow.binder.call(engine.parameters), flow.timeout_seconds
                     )
+                    again = engine.on_return(value)
                 except BaseException as exc:
-                    retry = engine.on_exception(exc)
+                    again = engine.on_exception(exc)
                     if not isinstance(exc, Exception):
                         raise
-                else:
-                    retry = engine.on_return(value)
-            if not retry:
-                break
-            await asyncio.sleep(engine.retry_delay)
-            engine.start_retry()
+            if again:
+                await asyncio.sleep(engine.retry_delay)
+                engine.start_retry()
     return engine.outcome(return_state)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from typing import TYPE_CHECKING, Any
 
 from cauce.context import flow_run_context
-from cauce.engine.task_run import create_task_run, run_task_async, run_task_sync
+from cauce.engine.signals import interruptions_deferred
+from cauce.engine.task_run import (
+    RecordGuard,
+    new_task_run,
+    record_new_task_run,
+    run_task_async,
+    run_task_sync,
+)
 from cauce.futures import TaskRunFuture, TaskRunFutureList
 from cauce.states import State
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
@@ -22,19 +30,33 @@ def submit_task_run(
 ) -> TaskRunFuture[Any]:
     """Create a task run and start it on the task runner; its future."""
     flow_context = flow_run_context.get()
-    task_run = create_task_run(task, parameters, flow_context)
-
-    def run() -> State:
-        if task.is_async:
-            state: State = asyncio.run(run_task_async(task, parameters, True, task_run, wait_for))
-        else:
-            state = run_task_sync(task, parameters, True, task_run, wait_for)
-        return state
-
-    runner = flow_context.task_runner if flow_context else _runner_outside_flows
-    future: TaskRunFuture[Any] = TaskRunFuture(task_run, runner.submit(run))
+    task_run = new_task_run(task, parameters, flow_context, wait_for)
+    guard = RecordGuard()
+    # The future is the run's own, and known to the flow run before the run is recorded
+    # or handed to the runner: a flow run stopped in the middle of this call ends it.
+    outcome: concurrent.futures.Future[State] = concurrent.futures.Future()
+    future: TaskRunFuture[Any] = TaskRunFuture(task_run, outcome, guard)
     if flow_context is not None:
         flow_context.futures.append(future)
+    record_new_task_run(task_run, flow_context)
+
+    def run() -> None:
+        if not outcome.set_running_or_notify_cancel():
+            return  # cancelled before it started
+        try:
+            if task.is_async:
+                coroutine = run_task_async(task, parameters, True, task_run, wait_for, guard)
+                state: State = asyncio.run(coroutine)
+            else:
+                state = run_task_sync(task, parameters, True, task_run, wait_for, guard)
+        except BaseException as exc:
+            outcome.set_exception(exc)
+        else:
+            outcome.set_result(state)
+
+    runner = flow_context.task_runner if flow_context else _runner_outside_flows
+    with interruptions_deferred():
+        runner.submit(run)
     return future
 
 

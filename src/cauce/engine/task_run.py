@@ -8,17 +8,20 @@ differ only in how they call the function and wait between attempts.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cauce.client.factory import get_batch_writer
 from cauce.context import FlowRunContext, TaskRunContext, flow_run_context, task_run_context
-from cauce.engine.outcome import state_from_exception
+from cauce.engine.outcome import awaiting_retry, state_from_exception
 from cauce.engine.retries import retry_delay_seconds
-from cauce.engine.timeouts import await_with_time_limit, time_limit
+from cauce.engine.signals import interruptions_deferred
+from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
 from cauce.futures import TaskRunFuture
 from cauce.ids import new_id
 from cauce.log_prints import print_to_run_logs
@@ -28,7 +31,6 @@ from cauce.orchestration.set_state import RunTimes, decide
 from cauce.schemas.states import SetStateStatus
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import (
-    AwaitingRetry,
     Cached,
     Completed,
     Failed,
@@ -47,16 +49,36 @@ class UpstreamTaskError(Exception):
     """A task's input came from a task run that did not complete."""
 
 
-def create_task_run(
-    task: Task[..., Any], parameters: dict[str, Any], flow_context: FlowRunContext | None
+class RecordGuard:
+    """Who records a submitted task run: its engine, until the run's flow run is stopped
+    (SIGTERM, Ctrl-C) and records how the run ended itself, without waiting for it.
+
+    From then on the engine's states are dropped: the run has one writer at a time.
+    """
+
+    __slots__ = ("lock", "taken_over")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.taken_over = False
+
+
+def new_task_run(
+    task: Task[..., Any],
+    parameters: dict[str, Any],
+    flow_context: FlowRunContext | None,
+    wait_for: list[TaskRunFuture[Any]] | None = None,
 ) -> TaskRun:
-    """A new Pending task run of `task`, named and recorded, with its upstream dependencies."""
+    """A new Pending task run of `task`, named, with its upstream dependencies; not recorded yet."""
     parent_task = task_run_context.get()
     if flow_context is not None:
         index = flow_context.next_task_run_index(task.name)
         flow_run_id: uuid.UUID | None = flow_context.flow_run.id
     else:
         index, flow_run_id = 0, parent_task.task_run.flow_run_id if parent_task else None
+    task_inputs = _upstream_ids(parameters)
+    if wait_for:
+        task_inputs["wait_for"] = [future.task_run.id for future in wait_for]
     task_run = TaskRun(
         id=new_id(),
         flow_run_id=flow_run_id,
@@ -65,15 +87,20 @@ def create_task_run(
         state=Pending(),
         cache_key=None,
         tags=list(task.tags),
-        task_inputs=_upstream_ids(parameters),
+        task_inputs=task_inputs,
         created=now_utc(),
     )
-    get_batch_writer().task_run_changed(task_run, task_run.state)
+    return task_run
+
+
+def record_new_task_run(task_run: TaskRun, flow_context: FlowRunContext | None) -> None:
+    """Record a new task run and announce it in its flow run's logs."""
+    with interruptions_deferred():
+        get_batch_writer().task_run_changed(task_run, task_run.state)
     if flow_context is not None:
         flow_run_logger(flow_context.flow_run.id, flow_context.flow_run.name).info(
-            "Created task run %r for task %r", task_run.name, task.name
+            "Created task run %r for task %r", task_run.name, task_run.task_name
         )
-    return task_run
 
 
 class TaskRunEngine:
@@ -85,12 +112,16 @@ class TaskRunEngine:
         parameters: dict[str, Any],
         task_run: TaskRun | None = None,
         wait_for: list[TaskRunFuture[Any]] | None = None,
+        guard: RecordGuard | None = None,
     ) -> None:
         self.task = task
+        self.guard = guard
         self.flow_context = flow_run_context.get()
         self.parameters = parameters
         self.wait_for = wait_for or []
-        self.task_run = task_run or create_task_run(task, parameters, self.flow_context)
+        # A run created here is recorded in begin(), where an interruption still ends it.
+        self.is_new = task_run is None
+        self.task_run = task_run or new_task_run(task, parameters, self.flow_context, self.wait_for)
         self.times = RunTimes(0, None, None)
         self.logger: RunLoggerAdapter = task_run_logger(
             self.task_run.id, self.task_run.name, self.task_run.flow_run_id
@@ -100,6 +131,14 @@ class TaskRunEngine:
 
     def set_state(self, state: State) -> None:
         """Propose `state`; record it if the task-run rules accept it."""
+        if self.guard is None:
+            self._record(state)
+            return
+        with self.guard.lock:
+            if not self.guard.taken_over:
+                self._record(state)
+
+    def _record(self, state: State) -> None:
         result = decide(TASK_RUN_RULES, self.task_run.state, state)
         if result.status is not SetStateStatus.ACCEPT:
             raise RuntimeError(f"task run {self.task_run.name!r}: {result.reason}")
@@ -109,10 +148,26 @@ class TaskRunEngine:
         task_run.run_count = self.times.run_count
         task_run.start_time = self.times.start_time
         task_run.end_time = self.times.end_time
-        get_batch_writer().task_run_changed(task_run, state)
+        with interruptions_deferred():
+            get_batch_writer().task_run_changed(task_run, state)
+
+    @contextmanager
+    def ending_on_escape(self) -> Iterator[None]:
+        """Whatever escapes the run before it has ended (Ctrl-C while it waits for its
+        inputs or between retries, a failure inside cauce) still ends it, recorded."""
+        try:
+            yield
+        except BaseException as exc:
+            if self.final is None and self.task_run.state.is_final():
+                self.final = self.task_run.state  # it ended just before `exc` came
+            elif self.final is None:
+                self._finish(state_from_exception(exc, "Task run"))
+            raise
 
     def begin(self) -> bool:
         """Resolve inputs and check the cache; False when the run already ended."""
+        if self.is_new:
+            record_new_task_run(self.task_run, self.flow_context)
         try:
             self.parameters = resolve_inputs(self.parameters, self.wait_for)
         except UpstreamTaskError as exc:
@@ -143,12 +198,18 @@ class TaskRunEngine:
         finally:
             task_run_context.reset(token)
 
-    def on_return(self, value: Any) -> None:
+    def on_return(self, value: Any) -> bool:
+        """Record a returning attempt; False: no retry follows."""
         if self.task_run.cache_key is not None:
-            self.task.result_cache().write(
-                self.task_run.cache_key, value, self.task.cache_expiration
-            )
+            try:
+                self.task.result_cache().write(
+                    self.task_run.cache_key, value, self.task.cache_expiration
+                )
+            except Exception as exc:
+                # The value is good; only later runs lose the shortcut.
+                self.logger.warning("Could not cache the result of this run: %r", exc)
         self._finish(Completed(data=value))
+        return False
 
     def on_exception(self, exc: BaseException) -> bool:
         """Record a failure; True when a retry follows (after `retry_delay` seconds)."""
@@ -168,7 +229,7 @@ class TaskRunEngine:
                 self.task.retries,
                 f"{self.retry_delay:g} second(s) from now" if self.retry_delay else "immediately",
             )
-            self.set_state(AwaitingRetry(now_utc(), message=state.message))
+            self.set_state(awaiting_retry(state, self.retry_delay))
             return True
         if isinstance(exc, Exception):
             suffix = " - Retries are exhausted" if self.task.retries else ""
@@ -180,13 +241,18 @@ class TaskRunEngine:
         self.set_state(Retrying())
 
     def _finish(self, state: State) -> None:
-        self.set_state(state)
-        self.final = state
-        level = 20 if state.is_completed() else 40
-        self.logger.log(level, "Finished in state %r", state)
-        if self.flow_context is None:
-            # No flow run will flush this task's records when it ends.
-            get_batch_writer().flush()
+        # An interruption or a flow's timeout arriving now is raised once this has ended.
+        with interruptions_deferred():
+            self.set_state(state)
+            if self.guard is not None and self.guard.taken_over:
+                self.final = self.task_run.state  # as its flow run recorded and logged it
+                return
+            self.final = state
+            level = 20 if state.is_completed() else 40
+            self.logger.log(level, "Finished in state %r", state)
+            if self.flow_context is None:
+                # No flow run will flush this task's records when it ends.
+                get_batch_writer().flush()
 
     def outcome(self, return_state: bool) -> Any:
         """What the caller gets: the final state, or its value (raising its exception)."""
@@ -200,26 +266,26 @@ def run_task_sync(
     return_state: bool = False,
     task_run: TaskRun | None = None,
     wait_for: list[TaskRunFuture[Any]] | None = None,
+    guard: RecordGuard | None = None,
 ) -> Any:
     """Run a sync task to its final state; its value, or the state with `return_state`."""
-    engine = TaskRunEngine(task, parameters, task_run, wait_for)
-    if engine.begin():
-        while True:
+    engine = TaskRunEngine(task, parameters, task_run, wait_for, guard)
+    with engine.ending_on_escape():
+        again = engine.begin()
+        while again:
             with engine.attempt():
                 try:
-                    with time_limit(task.timeout_seconds):
-                        value = task.binder.call(engine.parameters)
+                    call = partial(task.binder.call, engine.parameters)
+                    value = call_with_time_limit(call, task.timeout_seconds)
                 except BaseException as exc:
-                    retry = engine.on_exception(exc)
+                    again = engine.on_exception(exc)
                     if not isinstance(exc, Exception):
                         raise
                 else:
-                    engine.on_return(value)
-                    retry = False
-            if not retry:
-                break
-            time.sleep(engine.retry_delay)
-            engine.start_retry()
+                    again = engine.on_return(value)
+            if again:
+                time.sleep(engine.retry_delay)
+                engine.start_retry()
     return engine.outcome(return_state)
 
 
@@ -229,27 +295,27 @@ async def run_task_async(
     return_state: bool = False,
     task_run: TaskRun | None = None,
     wait_for: list[TaskRunFuture[Any]] | None = None,
+    guard: RecordGuard | None = None,
 ) -> Any:
     """Run an async task to its final state; its value, or the state with `return_state`."""
-    engine = TaskRunEngine(task, parameters, task_run, wait_for)
-    if engine.begin():
-        while True:
+    engine = TaskRunEngine(task, parameters, task_run, wait_for, guard)
+    with engine.ending_on_escape():
+        again = engine.begin()
+        while again:
             with engine.attempt():
                 try:
                     value = await await_with_time_limit(
                         task.binder.call(engine.parameters), task.timeout_seconds
                     )
                 except BaseException as exc:
-                    retry = engine.on_exception(exc)
+                    again = engine.on_exception(exc)
                     if not isinstance(exc, Exception):
                         raise
                 else:
-                    engine.on_return(value)
-                    retry = False
-            if not retry:
-                break
-            await asyncio.sleep(engine.retry_delay)
-            engine.start_retry()
+                    again = engine.on_return(value)
+            if again:
+                await asyncio.sleep(engine.retry_delay)
+                engine.start_retry()
     return engine.outcome(return_state)
 
 
@@ -258,7 +324,7 @@ def resolve_inputs(
 ) -> dict[str, Any]:
     """Parameters with every future replaced by its result; upstream failures raise."""
     for future in wait_for:
-        future.wait()
+        _resolve(future)
     if not any(_contains_future(v) for v in parameters.values()):
         return parameters
     return {name: _resolve(value) for name, value in parameters.items()}
@@ -276,7 +342,7 @@ def _contains_future(value: Any) -> bool:
 
 def _resolve(value: Any) -> Any:
     if isinstance(value, TaskRunFuture):
-        state = value._future.result()
+        state = value.final_state()
         if not state.is_completed():
             value.failure_seen = True
             raise UpstreamTaskError(
@@ -309,3 +375,24 @@ def _collect_futures(value: Any, found: list[uuid.UUID]) -> None:
     elif isinstance(value, dict):
         for v in value.values():
             _collect_futures(v, found)
+
+
+def take_over_task_run(future: TaskRunFuture[Any], state: State) -> None:
+    """Record `state` as how a submitted task run ended, unless it has ended already.
+
+    For a flow run being stopped: the task run's engine, if it ever starts or
+    finishes, records nothing more.
+    """
+    future.cancel()  # one not started yet never will
+    task_run = future.task_run
+    guard = future.guard or RecordGuard()
+    with guard.lock:
+        if task_run.state.is_final():
+            return
+        guard.taken_over = True
+        task_run.state = state
+        task_run.end_time = state.timestamp
+        get_batch_writer().task_run_changed(task_run, state)
+    task_run_logger(task_run.id, task_run.name, task_run.flow_run_id).error(
+        "Finished in state %r", state
+    )

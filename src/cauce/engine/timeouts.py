@@ -1,21 +1,32 @@
 """Enforce `timeout_seconds` on sync calls; async calls use asyncio.timeout at the edge.
 
 On the main thread of a POSIX process a timer signal interrupts the call, even
-inside time.sleep. Elsewhere (threads, Windows) the timeout is raised into the
-running thread, which happens at its next Python instruction: a blocking C call
-finishes first.
+inside time.sleep, and timers nest (a timed task inside a timed flow). Elsewhere
+(a submitted task's thread, Windows) the call runs in a helper thread that the
+caller stops waiting for at the deadline: the run ends TimedOut on time, and the
+abandoned call is stopped at its next Python instruction (a blocking call in C
+finishes first, in the background).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
+import contextvars
 import signal
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
+
+from cauce.engine.signals import interrupt_thread, raise_here_or_deferred
+
+T = TypeVar("T")
+
+# How often a caller waiting on a helper thread wakes, so that an exception raised
+# into the caller (SIGTERM, Ctrl-C in the flow) reaches it promptly.
+_WAIT_SLICE_SECONDS = 0.1
 
 
 def timeout_error(seconds: float) -> TimeoutError:
@@ -25,28 +36,27 @@ def timeout_error(seconds: float) -> TimeoutError:
     return error
 
 
-class _RaisedTimeout(TimeoutError):
-    """Raised into a thread by the timer; turned into timeout_error() by `time_limit`."""
-
-
-@contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise a timeout error in this thread if the block runs longer than `seconds`."""
+def call_with_time_limit(fn: Callable[[], T], seconds: float | None) -> T:
+    """`fn()`, raising timeout_error(seconds) if it runs longer than `seconds`."""
     if not seconds:
-        yield
-        return
+        return fn()
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
         with _signal_time_limit(seconds):
-            yield
-        return
-    with _thread_time_limit(seconds):
-        yield
+            return fn()
+    return _call_in_helper_thread(fn, seconds)
 
 
 @contextmanager
 def _signal_time_limit(seconds: float) -> Iterator[None]:
+    outer_remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+    if outer_remaining and outer_remaining <= seconds:
+        # An enclosing limit (a timed flow around this task) ends first: it alone applies.
+        yield
+        return
+    started = time.monotonic()
+
     def on_alarm(_signum: int, _frame: FrameType | None) -> None:
-        raise timeout_error(seconds)
+        raise_here_or_deferred(timeout_error(seconds))
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -55,29 +65,57 @@ def _signal_time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_remaining:
+            # Give the enclosing limit back what is left of it (at once if already due).
+            left = outer_remaining - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
 
 
-@contextmanager
-def _thread_time_limit(seconds: float) -> Iterator[None]:
-    thread_id = threading.get_ident()
-    finished = threading.Event()
+class _Abandoned(BaseException):
+    """Raised into a helper thread whose caller stopped waiting; never seen by anyone."""
 
-    def on_timer() -> None:
-        if not finished.is_set():
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(thread_id), ctypes.py_object(_RaisedTimeout)
-            )
 
-    timer = threading.Timer(seconds, on_timer)
-    timer.daemon = True
-    timer.start()
+def _call_in_helper_thread(fn: Callable[[], T], seconds: float) -> T:
+    outcome: list[tuple[bool, Any]] = []
+    lock = threading.Lock()
+    finished = False
+    context = contextvars.copy_context()
+
+    def target() -> None:
+        nonlocal finished
+        try:
+            try:
+                outcome.append((True, context.run(fn)))
+            except BaseException as exc:
+                outcome.append((False, exc))
+            finally:
+                with lock:
+                    finished = True
+        except BaseException:
+            return  # an exception raised into this thread as it was finishing
+
+    def stop(exc_type: type[BaseException]) -> None:
+        with lock:
+            if not finished and helper.ident is not None:
+                interrupt_thread(helper.ident, exc_type)
+
+    helper = threading.Thread(target=target, name="cauce-timed-call", daemon=True)
+    deadline = time.monotonic() + seconds
+    helper.start()
     try:
-        yield
-    except _RaisedTimeout:
-        raise timeout_error(seconds) from None
-    finally:
-        finished.set()
-        timer.cancel()
+        while helper.is_alive() and (remaining := deadline - time.monotonic()) > 0:
+            helper.join(min(remaining, _WAIT_SLICE_SECONDS))
+    except BaseException as exc:
+        stop(type(exc))  # the caller was interrupted: so is the call
+        raise
+    if not outcome:
+        stop(_Abandoned)
+        raise timeout_error(seconds)
+    succeeded, value = outcome[0]
+    if succeeded:
+        result: T = value
+        return result
+    raise value
 
 
 async def await_with_time_limit(awaitable: Any, seconds: float | None) -> Any:

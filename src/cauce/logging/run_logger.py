@@ -16,6 +16,7 @@ from typing import Any
 
 from cauce.client.factory import get_batch_writer
 from cauce.context import flow_run_context, task_run_context
+from cauce.engine.signals import interruptions_deferred
 from cauce.schemas.logs import LogEntry
 
 
@@ -29,6 +30,13 @@ class RunLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         kwargs["extra"] = {**(self.extra or {}), **kwargs.get("extra", {})}
         return msg, kwargs
+
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        # A Ctrl-C or SIGTERM in the middle of logging would leave a handler's lock held.
+        # One more frame to skip, so that records name the caller, not this method.
+        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1
+        with interruptions_deferred():
+            super().log(level, msg, *args, **kwargs)
 
 
 def flow_run_logger(flow_run_id: uuid.UUID, flow_run_name: str) -> RunLoggerAdapter:
@@ -133,7 +141,9 @@ def configure_logging(level: str) -> None:
     logger = logging.getLogger("cauce")
     logger.setLevel(level)
     logger.propagate = False
+    # Recorded first, then shown: a line seen on the terminal is already queued for the
+    # store, even if an interruption (Ctrl-C, a timeout) arrives in between.
+    logger.addHandler(RunLogHandler())
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(ConsoleFormatter())
     logger.addHandler(console)
-    logger.addHandler(RunLogHandler())

@@ -1,0 +1,236 @@
+"""The orchestration rules: which state transitions the core accepts, for every writer.
+
+Flow-run rules are exercised through the client, as the engine, workers and the
+server use them; the policies themselves are checked for shape.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from cauce.orchestration import policy, rules
+from cauce.orchestration.set_state import decide
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.states import SetStateResult, SetStateStatus
+from cauce.states import (
+    AwaitingRetry,
+    Cancelled,
+    Cancelling,
+    Completed,
+    Crashed,
+    Failed,
+    Late,
+    Paused,
+    Pending,
+    Retrying,
+    Running,
+    Scheduled,
+    State,
+    now_utc,
+)
+from tests.conftest import Store
+
+TERMINAL = [Completed, Failed, Crashed, Cancelled]
+
+
+def _new_run(store: Store, state: State | None = None) -> uuid.UUID:
+    flow_run_id = uuid.uuid4()
+    first = state or Pending()
+    store.client.create_flow_run(
+        FlowRun(id=flow_run_id, flow_name="ruled", name="rule-run", state=first, created=now_utc()),
+        None,
+    )
+    return flow_run_id
+
+
+def _propose(
+    store: Store, flow_run_id: uuid.UUID, state: State, force: bool = False
+) -> SetStateResult:
+    return store.client.set_flow_run_state(flow_run_id, state, force=force)
+
+
+def _move(store: Store, flow_run_id: uuid.UUID, *states: State) -> None:
+    for state in states:
+        result = _propose(store, flow_run_id, state)
+        assert result.status is SetStateStatus.ACCEPT, result.reason
+
+
+def _names(store: Store, flow_run_id: uuid.UUID) -> list[str]:
+    return [s.name for s in store.client.read_flow_run_states(flow_run_id)]
+
+
+class TestPolicies:
+    def test_every_rule_appears_in_the_flow_run_policy(self) -> None:
+        defined = {
+            cls
+            for _, cls in inspect.getmembers(rules, inspect.isclass)
+            if issubclass(cls, rules.Rule) and cls is not rules.Rule
+        }
+        assert defined == {type(rule) for rule in policy.FLOW_RUN_RULES}
+
+    def test_no_rule_appears_twice_in_a_policy(self) -> None:
+        for rule_list in (policy.FLOW_RUN_RULES, policy.TASK_RUN_RULES):
+            kinds = [type(rule) for rule in rule_list]
+            assert len(kinds) == len(set(kinds))
+
+    def test_task_run_rules_are_a_subset_of_the_flow_run_rules(self) -> None:
+        flow_kinds = {type(rule) for rule in policy.FLOW_RUN_RULES}
+        assert {type(rule) for rule in policy.TASK_RUN_RULES} <= flow_kinds
+
+    def test_stale_writer_rule_runs_first(self) -> None:
+        for rule_list in (policy.FLOW_RUN_RULES, policy.TASK_RUN_RULES):
+            assert isinstance(rule_list[0], rules.RejectStaleWriter)
+
+
+class TestOrdinaryLifecycle:
+    def test_pending_running_completed_is_accepted_and_recorded(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Completed())
+        assert _names(store, flow_run_id) == ["Pending", "Running", "Completed"]
+        run = store.client.read_flow_run(flow_run_id)
+        assert run.state.name == "Completed" and run.run_count == 1
+        assert run.start_time is not None and run.end_time is not None
+
+    def test_scheduled_late_then_running(self, store: Store) -> None:
+        flow_run_id = _new_run(store, Scheduled(now_utc() - timedelta(minutes=1)))
+        _move(store, flow_run_id, Late(now_utc()), Pending(), Running())
+        assert _names(store, flow_run_id) == ["Scheduled", "Late", "Pending", "Running"]
+
+    def test_retry_cycle_counts_each_attempt(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Failed("x"), AwaitingRetry(now_utc()), Retrying())
+        run = store.client.read_flow_run(flow_run_id)
+        assert run.run_count == 2
+        assert run.end_time is None
+        assert run.state.name == "Retrying"
+
+    def test_start_time_is_the_first_start(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        first = Running()
+        _move(store, flow_run_id, first, Failed(), AwaitingRetry(now_utc()), Retrying())
+        assert store.client.read_flow_run(flow_run_id).start_time == first.timestamp
+
+    def test_unknown_run_is_aborted(self, store: Store) -> None:
+        result = _propose(store, uuid.uuid4(), Running())
+        assert result.status is SetStateStatus.ABORT
+        assert result.reason is not None and "not found" in result.reason
+
+
+class TestTerminalStatesStayFinal:
+    @pytest.mark.parametrize("final", TERMINAL, ids=lambda f: f.__name__)
+    def test_finished_run_cannot_start_again(self, store: Store, final) -> None:  # type: ignore[no-untyped-def]
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), final())
+        result = _propose(store, flow_run_id, Running())
+        assert result.status is SetStateStatus.REJECT
+        assert result.reason is not None and "already finished" in result.reason
+        assert result.state is not None and result.state.name == final().name
+        assert store.client.read_flow_run(flow_run_id).state.name == final().name
+        assert _names(store, flow_run_id) == ["Pending", "Running", final().name]
+
+    def test_finished_run_cannot_finish_differently(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Completed())
+        assert _propose(store, flow_run_id, Failed("late failure")).status is SetStateStatus.REJECT
+        assert _propose(store, flow_run_id, Pending()).status is SetStateStatus.REJECT
+        assert store.client.read_flow_run(flow_run_id).state.name == "Completed"
+
+    @pytest.mark.parametrize("final", TERMINAL, ids=lambda f: f.__name__)
+    def test_awaiting_retry_reopens_a_finished_run(self, store: Store, final) -> None:  # type: ignore[no-untyped-def]
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), final(), AwaitingRetry(now_utc()), Retrying())
+        assert store.client.read_flow_run(flow_run_id).state.name == "Retrying"
+
+    def test_other_scheduled_states_do_not_reopen_it(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Failed())
+        assert _propose(store, flow_run_id, Scheduled()).status is SetStateStatus.REJECT
+
+    def test_forced_transition_is_accepted(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Completed())
+        result = _propose(store, flow_run_id, Running(), force=True)
+        assert result.status is SetStateStatus.ACCEPT
+        assert store.client.read_flow_run(flow_run_id).state.name == "Running"
+        assert _names(store, flow_run_id) == ["Pending", "Running", "Completed", "Running"]
+
+
+class TestStaleWriter:
+    def test_proposal_older_than_the_current_state_is_rejected(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        stale = Cancelled("watchdog, from before the run started")
+        running = Running()
+        _move(store, flow_run_id, running)
+        result = _propose(store, flow_run_id, stale)
+        assert result.status is SetStateStatus.REJECT
+        assert result.reason is not None and "stale" in result.reason
+        assert store.client.read_flow_run(flow_run_id).state.id == running.id
+        assert _names(store, flow_run_id) == ["Pending", "Running"]
+
+    def test_forced_transition_skips_the_staleness_check(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        old = Completed()
+        _move(store, flow_run_id, Running(), Failed())
+        assert _propose(store, flow_run_id, old).status is SetStateStatus.REJECT
+        assert _propose(store, flow_run_id, old, force=True).status is SetStateStatus.ACCEPT
+
+
+class TestCancellingOnlyEnds:
+    @pytest.mark.parametrize(
+        "proposed",
+        [Running, Pending, Scheduled, Paused, lambda: AwaitingRetry(now_utc())],
+        ids=["Running", "Pending", "Scheduled", "Paused", "AwaitingRetry"],
+    )
+    def test_cancelling_run_cannot_start_or_wait(self, store: Store, proposed) -> None:  # type: ignore[no-untyped-def]
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Cancelling())
+        result = _propose(store, flow_run_id, proposed())
+        assert result.status is SetStateStatus.REJECT
+        assert result.reason == "the run is being cancelled"
+        assert store.client.read_flow_run(flow_run_id).state.name == "Cancelling"
+
+    @pytest.mark.parametrize("final", TERMINAL, ids=lambda f: f.__name__)
+    def test_cancelling_run_may_end(self, store: Store, final) -> None:  # type: ignore[no-untyped-def]
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Cancelling(), final())
+        assert store.client.read_flow_run(flow_run_id).state.name == final().name
+
+
+class TestRunStartsOnce:
+    def test_running_run_cannot_be_started_again(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running())
+        result = _propose(store, flow_run_id, Running())
+        assert result.status is SetStateStatus.REJECT
+        assert result.reason == "the run is already running"
+        assert store.client.read_flow_run(flow_run_id).run_count == 1
+
+
+class TestDecide:
+    """The same rules decide task-run states, in the engine, with no database."""
+
+    def test_task_run_rules_keep_terminal_states_final(self) -> None:
+        completed = Completed()
+        assert decide(policy.TASK_RUN_RULES, completed, Running()).status is SetStateStatus.REJECT
+        retry = AwaitingRetry(now_utc())
+        assert decide(policy.TASK_RUN_RULES, completed, retry).status is SetStateStatus.ACCEPT
+
+    def test_first_rejection_wins_and_keeps_the_current_state(self) -> None:
+        current = Running()
+        older = Running()
+        older.timestamp = current.timestamp - timedelta(seconds=1)
+        result = decide(policy.TASK_RUN_RULES, current, older)
+        assert result.status is SetStateStatus.REJECT
+        assert result.state is current
+        assert result.reason is not None and result.reason.startswith("stale proposal")
+
+    def test_new_run_has_nothing_to_check(self) -> None:
+        assert decide(policy.FLOW_RUN_RULES, None, Running()).status is SetStateStatus.ACCEPT
+
+    def test_force_skips_every_rule(self) -> None:
+        result = decide(policy.FLOW_RUN_RULES, Completed(), Pending(), force=True)
+        assert result.status is SetStateStatus.ACCEPT
