@@ -7,6 +7,7 @@ the reason when no server answers on 127.0.0.1:5432.
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
@@ -20,26 +21,44 @@ from cauce.client.base import CauceClient
 from cauce.client.factory import get_batch_writer, get_client, reset_client
 from cauce.settings import reset_settings
 
-POSTGRES_URL = os.environ.get(
-    "CAUCE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+SERVER_URL = os.environ.get("CAUCE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# Each test session gets a database of its own, so that two sessions on one server
+# (two developers, or CI beside a developer) never empty each other's tables.
+POSTGRES_URL = f"{SERVER_URL.rsplit('/', 1)[0]}/cauce_test_{os.getpid()}"
 _postgres_problem: str | None = None
 _postgres_checked = False
 
 
 def postgres_unavailable() -> str | None:
-    """Why the test PostgreSQL cannot be used, or None when it can."""
+    """Why the test PostgreSQL cannot be used, or None once this session's database exists."""
     global _postgres_checked, _postgres_problem
     if not _postgres_checked:
         _postgres_checked = True
         try:
             import psycopg
 
-            with psycopg.connect(POSTGRES_URL, connect_timeout=3):
-                pass
+            with psycopg.connect(SERVER_URL, connect_timeout=3, autocommit=True) as connection:
+                name = POSTGRES_URL.rsplit("/", 1)[1]
+                connection.execute(f"DROP DATABASE IF EXISTS {name}")
+                connection.execute(f"CREATE DATABASE {name}")
+            atexit.register(_drop_session_database)
         except Exception as exc:
-            _postgres_problem = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
+            _postgres_problem = f"PostgreSQL not usable at {SERVER_URL}: {exc}"
     return _postgres_problem
+
+
+def _drop_session_database() -> None:
+    import psycopg
+
+    from cauce.client.factory import reset_client
+
+    reset_client()
+    try:
+        with psycopg.connect(SERVER_URL, connect_timeout=3, autocommit=True) as connection:
+            name = POSTGRES_URL.rsplit("/", 1)[1]
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    except Exception:
+        pass  # a database left behind is dropped by the next session with this pid
 
 
 def empty_postgres() -> None:
