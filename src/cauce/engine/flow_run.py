@@ -230,7 +230,7 @@ class FlowRunEngine:
                 else:
                     self._finish_rejected()
                 level = logging.INFO if state.is_completed() else logging.ERROR
-                self.logger.log(level, "Finished in state %r", self.final)
+                self.logger.engine_log(level, "Finished in state %r", self.final)
                 self.writer.flush()
         finally:
             self._exit_stack.close()

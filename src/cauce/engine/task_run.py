@@ -8,6 +8,7 @@ differ only in how they call the function and wait between attempts.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import uuid
@@ -98,8 +99,8 @@ def record_new_task_run(task_run: TaskRun, flow_context: FlowRunContext | None) 
     with interruptions_deferred():
         get_batch_writer().task_run_changed(task_run, task_run.state)
     if flow_context is not None:
-        flow_run_logger(flow_context.flow_run.id, flow_context.flow_run.name).info(
-            "Created task run %r for task %r", task_run.name, task_run.task_name
+        flow_run_logger(flow_context.flow_run.id, flow_context.flow_run.name).engine_log(
+            logging.INFO, "Created task run %r for task %r", task_run.name, task_run.task_name
         )
 
 
@@ -173,7 +174,9 @@ class TaskRunEngine:
         except UpstreamTaskError as exc:
             self._finish(Failed(str(exc), data=exc))
             return False
-        key = self.task.cache_key(TaskRunContext(self.task, self.task_run, self.parameters))
+        key = None
+        if self.task.cache_key_fn is not None:
+            key = self.task.cache_key(TaskRunContext(self.task, self.task_run, self.parameters))
         if key is not None:
             self.task_run.cache_key = key
             hit = self.task.result_cache().read(key)
@@ -193,7 +196,10 @@ class TaskRunEngine:
             TaskRunContext(self.task, self.task_run, self.parameters, log_prints)
         )
         try:
-            with print_to_run_logs(log_prints):
+            if log_prints:
+                with print_to_run_logs(log_prints):
+                    yield
+            else:
                 yield
         finally:
             task_run_context.reset(token)
@@ -249,7 +255,7 @@ class TaskRunEngine:
                 return
             self.final = state
             level = 20 if state.is_completed() else 40
-            self.logger.log(level, "Finished in state %r", state)
+            self.logger.engine_log(level, "Finished in state %r", state)
             if self.flow_context is None:
                 # No flow run will flush this task's records when it ends.
                 get_batch_writer().flush()

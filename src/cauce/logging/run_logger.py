@@ -38,6 +38,17 @@ class RunLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
         with interruptions_deferred():
             super().log(level, msg, *args, **kwargs)
 
+    def engine_log(self, level: int, msg: str, *args: Any) -> None:
+        """Log one of cauce's own lines ("Finished in state ..."): as `log`, but without
+        looking up the caller's frame, which costs more than the rest of the record."""
+        logger = self.logger
+        if logger.isEnabledFor(level):
+            record = logger.makeRecord(
+                logger.name, level, __file__, 0, msg, args, None, None, self.extra
+            )
+            with interruptions_deferred():
+                logger.handle(record)
+
 
 def flow_run_logger(flow_run_id: uuid.UUID, flow_run_name: str) -> RunLoggerAdapter:
     """The logger of one flow run."""
@@ -89,11 +100,16 @@ class ConsoleFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__(datefmt="%H:%M:%S")
+        self._second = -1
+        self._clock = ""
 
     def format(self, record: logging.LogRecord) -> str:
         source = getattr(record, "run_label", None) or record.name
+        second = int(record.created)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second, self._clock = second, self.formatTime(record, self.datefmt)
         line = (
-            f"{self.formatTime(record, self.datefmt)}.{int(record.msecs):03d} | "
+            f"{self._clock}.{int(record.msecs):03d} | "
             f"{record.levelname:<7} | {source} - {record.getMessage()}"
         )
         if record.exc_info:
