@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cauce.ids import new_id
@@ -46,11 +46,23 @@ _DEFAULT_NAMES = {
 }
 
 _NO_RESULT: Any = object()
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_last_now = datetime.min.replace(tzinfo=UTC)
 
 
 def now_utc() -> datetime:
-    """The current time as an aware UTC datetime: the only clock states use."""
-    return datetime.now(UTC)
+    """The current time as an aware UTC datetime: the only clock states use.
+
+    Never the same value twice in a process: a coarse clock (about 15 ms on some
+    Windows machines) must not give two states of one run the same timestamp,
+    or their history could read back out of order.
+    """
+    global _last_now
+    now = datetime.now(UTC)
+    if now <= _last_now:
+        now = _last_now + _ONE_MICROSECOND
+    _last_now = now
+    return now
 
 
 @dataclass(slots=True, eq=False)

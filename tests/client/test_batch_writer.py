@@ -7,6 +7,8 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pytest
+
 from cauce.client.batch_writer import BatchWriter
 from cauce.client.embedded import EmbeddedClient
 from cauce.ids import new_id
@@ -81,3 +83,17 @@ def test_records_handed_in_before_sys_exit_are_kept(tmp_path: Path) -> None:
     assert result.returncode == 3, result.stderr
     database = sqlite3.connect(tmp_path / "home" / "cauce.db")
     assert database.execute("SELECT count(*) FROM logs").fetchone() == (500,)
+
+
+def test_a_row_that_cannot_be_written_loses_only_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client, flow_run = _client_with_flow_run(tmp_path)
+    writer = BatchWriter(client)
+    for i in range(5):
+        writer.log(LogEntry(flow_run.id, None, "x", 20, f"kept {i}", now_utc()))
+    # A log line of a flow run that does not exist breaks the foreign key.
+    writer.log(LogEntry(new_id(), None, "x", 20, "orphan", now_utc()))
+    assert writer.flush(timeout=30)
+    assert [e.message for _, e in client.read_logs(flow_run.id)] == [f"kept {i}" for i in range(5)]
+    assert "could not record 0 task-run states and 1 log lines" in capsys.readouterr().err
