@@ -24,6 +24,7 @@ SCRIPTS = (
     "sequential_flows.py",
     "subflows.py",
     "seed_async_example.py",
+    "task_logging.py",
 )
 FRAMEWORKS = ("cauce", "prefect")
 NOT_FIGURES = {"load_avg_1m"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -62,3 +63,29 @@ class TaskRunContext:
 
 flow_run_context: ContextVar[FlowRunContext | None] = ContextVar("flow_run_context", default=None)
 task_run_context: ContextVar[TaskRunContext | None] = ContextVar("task_run_context", default=None)
+
+
+# Flow runs executing in this process, in the order they started: log records that
+# carry no run (an extra logger used in a thread the user started) go to the newest.
+_active_flow_runs: dict[uuid.UUID, FlowRunContext] = {}
+
+
+def flow_run_started(context: FlowRunContext) -> None:
+    _active_flow_runs[context.flow_run.id] = context
+
+
+def flow_run_ended(context: FlowRunContext) -> None:
+    _active_flow_runs.pop(context.flow_run.id, None)
+
+
+def find_flow_run(flow_run_id: uuid.UUID | None = None) -> FlowRunContext | None:
+    """The running flow run with this id; without an id, the current one, else the newest."""
+    if flow_run_id is not None:
+        return _active_flow_runs.get(flow_run_id)
+    current = flow_run_context.get()
+    if current is not None:
+        return current
+    try:
+        return next(reversed(_active_flow_runs.values()))
+    except (StopIteration, RuntimeError):  # none, or changed while reading
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable
 from functools import update_wrapper
+from pathlib import Path
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from cauce.engine.parameters import ParameterBinder
@@ -37,6 +38,7 @@ class Flow(Generic[P, R]):
         flow_run_name: str | Callable[[], str] | None = None,
         task_runner: ThreadPoolTaskRunner | None = None,
         tags: Iterable[str] | None = None,
+        log_file: str | Path | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@flow needs a function, got {fn!r}")
@@ -54,6 +56,7 @@ class Flow(Generic[P, R]):
         self.task_runner = task_runner or ThreadPoolTaskRunner()
         self.tags = set(tags or ())
         self.is_async = inspect.iscoroutinefunction(fn)
+        self.log_file = log_file
         self.binder = ParameterBinder(fn)
 
     def __repr__(self) -> str:
@@ -88,6 +91,7 @@ class Flow(Generic[P, R]):
             "flow_run_name": self.flow_run_name,
             "task_runner": self.task_runner,
             "tags": self.tags,
+            "log_file": self.log_file,
         }
         return Flow(self.fn, **{**current, **options})
 
@@ -118,6 +122,7 @@ def flow(
     flow_run_name: str | Callable[[], str] | None = None,
     task_runner: ThreadPoolTaskRunner | None = None,
     tags: Iterable[str] | None = None,
+    log_file: str | Path | None = None,
 ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 
 
@@ -131,6 +136,8 @@ def flow(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
         flow_run_name: a template such as "report-{day}" filled from the
             parameters, or a function returning the name.
         log_prints: send `print()` calls inside the flow and its tasks to the run's logs.
+        log_file: write this flow run's log records to this file instead of
+            CAUCE_LOGGING_FILE; it may hold {flow_name}, {script_dir} and {date}.
     """
     if fn is not None:
         return Flow(fn)

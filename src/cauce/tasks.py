@@ -51,6 +51,7 @@ class Task(Generic[P, R]):
         cache_expiration: timedelta | None = None,
         log_prints: bool | None = None,
         task_run_name: str | Callable[[], str] | None = None,
+        log_file: str | Path | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@task needs a function, got {fn!r}")
@@ -68,6 +69,7 @@ class Task(Generic[P, R]):
         self.log_prints = log_prints
         self.task_run_name = task_run_name
         self.is_async = inspect.iscoroutinefunction(fn)
+        self.log_file = log_file
         self.binder = ParameterBinder(fn)
 
     def __repr__(self) -> str:
@@ -114,6 +116,7 @@ class Task(Generic[P, R]):
             "cache_expiration": self.cache_expiration,
             "log_prints": self.log_prints,
             "task_run_name": self.task_run_name,
+            "log_file": self.log_file,
         }
         return Task(self.fn, **{**current, **options})
 
@@ -172,6 +175,7 @@ def task(
     cache_expiration: timedelta | None = None,
     log_prints: bool | None = None,
     task_run_name: str | Callable[[], str] | None = None,
+    log_file: str | Path | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -186,6 +190,8 @@ def task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
             the cached result until `cache_expiration` passes.
         task_run_name: a template such as "fetch-{url}" filled from the parameters,
             or a function returning the name.
+        log_file: write this task run's log records to this file instead of the
+            flow run's; it may hold {flow_name}, {script_dir} and {date}.
     """
     if fn is not None:
         return Task(fn)

@@ -31,7 +31,7 @@ def test_rotates_at_max_bytes_and_keeps_backup_count(tmp_path: Path) -> None:
         logger.removeHandler(handler)
         handler.close()
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["run.log", "run.log.1", "run.log.2", "run.log.lock"]
+    assert names == [".run.log.lock", "run.log", "run.log.1", "run.log.2"]
     for path in tmp_path.glob("run.log*"):
         if path.suffix != ".lock":
             assert path.stat().st_size <= 200

@@ -18,7 +18,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cauce.client.factory import get_batch_writer, get_client
-from cauce.context import FlowRunContext, flow_run_context, task_run_context
+from cauce.context import (
+    FlowRunContext,
+    flow_run_context,
+    flow_run_ended,
+    flow_run_started,
+    task_run_context,
+)
 from cauce.engine.outcome import (
     awaiting_retry,
     flow_state_from_return,
@@ -33,7 +39,9 @@ from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
 from cauce.futures import TaskRunFuture
 from cauce.ids import new_id
 from cauce.log_prints import print_to_run_logs
-from cauce.logging.run_logger import configure_logging, flow_run_logger
+from cauce.logging.config import configure_logging
+from cauce.logging.run_files import log_to_file
+from cauce.logging.run_logger import flow_run_logger
 from cauce.run_names import generate_run_name
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.states import SetStateStatus
@@ -54,7 +62,7 @@ class FlowRunEngine:
     """The decisions of one flow run, shared by the sync and async loops."""
 
     def __init__(self, flow: Flow[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]):
-        configure_logging(get_settings().logging_level)
+        configure_logging(get_settings())
         self.flow = flow
         self.client = get_client()
         self.writer = get_batch_writer()
@@ -71,12 +79,14 @@ class FlowRunEngine:
             parent_task_run_id=parent_task.task_run.id if parent_task else None,
             created=now_utc(),
         )
-        self.logger = flow_run_logger(self.flow_run.id, self.flow_run.name)
+        self.logger = flow_run_logger(self.flow_run.id, self.flow_run.name, flow.name)
         self.context: FlowRunContext | None = None
         self.final: State | None = None
         self.retry_delay = 0.0
         self._tasks_left_running = False
         self._exit_stack = ExitStack()
+        if flow.log_file is not None:
+            self._exit_stack.enter_context(log_to_file(flow.log_file))
 
     def set_state(self, state: State) -> bool:
         """Propose `state` to the core; False when it was rejected."""
@@ -106,7 +116,7 @@ class FlowRunEngine:
                 "Created flow run %r for flow %r",
                 self.flow_run.name,
                 self.flow.name,
-                extra={"flow_run_id": self.flow_run.id},
+                extra={"flow_run_id": self.flow_run.id, "flow_name": self.flow.name},
             )
         if self.flow.validate_parameters:
             try:
@@ -129,6 +139,8 @@ class FlowRunEngine:
             log_prints=bool(self.flow.log_prints),
         )
         self._exit_stack.enter_context(interruptions_raise())
+        flow_run_started(self.context)
+        self._exit_stack.callback(flow_run_ended, self.context)
         return True
 
     @contextmanager

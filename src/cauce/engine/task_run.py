@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
 from cauce.futures import TaskRunFuture
 from cauce.ids import new_id
 from cauce.log_prints import print_to_run_logs
+from cauce.logging.run_files import log_to_file
 from cauce.logging.run_logger import RunLoggerAdapter, flow_run_logger, task_run_logger
 from cauce.orchestration.policy import TASK_RUN_RULES
 from cauce.orchestration.set_state import RunTimes, decide
@@ -276,7 +277,7 @@ def run_task_sync(
 ) -> Any:
     """Run a sync task to its final state; its value, or the state with `return_state`."""
     engine = TaskRunEngine(task, parameters, task_run, wait_for, guard)
-    with engine.ending_on_escape():
+    with log_to_file_of(task), engine.ending_on_escape():
         again = engine.begin()
         while again:
             with engine.attempt():
@@ -305,7 +306,7 @@ async def run_task_async(
 ) -> Any:
     """Run an async task to its final state; its value, or the state with `return_state`."""
     engine = TaskRunEngine(task, parameters, task_run, wait_for, guard)
-    with engine.ending_on_escape():
+    with log_to_file_of(task), engine.ending_on_escape():
         again = engine.begin()
         while again:
             with engine.attempt():
@@ -402,3 +403,8 @@ def take_over_task_run(future: TaskRunFuture[Any], state: State) -> None:
     task_run_logger(task_run.id, task_run.name, task_run.flow_run_id).error(
         "Finished in state %r", state
     )
+
+
+def log_to_file_of(task: Task[..., Any]) -> AbstractContextManager[None]:
+    """The task's `log_file` block, or nothing when it has none."""
+    return nullcontext() if task.log_file is None else log_to_file(task.log_file)

@@ -1,1 +1,22 @@
-"""Run logging: the run logger, the terminal format and the handler that records log lines."""
+"""Run logging: the run logger, the terminal format, run log files and logging setup.
+
+`cauce.logging.log_to_file(path)` sends the records of a block of a run to another file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cauce.logging.run_files import log_to_file
+
+__all__ = ["log_to_file"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that importing cauce's logging modules does not load the file handlers.
+    if name == "log_to_file":
+        from cauce.logging.run_files import log_to_file
+
+        return log_to_file
+    raise AttributeError(f"module 'cauce.logging' has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """A rotating log file that several processes can write at once without corrupting it.
 
 Each record is one `write` to a file opened for appending, made while holding
-an exclusive lock on a companion `<file>.lock`. Under the lock the handler
+an exclusive lock on a companion `.<file>.lock`. Under the lock the handler
 also checks whether another process rotated the file, and rotates it itself
 when the next record would pass `max_bytes`: renaming `<file>.N` to
 `<file>.N+1` ... and `<file>` to `<file>.1`. Lines are never interleaved or
@@ -65,7 +65,7 @@ class SharedRotatingFileHandler(logging.Handler):
         self.backup_count = backup_count
         self.encoding = encoding
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_file = open(self.path.with_name(self.path.name + ".lock"), "ab")
+        self._lock_file = open(self.path.with_name(f".{self.path.name}.lock"), "ab")
         self._fd: int | None = None
 
     def emit(self, record: logging.LogRecord) -> None:

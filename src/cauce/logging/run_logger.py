@@ -9,13 +9,12 @@ batch writer, which stores them with that run.
 from __future__ import annotations
 
 import logging
-import sys
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from cauce.client.factory import get_batch_writer
-from cauce.context import flow_run_context, task_run_context
+from cauce.context import find_flow_run, flow_run_context, task_run_context
 from cauce.engine.signals import interruptions_deferred
 from cauce.schemas.logs import LogEntry
 
@@ -50,14 +49,17 @@ class RunLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
                 logger.handle(record)
 
 
-def flow_run_logger(flow_run_id: uuid.UUID, flow_run_name: str) -> RunLoggerAdapter:
-    """The logger of one flow run."""
+def flow_run_logger(
+    flow_run_id: uuid.UUID, flow_run_name: str, flow_name: str | None = None
+) -> RunLoggerAdapter:
+    """The logger of one flow run (`flow_name` lets its log file be named before it runs)."""
     return RunLoggerAdapter(
         logging.getLogger("cauce.flow_runs"),
         {
             "flow_run_id": flow_run_id,
             "task_run_id": None,
             "run_label": f"Flow run {flow_run_name!r}",
+            "flow_name": flow_name,
         },
     )
 
@@ -126,10 +128,16 @@ class RunLogHandler(logging.Handler):
         flow_run_id = getattr(record, "flow_run_id", None)
         task_run_id = getattr(record, "task_run_id", None)
         if flow_run_id is None:
-            context = flow_run_context.get()
-            if context is None:
-                return
-            flow_run_id = context.flow_run.id
+            # A stdlib logger's record (CAUCE_LOGGING_EXTRA_LOGGERS): the run it came from.
+            task_context = task_run_context.get()
+            if task_context is not None:
+                flow_run_id = task_context.task_run.flow_run_id
+                task_run_id = task_context.task_run.id
+            if flow_run_id is None:
+                context = find_flow_run()
+                if context is None:
+                    return
+                flow_run_id = context.flow_run.id
         message = record.getMessage()
         if record.exc_info:
             message = f"{message}\n{ConsoleFormatter().formatException(record.exc_info)}"
@@ -143,23 +151,3 @@ class RunLogHandler(logging.Handler):
                 timestamp=datetime.fromtimestamp(record.created, UTC),
             )
         )
-
-
-_configured = False
-
-
-def configure_logging(level: str) -> None:
-    """Set up the `cauce` loggers once per process: terminal output and run-log recording."""
-    global _configured
-    if _configured:
-        return
-    _configured = True
-    logger = logging.getLogger("cauce")
-    logger.setLevel(level)
-    logger.propagate = False
-    # Recorded first, then shown: a line seen on the terminal is already queued for the
-    # store, even if an interruption (Ctrl-C, a timeout) arrives in between.
-    logger.addHandler(RunLogHandler())
-    console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(ConsoleFormatter())
-    logger.addHandler(console)

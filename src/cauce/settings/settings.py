@@ -99,11 +99,6 @@ class Settings(NamedTuple):
     watchdog: WatchdogSettings
     worker: WorkerSettings
 
-    @property
-    def logging_level(self) -> str:
-        """Same as `logging.level`; kept until engine/flow_run.py reads that instead."""
-        return self.logging.level
-
 
 SECTIONS: dict[str, Any] = {
     "api": ApiSettings,
