@@ -221,3 +221,24 @@ def _set_tz(zone: str | None) -> None:
     else:
         os.environ["TZ"] = zone
     time.tzset()
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a failed command printed on stderr (exit 1, nothing on stdout)."""
+    assert result.returncode == 1, result.stdout
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    return line
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A CAUCE_HOME that does not exist yet."""
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def env(home: Path) -> dict[str, str]:
+    """The environment of a command using `home`."""
+    return {"CAUCE_HOME": str(home)}

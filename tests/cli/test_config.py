@@ -14,25 +14,9 @@ import sys
 
 import pytest
 
+from tests.cli.conftest import one_line_error
+
 WINDOWS_PATH = r"C:\Users\tareas\.prefect\logging_new.yml"
-
-
-def one_line_error(result) -> str:
-    assert result.returncode == 1, result.stdout
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    [line] = result.stderr.splitlines()
-    return line
-
-
-@pytest.fixture
-def home(tmp_path):
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def env(home) -> dict[str, str]:
-    return {"CAUCE_HOME": str(home)}
 
 
 @pytest.fixture

@@ -7,23 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def one_line_error(result) -> str:
-    assert result.returncode == 1, result.stdout
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    [line] = result.stderr.splitlines()
-    return line
-
-
-@pytest.fixture
-def home(tmp_path):
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def env(home) -> dict[str, str]:
-    return {"CAUCE_HOME": str(home)}
+from tests.cli.conftest import one_line_error
 
 
 def test_a_user_switches_profiles(cli, env, home):

@@ -15,24 +15,7 @@ import pytest
 from tests.conftest import Store, run_script
 from tests.engine.records import only_run_of
 from tests.engine.scripts import RunningScript, store_env, terminal_lines, write_script
-
-GUIDE_61 = """
-    from cauce import flow, task, get_run_logger
-
-    @task
-    def mi_tarea(mensaje_tarea: str = ""):
-        logger = get_run_logger()
-        logger.info("Hola %s desde la tarea", mensaje_tarea)
-
-    @flow
-    def mi_flujo(mensaje_flujo: str = ""):
-        logger = get_run_logger()
-        logger.info("Hola %s desde el flujo", mensaje_flujo)
-        mi_tarea(mensaje_flujo)
-
-    if __name__ == '__main__':
-        mi_flujo("mundo")
-"""
+from tests.guide import FIRST_EXAMPLE
 
 GUIDE_62_BODY = textwrap.dedent("""
     @task
@@ -92,7 +75,7 @@ GUIDE_63 = """
 
 
 def test_61_run_logger_reaches_terminal_and_store(tmp_path: Path, store: Store) -> None:
-    result = run_script(write_script(tmp_path, GUIDE_61), store_env())
+    result = run_script(write_script(tmp_path, FIRST_EXAMPLE), store_env())
     assert result.returncode == 0, result.stderr
     messages = [m for _, _, m in terminal_lines(result.stderr)]
     assert "Hola mundo desde el flujo" in messages
