@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from cauce.cli import config, flow, flow_run, profile
+from cauce.cli import config, flow, flow_run, profile, server
 from cauce.cli.errors import describe
 from cauce.cli.version import version
 
@@ -28,6 +28,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(flow.app, name="flow")
 app.add_typer(flow_run.app, name="flow-run")
 app.add_typer(profile.app, name="profile")
+app.add_typer(server.app, name="server")
 app.command("version")(version)
 
 _debug = False

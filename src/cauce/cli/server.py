@@ -1,0 +1,111 @@
+"""`cauce server`: start the API server, and upgrade or reset its database.
+
+FastAPI, uvicorn and SQLAlchemy are imported inside the commands, so that
+`cauce --help` and every other command do not pay for them.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cauce.cli.errors import display_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+app = typer.Typer(help="Start the cauce server and manage its database.", no_args_is_help=True)
+database_app = typer.Typer(help="Upgrade or reset the server's database.", no_args_is_help=True)
+app.add_typer(database_app, name="database")
+
+
+@app.command("start")
+def start(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: CAUCE_SERVER_HOST].")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on [default: CAUCE_SERVER_PORT]."),
+    ] = None,
+) -> None:
+    """Serve the API at /api, its docs at /docs and the UI at /, until stopped."""
+    import uvicorn
+
+    from cauce.server.app import create_app
+    from cauce.settings import get_settings
+
+    settings = get_settings()
+    host = host or settings.server.host
+    port = settings.server.port if port is None else port
+    # Open (and migrate) the database first: a bad URL is then one line, not a traceback.
+    _open_database(settings.api.database_url).dispose()
+    base = f"http://{host}:{port}"
+    typer.echo(f"cauce server on {base} (database {display_url(settings.api.database_url)})")
+    typer.echo(f"  API:      {base}/api")
+    typer.echo(f"  API docs: {base}/docs")
+    typer.echo(f"  UI:       {base}/")
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port))
+    with _stop_quietly_on_signals():
+        server.run()
+
+
+@contextmanager
+def _stop_quietly_on_signals() -> Iterator[None]:
+    # uvicorn drains on SIGINT/SIGTERM, then raises the signal again for the handler
+    # that was there before it started. Ignoring it there makes a stop requested by a
+    # signal end the command normally, with exit status 0.
+    stopping = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda _sig, _frame: None) for sig in stopping}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@database_app.command("upgrade")
+def upgrade() -> None:
+    """Migrate the server's database to the current schema (nothing to do if it is)."""
+    from cauce.database.migrations import HEAD_REVISION
+    from cauce.settings import get_settings
+
+    url = get_settings().api.database_url
+    _open_database(url).dispose()
+    typer.echo(f"Database {display_url(url)} is at revision {HEAD_REVISION} (current).")
+
+
+@database_app.command("reset")
+def reset(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Drop every table of the server's database, with all its runs, and recreate them."""
+    from cauce.settings import get_settings
+
+    url = get_settings().api.database_url
+    if not yes:
+        typer.confirm(f"Delete every flow, run, state and log in {display_url(url)}?", abort=True)
+    from cauce.database.engine import create_engine
+    from cauce.database.migrations import HEAD_REVISION
+    from cauce.database.migrations.runner import downgrade, upgrade
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            downgrade(connection, "base")
+            upgrade(connection, "head")
+    finally:
+        engine.dispose()
+    typer.echo(f"Database {display_url(url)} reset to an empty schema at revision {HEAD_REVISION}.")
+
+
+def _open_database(url: str) -> Engine:
+    from cauce.database.engine import create_engine, ensure_schema
+
+    engine = create_engine(url)
+    ensure_schema(engine)
+    return engine

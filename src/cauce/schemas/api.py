@@ -1,0 +1,390 @@
+"""What crosses HTTP between the client and the server: one copy for both.
+
+Pydantic models for the wire, each with `from_domain` (from the dataclasses in
+this package and `cauce.states.State`) and `to_domain` (back to them). The
+server validates requests with them and the HTTP client parses responses with
+them, so a field is spelled once. States travel without their result data:
+values and exceptions stay in the process that ran the code.
+
+Imported only by the server and the HTTP client: `import cauce` and a flow
+recording into the embedded database never load pydantic through here.
+Unknown fields are refused (`extra="forbid"`), so a misspelt filter is a 422
+naming the field rather than a filter silently ignored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
+from cauce.schemas.flows import Flow
+from cauce.schemas.logs import LogEntry
+from cauce.schemas.states import SetStateResult, SetStateStatus
+from cauce.schemas.task_runs import TaskRun
+from cauce.states import State, StateType, now_utc
+
+# Column widths in database/tables.py: longer values are a 422, not a database error.
+_NAME = 255
+_STATE_NAME = 64
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+class _WireModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StateModel(_WireModel):
+    """A state on the wire: everything but its result data."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: StateType
+    name: str = Field("", max_length=_STATE_NAME, description="Empty: the type's default name.")
+    message: str | None = None
+    timestamp: AwareDatetime = Field(default_factory=now_utc)
+    scheduled_time: AwareDatetime | None = None
+
+    @classmethod
+    def from_domain(cls, state: State) -> StateModel:
+        """The wire form of `state`, dropping its result data."""
+        return cls(
+            id=state.id,
+            type=state.type,
+            name=state.name,
+            message=state.message,
+            timestamp=state.timestamp,
+            scheduled_time=state.scheduled_time,
+        )
+
+    def to_domain(self) -> State:
+        """The state, with times in UTC and no result data."""
+        return State(
+            type=self.type,
+            name=self.name,
+            message=self.message,
+            timestamp=_utc(self.timestamp),
+            scheduled_time=_utc_or_none(self.scheduled_time),
+            id=self.id,
+        )
+
+
+class FlowRunCreate(_WireModel):
+    """A new flow run, its id chosen by the client, with its first state."""
+
+    id: uuid.UUID
+    flow_name: str = Field(min_length=1, max_length=_NAME)
+    name: str = Field(min_length=1, max_length=_NAME)
+    state: StateModel
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    parent_flow_run_id: uuid.UUID | None = None
+    parent_task_run_id: uuid.UUID | None = None
+    created: AwareDatetime = Field(default_factory=now_utc)
+
+    @classmethod
+    def from_domain(cls, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> FlowRunCreate:
+        """The request recording `flow_run` (a subflow of `parent_flow_run_id` if given)."""
+        return cls(
+            id=flow_run.id,
+            flow_name=flow_run.flow_name,
+            name=flow_run.name,
+            state=StateModel.from_domain(flow_run.state),
+            parameters=flow_run.parameters,
+            tags=flow_run.tags,
+            parent_flow_run_id=parent_flow_run_id,
+            parent_task_run_id=flow_run.parent_task_run_id,
+            created=flow_run.created,
+        )
+
+    def to_domain(self) -> FlowRun:
+        """The flow run to record; `parent_flow_run_id` is passed beside it."""
+        return FlowRun(
+            id=self.id,
+            flow_name=self.flow_name,
+            name=self.name,
+            state=self.state.to_domain(),
+            parameters=self.parameters,
+            tags=self.tags,
+            parent_task_run_id=self.parent_task_run_id,
+            created=_utc(self.created),
+        )
+
+
+class FlowRunModel(_WireModel):
+    """A flow run as recorded."""
+
+    id: uuid.UUID
+    flow_name: str
+    name: str
+    state: StateModel
+    parameters: dict[str, Any]
+    tags: list[str]
+    parent_task_run_id: uuid.UUID | None
+    run_count: int
+    start_time: AwareDatetime | None
+    end_time: AwareDatetime | None
+    created: AwareDatetime
+
+    @classmethod
+    def from_domain(cls, flow_run: FlowRun) -> FlowRunModel:
+        """The wire form of `flow_run`."""
+        return cls(
+            id=flow_run.id,
+            flow_name=flow_run.flow_name,
+            name=flow_run.name,
+            state=StateModel.from_domain(flow_run.state),
+            parameters=flow_run.parameters,
+            tags=flow_run.tags,
+            parent_task_run_id=flow_run.parent_task_run_id,
+            run_count=flow_run.run_count,
+            start_time=flow_run.start_time,
+            end_time=flow_run.end_time,
+            created=flow_run.created,
+        )
+
+    def to_domain(self) -> FlowRun:
+        """The flow run, with times in UTC."""
+        return FlowRun(
+            id=self.id,
+            flow_name=self.flow_name,
+            name=self.name,
+            state=self.state.to_domain(),
+            parameters=self.parameters,
+            tags=self.tags,
+            parent_task_run_id=self.parent_task_run_id,
+            run_count=self.run_count,
+            start_time=_utc_or_none(self.start_time),
+            end_time=_utc_or_none(self.end_time),
+            created=_utc(self.created),
+        )
+
+
+class FlowRunFilterModel(_WireModel):
+    """Which flow runs to read, newest first."""
+
+    state_types: list[StateType] | None = None
+    state_names: list[str] | None = None
+    flow_name: str | None = None
+    parent_task_run_id: uuid.UUID | None = None
+    limit: int = Field(50, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+    @classmethod
+    def from_domain(cls, where: FlowRunFilter) -> FlowRunFilterModel:
+        """The wire form of `where`."""
+        return cls(
+            state_types=None if where.state_types is None else [*map(StateType, where.state_types)],
+            state_names=where.state_names,
+            flow_name=where.flow_name,
+            parent_task_run_id=where.parent_task_run_id,
+            limit=where.limit,
+            offset=where.offset,
+        )
+
+    def to_domain(self) -> FlowRunFilter:
+        """The filter the queries take."""
+        return FlowRunFilter(
+            state_types=None if self.state_types is None else [t.value for t in self.state_types],
+            state_names=self.state_names,
+            flow_name=self.flow_name,
+            parent_task_run_id=self.parent_task_run_id,
+            limit=self.limit,
+            offset=self.offset,
+        )
+
+
+class TaskRunModel(_WireModel):
+    """A task run as it is now; `task_inputs` maps parameters to upstream task-run ids."""
+
+    id: uuid.UUID
+    flow_run_id: uuid.UUID | None
+    task_name: str = Field(min_length=1, max_length=_NAME)
+    name: str = Field(min_length=1, max_length=_NAME)
+    state: StateModel
+    cache_key: str | None = Field(None, max_length=_NAME)
+    tags: list[str] = Field(default_factory=list)
+    task_inputs: dict[str, list[uuid.UUID]] = Field(default_factory=dict)
+    run_count: int = Field(0, ge=0)
+    start_time: AwareDatetime | None = None
+    end_time: AwareDatetime | None = None
+    created: AwareDatetime = Field(default_factory=now_utc)
+
+    @classmethod
+    def from_domain(cls, task_run: TaskRun) -> TaskRunModel:
+        """The wire form of `task_run`."""
+        return cls(
+            id=task_run.id,
+            flow_run_id=task_run.flow_run_id,
+            task_name=task_run.task_name,
+            name=task_run.name,
+            state=StateModel.from_domain(task_run.state),
+            cache_key=task_run.cache_key,
+            tags=task_run.tags,
+            task_inputs=task_run.task_inputs,
+            run_count=task_run.run_count,
+            start_time=task_run.start_time,
+            end_time=task_run.end_time,
+            created=task_run.created,
+        )
+
+    def to_domain(self) -> TaskRun:
+        """The task run, with times in UTC."""
+        return TaskRun(
+            id=self.id,
+            flow_run_id=self.flow_run_id,
+            task_name=self.task_name,
+            name=self.name,
+            state=self.state.to_domain(),
+            cache_key=self.cache_key,
+            tags=self.tags,
+            task_inputs=self.task_inputs,
+            run_count=self.run_count,
+            start_time=_utc_or_none(self.start_time),
+            end_time=_utc_or_none(self.end_time),
+            created=_utc(self.created),
+        )
+
+
+class LogModel(_WireModel):
+    """One log line of a run."""
+
+    flow_run_id: uuid.UUID | None
+    task_run_id: uuid.UUID | None = None
+    name: str = Field(max_length=_NAME)
+    level: int = Field(ge=0)
+    message: str
+    timestamp: AwareDatetime
+
+    @classmethod
+    def from_domain(cls, entry: LogEntry) -> LogModel:
+        """The wire form of `entry`."""
+        return cls(
+            flow_run_id=entry.flow_run_id,
+            task_run_id=entry.task_run_id,
+            name=entry.name,
+            level=entry.level,
+            message=entry.message,
+            timestamp=entry.timestamp,
+        )
+
+    def to_domain(self) -> LogEntry:
+        """The log entry, its time in UTC."""
+        return LogEntry(
+            flow_run_id=self.flow_run_id,
+            task_run_id=self.task_run_id,
+            name=self.name,
+            level=self.level,
+            message=self.message,
+            timestamp=_utc(self.timestamp),
+        )
+
+
+class LogLineModel(_WireModel):
+    """A recorded log line with its id, for paging with `after_id`."""
+
+    id: int
+    log: LogModel
+
+    @classmethod
+    def from_domain(cls, line: tuple[int, LogEntry]) -> LogLineModel:
+        """The wire form of one `(id, entry)` pair as the queries return them."""
+        return cls(id=line[0], log=LogModel.from_domain(line[1]))
+
+    def to_domain(self) -> tuple[int, LogEntry]:
+        """The `(id, entry)` pair."""
+        return self.id, self.log.to_domain()
+
+
+class TaskRunStateModel(_WireModel):
+    """A new state of a task run, already decided by the engine that runs it."""
+
+    task_run_id: uuid.UUID
+    state: StateModel
+
+
+class BatchCreate(_WireModel):
+    """Task runs as they are now, their new states and log lines: recorded all or nothing."""
+
+    task_runs: list[TaskRunModel] = Field(default_factory=list)
+    task_run_states: list[TaskRunStateModel] = Field(default_factory=list)
+    logs: list[LogModel] = Field(default_factory=list)
+
+    @classmethod
+    def from_domain(
+        cls,
+        task_runs: list[TaskRun],
+        task_run_states: list[tuple[uuid.UUID, State]],
+        logs: list[LogEntry],
+    ) -> BatchCreate:
+        """The request recording one batch, as `CauceClient.write_batch` takes it."""
+        return cls(
+            task_runs=[TaskRunModel.from_domain(t) for t in task_runs],
+            task_run_states=[
+                TaskRunStateModel(task_run_id=i, state=StateModel.from_domain(s))
+                for i, s in task_run_states
+            ],
+            logs=[LogModel.from_domain(e) for e in logs],
+        )
+
+    def to_domain(
+        self,
+    ) -> tuple[list[TaskRun], list[tuple[uuid.UUID, State]], list[LogEntry]]:
+        """The three lists `recording.write_batch` takes."""
+        return (
+            [t.to_domain() for t in self.task_runs],
+            [(s.task_run_id, s.state.to_domain()) for s in self.task_run_states],
+            [e.to_domain() for e in self.logs],
+        )
+
+
+class SetStateRequest(_WireModel):
+    """A proposed state for a flow run; `force` skips the rules."""
+
+    state: StateModel
+    force: bool = False
+
+
+class SetStateResultModel(_WireModel):
+    """The core's verdict, the run's current state afterwards, and why."""
+
+    status: SetStateStatus
+    state: StateModel | None
+    reason: str | None = None
+
+    @classmethod
+    def from_domain(cls, result: SetStateResult) -> SetStateResultModel:
+        """The wire form of `result`."""
+        state = None if result.state is None else StateModel.from_domain(result.state)
+        return cls(status=result.status, state=state, reason=result.reason)
+
+    def to_domain(self) -> SetStateResult:
+        """The verdict as the core gives it."""
+        state = None if self.state is None else self.state.to_domain()
+        return SetStateResult(self.status, state, self.reason)
+
+
+class FlowModel(_WireModel):
+    """A recorded flow."""
+
+    id: uuid.UUID
+    name: str
+    created: AwareDatetime
+
+    @classmethod
+    def from_domain(cls, flow: Flow) -> FlowModel:
+        """The wire form of `flow`."""
+        return cls(id=flow.id, name=flow.name, created=flow.created)
+
+    def to_domain(self) -> Flow:
+        """The flow, its time in UTC."""
+        return Flow(id=self.id, name=self.name, created=_utc(self.created))

@@ -1,0 +1,15 @@
+"""Routers of /api, one module per entity; `ROUTERS` is the list app.py mounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cauce.server.api import batches, flow_runs, flows, logs, task_runs
+
+ROUTERS: tuple[APIRouter, ...] = (
+    flows.router,
+    flow_runs.router,
+    task_runs.router,
+    logs.router,
+    batches.router,
+)

@@ -1,0 +1,20 @@
+"""/api/batches: task runs, their new states and log lines, recorded all or nothing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from cauce.database.queries.recording import write_batch
+from cauce.schemas.api import BatchCreate
+from cauce.server.database import EngineDep, recording
+
+router = APIRouter(tags=["batches"])
+
+
+@router.post("/batches", status_code=status.HTTP_204_NO_CONTENT)
+def create_batch(body: BatchCreate, engine: EngineDep) -> Response:
+    """Record one batch of the client's batch writer in one transaction."""
+    task_runs, task_run_states, logs = body.to_domain()
+    with recording(engine) as (_, executor):
+        write_batch(executor, task_runs, task_run_states, logs)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,110 @@
+"""/api/flow_runs: create, read, filter, set the state of, and delete flow runs.
+
+Reads call database/queries/flow_runs.py; recording calls the same functions
+as the embedded client (database/queries/recording.py, and
+orchestration.set_flow_run_state for every state change).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, HTTPException, Response, status
+
+from cauce.database.queries import recording as queries
+from cauce.database.queries.flow_runs import (
+    delete_flow_run as delete_flow_run_row,
+)
+from cauce.database.queries.flow_runs import (
+    select_flow_run,
+    select_flow_run_states,
+    select_flow_runs,
+    select_subflow_runs,
+)
+from cauce.orchestration.set_state import set_flow_run_state as set_state
+from cauce.schemas.api import (
+    FlowRunCreate,
+    FlowRunFilterModel,
+    FlowRunModel,
+    SetStateRequest,
+    SetStateResultModel,
+    StateModel,
+)
+from cauce.schemas.states import SetStateStatus
+from cauce.server.database import EngineDep, recording
+
+router = APIRouter(prefix="/flow_runs", tags=["flow runs"])
+
+
+def _not_found(flow_run_id: uuid.UUID) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"Flow run {flow_run_id} not found")
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_flow_run(body: FlowRunCreate, engine: EngineDep) -> FlowRunModel:
+    """Record a new flow run (its id chosen by the client) with its first state."""
+    with recording(engine) as (connection, executor):
+        if select_flow_run(connection, body.id) is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"Flow run {body.id} already exists")
+        flow_id = queries.flow_id_for_name(executor, body.flow_name)
+        queries.insert_flow_run(executor, body.to_domain(), flow_id, body.parent_flow_run_id)
+        created = select_flow_run(connection, body.id)
+    assert created is not None  # just inserted in this transaction
+    return FlowRunModel.from_domain(created)
+
+
+@router.get("/{flow_run_id}")
+def read_flow_run(flow_run_id: uuid.UUID, engine: EngineDep) -> FlowRunModel:
+    """One flow run."""
+    with engine.begin() as connection:
+        flow_run = select_flow_run(connection, flow_run_id)
+    if flow_run is None:
+        raise _not_found(flow_run_id)
+    return FlowRunModel.from_domain(flow_run)
+
+
+@router.post("/filter")
+def read_flow_runs(body: FlowRunFilterModel, engine: EngineDep) -> list[FlowRunModel]:
+    """Flow runs matching the filter, newest first."""
+    with engine.begin() as connection:
+        flow_runs = select_flow_runs(connection, body.to_domain())
+    return [FlowRunModel.from_domain(r) for r in flow_runs]
+
+
+@router.get("/{flow_run_id}/subflow_runs")
+def read_subflow_runs(flow_run_id: uuid.UUID, engine: EngineDep) -> list[FlowRunModel]:
+    """Flow runs started inside this one, oldest first."""
+    with engine.begin() as connection:
+        flow_runs = select_subflow_runs(connection, flow_run_id)
+    return [FlowRunModel.from_domain(r) for r in flow_runs]
+
+
+@router.get("/{flow_run_id}/states")
+def read_flow_run_states(flow_run_id: uuid.UUID, engine: EngineDep) -> list[StateModel]:
+    """A flow run's state history, oldest first (empty for an unknown run, as embedded)."""
+    with engine.begin() as connection:
+        states = select_flow_run_states(connection, flow_run_id)
+    return [StateModel.from_domain(s) for s in states]
+
+
+@router.post("/{flow_run_id}/set_state")
+def set_flow_run_state(
+    flow_run_id: uuid.UUID, body: SetStateRequest, engine: EngineDep
+) -> SetStateResultModel:
+    """Propose a state; the core's rules decide, under the run's row lock."""
+    with recording(engine) as (_, executor):
+        result = set_state(executor, flow_run_id, body.state.to_domain(), body.force)
+    # ABORT means the run does not exist: the only case in which the core answers it.
+    if result.status is SetStateStatus.ABORT:
+        raise _not_found(flow_run_id)
+    return SetStateResultModel.from_domain(result)
+
+
+@router.delete("/{flow_run_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_flow_run(flow_run_id: uuid.UUID, engine: EngineDep) -> Response:
+    """Delete a flow run with its states, task runs and logs."""
+    with engine.begin() as connection:
+        deleted = delete_flow_run_row(connection, flow_run_id)
+    if not deleted:
+        raise _not_found(flow_run_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,28 @@
+"""/api/flow_runs/{id}/logs: a flow run's log lines, paged by id."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from cauce.database.queries.logs import select_logs
+from cauce.schemas.api import LogLineModel
+from cauce.server.database import EngineDep
+
+router = APIRouter(tags=["logs"])
+
+
+@router.get("/flow_runs/{flow_run_id}/logs")
+def read_logs(
+    flow_run_id: uuid.UUID,
+    engine: EngineDep,
+    min_level: Annotated[int, Query(ge=0, description="Only lines at or above this level.")] = 0,
+    after_id: Annotated[int, Query(ge=0, description="Only lines after this id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> list[LogLineModel]:
+    """A flow run's log lines in order, each with the id to page from."""
+    with engine.begin() as connection:
+        lines = select_logs(connection, flow_run_id, min_level, after_id, limit)
+    return [LogLineModel.from_domain(line) for line in lines]

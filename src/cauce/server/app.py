@@ -1,0 +1,86 @@
+"""Build the server's FastAPI app: /api (routers, health, OpenAPI), /docs, and the page at /.
+
+The database engine is opened once in the lifespan, migrated to the current
+schema, and closed at shutdown. What each route does is in api/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from cauce.database.engine import create_engine, ensure_schema
+from cauce.server.api import ROUTERS
+from cauce.server.auth import BasicAuthMiddleware
+from cauce.settings import Settings
+from cauce.version import __version__
+
+API_PREFIX = "/api"
+
+_HOME_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>cauce server</title></head>
+<body>
+<h1>cauce server — UI coming</h1>
+<p>The web UI is not built yet. Meanwhile the API is at <a href="/api">/api</a>:
+see the <a href="/docs">interactive API docs</a>
+or the <a href="/api/openapi.json">OpenAPI document</a>.</p>
+</body>
+</html>
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The server app for `settings` (database URL, auth string)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.api.database_url)
+        ensure_schema(engine)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="cauce",
+        version=__version__,
+        description="Record and read flow runs, task runs, states and logs.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.get(f"{API_PREFIX}/health", tags=["health"])(health)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.get("/", include_in_schema=False)(home)
+    app.add_exception_handler(IntegrityError, _conflict)
+    if settings.api.auth_string:
+        app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
+    return app
+
+
+def health() -> dict[str, str]:
+    """Whether the server answers; open even when auth is on."""
+    return {"status": "ok", "version": __version__}
+
+
+def home() -> HTMLResponse:
+    """The placeholder page where the UI will be."""
+    return HTMLResponse(_HOME_PAGE)
+
+
+async def _conflict(request: Request, exc: Exception) -> JSONResponse:
+    # A constraint said no (an unknown flow run id in a batch, a run created twice at
+    # once): the transaction was rolled back, so nothing of the request was written.
+    reason = " ".join(str(getattr(exc, "orig", exc)).split())
+    return JSONResponse(
+        {"detail": f"Conflicts with what is recorded: {reason}"},
+        status_code=status.HTTP_409_CONFLICT,
+    )

@@ -1,0 +1,74 @@
+"""The app around the routers: health, OpenAPI, docs, the page at /, and basic auth."""
+
+from __future__ import annotations
+
+import pytest
+
+from cauce.settings import get_settings
+from tests.server.conftest import open_api, with_auth
+
+pytestmark = pytest.mark.anyio
+
+ENDPOINTS = {
+    ("post", "/api/flow_runs"),
+    ("get", "/api/flow_runs/{flow_run_id}"),
+    ("delete", "/api/flow_runs/{flow_run_id}"),
+    ("post", "/api/flow_runs/filter"),
+    ("get", "/api/flow_runs/{flow_run_id}/subflow_runs"),
+    ("get", "/api/flow_runs/{flow_run_id}/states"),
+    ("post", "/api/flow_runs/{flow_run_id}/set_state"),
+    ("get", "/api/flow_runs/{flow_run_id}/task_runs"),
+    ("get", "/api/flow_runs/{flow_run_id}/logs"),
+    ("get", "/api/task_runs/{task_run_id}/states"),
+    ("get", "/api/flows"),
+    ("post", "/api/batches"),
+    ("get", "/api/health"),
+}
+
+
+async def test_openapi_lists_every_endpoint_and_docs_point_at_it(api_client):
+    document = (await api_client.get("/api/openapi.json")).json()
+    served = {(verb, path) for path, verbs in document["paths"].items() for verb in verbs}
+    assert served == ENDPOINTS
+    docs = await api_client.get("/docs")
+    assert docs.status_code == 200
+    assert "/api/openapi.json" in docs.text
+
+
+async def test_health_and_placeholder_page(api_client):
+    assert (await api_client.get("/api/health")).json()["status"] == "ok"
+    page = await api_client.get("/")
+    assert page.headers["content-type"].startswith("text/html")
+    assert "cauce server — UI coming" in page.text
+    assert 'href="/docs"' in page.text
+
+
+async def test_without_auth_string_the_api_is_open(api_client):
+    assert (await api_client.get("/api/flows")).status_code == 200
+
+
+class TestBasicAuth:
+    @pytest.fixture
+    async def secured(self, store):
+        async with open_api(with_auth(get_settings(), "ana:s3cr:et")) as client:
+            yield client
+
+    async def test_missing_credentials_are_401_with_a_basic_challenge(self, secured):
+        for path in ("/api/flows", "/api/openapi.json"):
+            response = await secured.get(path)
+            assert response.status_code == 401, path
+            assert response.headers["www-authenticate"].startswith("Basic")
+            assert "Authentication required" in response.json()["detail"]
+
+    async def test_wrong_credentials_are_401(self, secured):
+        for auth in (("ana", "wrong"), ("bea", "s3cr:et")):
+            response = await secured.get("/api/flows", auth=auth)
+            assert response.status_code == 401
+            assert response.json()["detail"] == "Wrong user or password"
+        malformed = await secured.get("/api/flows", headers={"Authorization": "Basic ???"})
+        assert malformed.json()["detail"] == "Malformed basic auth credentials"
+
+    async def test_right_credentials_pass_and_health_and_page_stay_open(self, secured):
+        assert (await secured.get("/api/flows", auth=("ana", "s3cr:et"))).status_code == 200
+        assert (await secured.get("/api/health")).status_code == 200
+        assert (await secured.get("/")).status_code == 200
