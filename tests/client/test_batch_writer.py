@@ -97,3 +97,18 @@ def test_a_row_that_cannot_be_written_loses_only_itself(
     assert writer.flush(timeout=30)
     assert [e.message for _, e in client.read_logs(flow_run.id)] == [f"kept {i}" for i in range(5)]
     assert "could not record 0 task-run states and 1 log lines" in capsys.readouterr().err
+
+
+def test_a_client_keeps_recording_after_the_database_is_reset(tmp_path: Path) -> None:
+    from cauce.database.engine import create_engine
+    from cauce.database.migrations.runner import downgrade, upgrade
+
+    client, _ = _client_with_flow_run(tmp_path)
+    engine = create_engine(client.database_url)
+    with engine.begin() as connection:
+        downgrade(connection, "base")
+        upgrade(connection)
+    engine.dispose()
+    flow_run = FlowRun(new_id(), "f", "again", Pending(), created=now_utc())
+    client.create_flow_run(flow_run, None)
+    assert client.read_flow_run(flow_run.id).name == "again"

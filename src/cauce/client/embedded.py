@@ -103,6 +103,17 @@ class EmbeddedClient:
             yield connection
 
     def create_flow_run(self, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> None:
+        cached = flow_run.flow_name in self._flow_ids
+        try:
+            self._insert_flow_run(flow_run, parent_flow_run_id)
+        except Exception:
+            if not cached:
+                raise
+            # The remembered flow id may be gone (the database was reset): look it up again.
+            self._flow_ids.pop(flow_run.flow_name, None)
+            self._insert_flow_run(flow_run, parent_flow_run_id)
+
+    def _insert_flow_run(self, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> None:
         with self._recording() as executor:
             flow_id = self._flow_ids.get(flow_run.flow_name)
             if flow_id is None:
