@@ -1,16 +1,22 @@
-"""Shared fixtures: a fresh CAUCE_HOME per test, and the store on SQLite or PostgreSQL.
+"""Shared fixtures: a fresh CAUCE_HOME per test, and the store on SQLite, PostgreSQL or HTTP.
 
-`store` is parametrised: every test using it runs once on a fresh SQLite file
-and once on the local PostgreSQL (tables emptied first), which is skipped with
-the reason when no server answers on 127.0.0.1:5432.
+`store` is parametrised: every test using it runs once on a fresh SQLite file,
+once on the local PostgreSQL (tables emptied first), which is skipped with
+the reason when no server answers on 127.0.0.1:5432, and once over HTTP on a
+`cauce server start` subprocess shared by the session (its own SQLite file,
+tables emptied first; CAUCE_API_URL points at it, so scripts the test runs
+record over HTTP too). `-m "not http"` leaves the last one out.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +82,85 @@ def empty_postgres() -> None:
     engine.dispose()
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(home: Path, port: int, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    """`cauce server start --port PORT` on `home`, answering /api/health; its output in `log`."""
+    import httpx
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CAUCE_")}
+    full_env.update({"CAUCE_HOME": str(home), **env})
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cauce.cli.main", "server", "start", "--port", str(port)],
+            env=full_env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited before answering:\n{log.read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    process.wait()
+    raise AssertionError(f"no answer from the server on port {port}:\n{log.read_text()}")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if the server has not stopped within 10 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class HttpServer:
+    """The session's `cauce server start`: its API URL and its SQLite file."""
+
+    api_url: str
+    database_url: str
+
+    def empty(self) -> None:
+        """Delete every row, children first (TRUNCATE is not SQLite)."""
+        from sqlalchemy import text
+
+        from cauce.database.engine import create_engine
+        from cauce.database.tables import metadata
+
+        engine = create_engine(self.database_url)
+        with engine.begin() as connection:
+            for table in reversed(metadata.sorted_tables):
+                connection.execute(text(f"DELETE FROM {table.name}"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
+    """A `cauce server start` subprocess for the session, on its own CAUCE_HOME."""
+    home = tmp_path_factory.mktemp("http-server") / "home"
+    port = free_port()
+    process = start_server(home, port, home.parent / "server.log")
+    try:
+        yield HttpServer(f"http://127.0.0.1:{port}/api", f"sqlite:///{home / 'cauce.db'}")
+    finally:
+        stop_server(process)
+
+
 @pytest.fixture
 def cauce_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh, empty CAUCE_HOME with no server and no database URL configured."""
@@ -93,7 +178,10 @@ def cauce_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 
 @dataclass
 class Store:
-    """Which database a test records to, and the client reading it."""
+    """Which database a test records to, and the client reading it.
+
+    `url` is the database URL, or for kind "http" the server's API URL.
+    """
 
     kind: str
     url: str
@@ -103,12 +191,27 @@ class Store:
         get_batch_writer().flush()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+STORE_KINDS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("http", marks=pytest.mark.http),
+]
+
+
+@pytest.fixture(params=STORE_KINDS)
 def store(
     request: pytest.FixtureRequest, cauce_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Store:
-    """The run store of this test: SQLite under CAUCE_HOME, or the local PostgreSQL."""
-    if request.param == "postgres":
+    """The run store of this test: SQLite under CAUCE_HOME, the local PostgreSQL, or HTTP."""
+    if request.param == "http":
+        embedded_only = request.node.get_closest_marker("embedded_only")
+        if embedded_only is not None:
+            pytest.skip(f"embedded only: {embedded_only.args[0]}")
+        server: HttpServer = request.getfixturevalue("http_server")
+        server.empty()
+        monkeypatch.setenv("CAUCE_API_URL", server.api_url)
+        url = server.api_url
+    elif request.param == "postgres":
         problem = postgres_unavailable()
         if problem:
             pytest.skip(problem)

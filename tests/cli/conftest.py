@@ -172,6 +172,8 @@ def store_env(store: Store, cauce_home: Path) -> dict[str, str]:
     env = {"CAUCE_HOME": str(cauce_home)}
     if store.kind == "postgres":
         env["CAUCE_API_DATABASE_URL"] = store.url
+    elif store.kind == "http":
+        env["CAUCE_API_URL"] = store.url
     return env
 
 

@@ -10,6 +10,8 @@ import uuid
 
 import pytest
 
+from tests.conftest import free_port
+
 
 def _one_line_error(result) -> str:
     assert result.returncode == 1
@@ -75,9 +77,11 @@ class TestSettingsAndDatabase:
         result = run_main({**env, "CAUCE_LOGGING_LEVEL": "LOUD"}, "flow-run", "ls")
         assert _one_line_error(result).startswith("CAUCE_LOGGING_LEVEL: expected DEBUG, INFO")
 
-    def test_server_not_available_yet(self, run_main, env):
-        result = run_main({**env, "CAUCE_API_URL": "http://127.0.0.1:4200/api"}, "flow", "ls")
-        assert "CAUCE_API_URL is set to http://127.0.0.1:4200/api" in _one_line_error(result)
+    def test_unreachable_server(self, run_main, env, monkeypatch):
+        monkeypatch.setattr("cauce.client.http.RETRY_SECONDS", 0.3)
+        url = f"http://127.0.0.1:{free_port()}/api"
+        result = run_main({**env, "CAUCE_API_URL": url}, "flow", "ls")
+        assert f"cannot reach the cauce server at {url}: " in _one_line_error(result)
 
     def test_sqlite_file_that_is_not_a_database(self, run_main, env, tmp_path):
         home = tmp_path / "home"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -14,6 +15,8 @@ from cauce.database.migrations import HEAD_REVISION
 from cauce.database.migrations.runner import alembic_config, downgrade, upgrade
 from cauce.database.tables import metadata
 from tests.conftest import Store
+
+pytestmark = pytest.mark.embedded_only("migrations run on the database itself")
 
 
 def test_head_revision_constant_is_alembics_head() -> None:

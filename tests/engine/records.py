@@ -1,4 +1,4 @@
-"""Reading what a run recorded, only through the client interface (embedded or, later, HTTP)."""
+"""Reading what a run recorded, only through the client interface (embedded or HTTP)."""
 
 from __future__ import annotations
 

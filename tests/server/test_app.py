@@ -7,7 +7,12 @@ import pytest
 from cauce.settings import get_settings
 from tests.server.conftest import open_api, with_auth
 
-pytestmark = pytest.mark.anyio
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.embedded_only(
+        "the in-process app serves the store's database, which the http store does not use"
+    ),
+]
 
 ENDPOINTS = {
     ("post", "/api/flow_runs"),

@@ -14,7 +14,12 @@ from cauce.schemas.task_runs import TaskRun
 from cauce.states import Completed, Running, now_utc
 from tests.server.conftest import create_run, error_fields
 
-pytestmark = pytest.mark.anyio
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.embedded_only(
+        "the in-process app serves the store's database, which the http store does not use"
+    ),
+]
 
 LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING)
 

@@ -14,6 +14,10 @@ from cauce.schemas.flow_runs import FlowRun
 from cauce.states import Pending
 from tests.conftest import Store
 
+pytestmark = pytest.mark.embedded_only(
+    "`cauce server database` works on the database itself, not through a client"
+)
+
 
 def _record_run(store: Store, flow_name: str = "mi-flujo") -> uuid.UUID:
     run = FlowRun(uuid.uuid4(), flow_name, "zippy-skunk", Pending())

@@ -12,7 +12,12 @@ from cauce.states import Completed, Pending, Running
 from tests.conftest import Store
 from tests.server.conftest import create_run, error_fields, flow_run_body
 
-pytestmark = pytest.mark.anyio
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.embedded_only(
+        "the in-process app serves the store's database, which the http store does not use"
+    ),
+]
 
 
 def _set_state_body(state_type: str, force: bool = False) -> dict[str, object]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from cauce.client.base import CauceClient, ClientError
+from cauce.client.base import CauceClient
 from cauce.client.batch_writer import BatchWriter
 from cauce.settings import get_settings
 
@@ -37,10 +37,10 @@ def get_batch_writer() -> BatchWriter:
 def _make_client() -> CauceClient:
     settings = get_settings()
     if settings.api.url:
-        raise ClientError(
-            f"CAUCE_API_URL is set to {settings.api.url}, but recording on a server is not "
-            "available in this version; unset it to record runs in the local database"
-        )
+        # Imported here: httpx and pydantic load only for a process recording on a server.
+        from cauce.client.http import HttpClient
+
+        return HttpClient(settings.api.url, settings.api.auth_string)
     from cauce.client.embedded import EmbeddedClient
 
     return EmbeddedClient(settings.api.database_url)

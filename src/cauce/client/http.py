@@ -1,0 +1,218 @@
+"""HttpClient: the client interface over HTTP to a cauce server (CAUCE_API_URL).
+
+Each verb is one request to server/api/, its body and response parsed by the
+wire models of schemas/api.py. One sync httpx client per HttpClient keeps its
+connections alive across requests, so the batch writer's thread and the
+engine share a small pool.
+
+Failures, mapped to the client's exceptions:
+- 404 -> NotFound (set_flow_run_state answers ABORT instead, as the core does);
+- 401 -> ClientError saying the credentials were rejected;
+- any other 4xx or 5xx -> ClientError with the server's detail;
+- no connection, or 503 -> retried with backoff for `retry_seconds` (30 s by
+  default, so a server restarted within that time is survived), then a
+  ClientError naming the URL. Once the server stayed unreachable for a whole
+  budget, later requests fail after one attempt until one succeeds again, so
+  that a process whose server is gone ends promptly instead of waiting out a
+  budget per queued batch.
+
+Imported only when CAUCE_API_URL is set: the embedded path loads neither
+httpx nor pydantic through here.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from cauce.client.base import ClientError, NotFound
+from cauce.schemas.api import (
+    BatchCreate,
+    FlowModel,
+    FlowRunCreate,
+    FlowRunFilterModel,
+    FlowRunModel,
+    LogLineModel,
+    SetStateRequest,
+    SetStateResultModel,
+    StateModel,
+    TaskRunModel,
+)
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
+from cauce.schemas.flows import Flow
+from cauce.schemas.logs import LogEntry
+from cauce.schemas.states import SetStateResult, SetStateStatus
+from cauce.schemas.task_runs import TaskRun
+from cauce.states import State
+from cauce.version import __version__
+
+RETRY_SECONDS = 30.0
+_FIRST_DELAY_SECONDS = 0.1
+_MAX_DELAY_SECONDS = 2.0
+# Connecting to a live server is fast; a response may wait on a busy database.
+_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+class HttpClient:
+    """Records and reads runs on the cauce server at `api_url` (e.g. http://host:4200/api).
+
+    `retry_seconds`: how long to keep retrying an unreachable server (RETRY_SECONDS).
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        auth_string: str | None = None,
+        retry_seconds: float | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.retry_seconds = RETRY_SECONDS if retry_seconds is None else retry_seconds
+        auth = None
+        if auth_string is not None:
+            user, _, password = auth_string.partition(":")
+            auth = httpx.BasicAuth(user, password)
+        self._http = httpx.Client(
+            base_url=self.api_url,
+            auth=auth,
+            timeout=_TIMEOUT,
+            headers={"User-Agent": f"cauce/{__version__}"},
+        )
+        self._is_unreachable = False
+
+    def create_flow_run(self, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> None:
+        body = FlowRunCreate.from_domain(flow_run, parent_flow_run_id)
+        self._request("POST", "/flow_runs", json=_dump(body), created_id=flow_run.id)
+
+    def set_flow_run_state(
+        self, flow_run_id: uuid.UUID, state: State, force: bool = False
+    ) -> SetStateResult:
+        body = SetStateRequest(state=StateModel.from_domain(state), force=force)
+        try:
+            response = self._request(
+                "POST", f"/flow_runs/{flow_run_id}/set_state", json=_dump(body)
+            )
+        except NotFound as exc:
+            return SetStateResult(SetStateStatus.ABORT, None, str(exc))
+        return SetStateResultModel.model_validate(response.json()).to_domain()
+
+    def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
+        response = self._request("GET", f"/flow_runs/{flow_run_id}")
+        return FlowRunModel.model_validate(response.json()).to_domain()
+
+    def read_flow_runs(self, where: FlowRunFilter) -> list[FlowRun]:
+        body = FlowRunFilterModel.from_domain(where)
+        response = self._request("POST", "/flow_runs/filter", json=_dump(body))
+        return [FlowRunModel.model_validate(r).to_domain() for r in response.json()]
+
+    def read_subflow_runs(self, flow_run_id: uuid.UUID) -> list[FlowRun]:
+        response = self._request("GET", f"/flow_runs/{flow_run_id}/subflow_runs")
+        return [FlowRunModel.model_validate(r).to_domain() for r in response.json()]
+
+    def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
+        response = self._request("GET", f"/flow_runs/{flow_run_id}/states")
+        return [StateModel.model_validate(s).to_domain() for s in response.json()]
+
+    def delete_flow_run(self, flow_run_id: uuid.UUID) -> None:
+        self._request("DELETE", f"/flow_runs/{flow_run_id}")
+
+    def read_flows(self) -> list[Flow]:
+        response = self._request("GET", "/flows")
+        return [FlowModel.model_validate(f).to_domain() for f in response.json()]
+
+    def read_task_runs(self, flow_run_id: uuid.UUID) -> list[TaskRun]:
+        response = self._request("GET", f"/flow_runs/{flow_run_id}/task_runs")
+        return [TaskRunModel.model_validate(t).to_domain() for t in response.json()]
+
+    def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
+        response = self._request("GET", f"/task_runs/{task_run_id}/states")
+        return [StateModel.model_validate(s).to_domain() for s in response.json()]
+
+    def read_logs(
+        self, flow_run_id: uuid.UUID, min_level: int = 0, after_id: int = 0, limit: int = 1000
+    ) -> list[tuple[int, LogEntry]]:
+        params = {"min_level": min_level, "after_id": after_id, "limit": limit}
+        response = self._request("GET", f"/flow_runs/{flow_run_id}/logs", params=params)
+        return [LogLineModel.model_validate(line).to_domain() for line in response.json()]
+
+    def write_batch(
+        self,
+        task_runs: list[TaskRun],
+        task_run_states: list[tuple[uuid.UUID, State]],
+        logs: list[LogEntry],
+    ) -> None:
+        body = BatchCreate.from_domain(task_runs, task_run_states, logs)
+        self._request("POST", "/batches", json=_dump(body))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(
+        self, method: str, path: str, created_id: uuid.UUID | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send one request, retrying while the server is unreachable; the 2xx response.
+
+        `created_id`: the request creates the flow run with this id, so a 409 after a
+        lost response means the earlier attempt was recorded, not a conflict.
+        """
+        deadline = time.monotonic() + (0 if self._is_unreachable else self.retry_seconds)
+        delay = _FIRST_DELAY_SECONDS
+        was_sent = False
+        while True:
+            problem: str
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                problem = str(exc) or type(exc).__name__
+                was_sent = was_sent or not isinstance(exc, httpx.ConnectError)
+            else:
+                if response.status_code != 503:
+                    self._is_unreachable = False
+                    if created_id is not None and was_sent and response.status_code == 409:
+                        return response
+                    return _checked(response, method, self.api_url, path)
+                problem = f"503 {_detail(response)}"
+            if time.monotonic() + delay > deadline:
+                self._is_unreachable = True
+                raise ClientError(f"cannot reach the cauce server at {self.api_url}: {problem}")
+            time.sleep(delay)
+            delay = min(delay * 2, _MAX_DELAY_SECONDS)
+
+
+def _dump(body: Any) -> Any:
+    return body.model_dump(mode="json")
+
+
+def _checked(response: httpx.Response, method: str, api_url: str, path: str) -> httpx.Response:
+    """`response` if it is a success; otherwise the exception its status means."""
+    if response.is_success:
+        return response
+    detail = _detail(response)
+    if response.status_code == 404:
+        raise NotFound(detail)
+    if response.status_code == 401:
+        raise ClientError(
+            f"the cauce server at {api_url} rejected the credentials "
+            f"(check CAUCE_API_AUTH_STRING): {detail}"
+        )
+    raise ClientError(f"{method} {api_url}{path} failed with {response.status_code}: {detail}")
+
+
+def _detail(response: httpx.Response) -> str:
+    """The server's explanation: FastAPI's `detail` (a string, or a 422's error list)."""
+    try:
+        detail = response.json()["detail"]
+    except (ValueError, KeyError, TypeError):
+        return response.text.strip()[:500] or response.reason_phrase
+    if isinstance(detail, list):
+        return "; ".join(_validation_error(e) for e in detail)
+    return str(detail)
+
+
+def _validation_error(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    where = ".".join(str(p) for p in error.get("loc", ())[1:])
+    return f"{where}: {error.get('msg', '')}" if where else str(error.get("msg", ""))
