@@ -117,3 +117,27 @@ def test_sqlite_driver_and_sqlalchemy_store_values_identically(
             )
             assert row["scheduled_time"] == T0 + timedelta(hours=1)
     engine.dispose()
+
+
+class TestRetriedWrites:
+    """A request retried after its answer was lost must not be written twice."""
+
+    def test_the_same_batch_twice_records_each_state_once(self, store: Store) -> None:
+        flow_run = _flow_run()
+        store.client.create_flow_run(flow_run, None)
+        task_run = TaskRun(new_id(), flow_run.id, "t", "t-0", Pending(), created=T0)
+        states = [(task_run.id, task_run.state)]
+        store.client.write_batch([task_run], states, [])
+        store.client.write_batch([task_run], states, [])
+        assert [s.name for s in store.client.read_task_run_states(task_run.id)] == ["Pending"]
+
+    def test_the_same_state_proposed_twice_is_accepted_once(self, store: Store) -> None:
+        flow_run = _flow_run()
+        store.client.create_flow_run(flow_run, None)
+        running = Running()
+        first = store.client.set_flow_run_state(flow_run.id, running)
+        again = store.client.set_flow_run_state(flow_run.id, running)
+        assert (first.status, again.status) == ("ACCEPT", "ACCEPT")
+        names = [s.name for s in store.client.read_flow_run_states(flow_run.id)]
+        assert names == ["Scheduled", "Running"]
+        assert store.client.read_flow_run(flow_run.id).run_count == 1

@@ -46,7 +46,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (),
     ),
     "insert_flow_run_state": (
-        "INSERT INTO flow_run_states (id, type, name, message, timestamp, scheduled_time, flow_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO flow_run_states (id, type, name, message, timestamp, scheduled_time, flow_run_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
         (
             ("id", "uuid"),
             ("type", None),
@@ -113,7 +113,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (),
     ),
     "insert_task_run_state": (
-        "INSERT INTO task_run_states (id, type, name, message, timestamp, scheduled_time, task_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO task_run_states (id, type, name, message, timestamp, scheduled_time, task_run_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
         (
             ("id", "uuid"),
             ("type", None),

@@ -83,9 +83,10 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         .values(_values(("id", "name", "created")))
         .on_conflict_do_nothing(),
         "insert_flow_run": insert(flow_runs).values(_values(FLOW_RUN_COLUMNS)),
-        "insert_flow_run_state": insert(flow_run_states).values(
-            _values((*HISTORY_COLUMNS, "flow_run_id"))
-        ),
+        # A state sent twice (a retried request whose answer was lost) is written once.
+        "insert_flow_run_state": dialect_insert(flow_run_states)
+        .values(_values((*HISTORY_COLUMNS, "flow_run_id")))
+        .on_conflict_do_nothing(index_elements=["id"]),
         "select_flow_run_for_update": select(
             *(flow_runs.c[name] for name in (*STATE_COLUMNS, *RUN_TIMES))
         )
@@ -95,8 +96,8 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         .where(flow_runs.c.id == bindparam("flow_run_id"))
         .values(_values((*STATE_COLUMNS, *RUN_TIMES))),
         "upsert_task_run": upsert_task_run,
-        "insert_task_run_state": insert(task_run_states).values(
-            _values((*HISTORY_COLUMNS, "task_run_id"))
-        ),
+        "insert_task_run_state": dialect_insert(task_run_states)
+        .values(_values((*HISTORY_COLUMNS, "task_run_id")))
+        .on_conflict_do_nothing(index_elements=["id"]),
         "insert_log": insert(logs).values(_values(LOG_COLUMNS)),
     }

@@ -66,7 +66,11 @@ def set_flow_run_state(
     row = select_flow_run_for_update(executor, flow_run_id)
     if row is None:
         return SetStateResult(SetStateStatus.ABORT, None, f"flow run {flow_run_id} not found")
-    result = decide(FLOW_RUN_RULES, state_from_row(row), proposed, force)
+    current = state_from_row(row)
+    if current.id == proposed.id:
+        # The same proposal again (a retried request whose answer was lost): already done.
+        return SetStateResult(SetStateStatus.ACCEPT, current)
+    result = decide(FLOW_RUN_RULES, current, proposed, force)
     if result.status is SetStateStatus.ACCEPT:
         times = RunTimes(row["run_count"], row["start_time"], row["end_time"])
         times.advance(proposed)
