@@ -15,10 +15,11 @@ naming the field rather than a filter silently ignored.
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -32,16 +33,26 @@ _NAME = 255
 _STATE_NAME = 64
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-def _utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(UTC)
+D = TypeVar("D")
 
 
 class _WireModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Fields named as the domain dataclass's, read from it by attribute; times in UTC."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    @model_validator(mode="after")
+    def _times_in_utc(self) -> Self:
+        for name, value in self:
+            if isinstance(value, datetime) and value.tzinfo is not UTC:
+                object.__setattr__(self, name, value.astimezone(UTC))
+        return self
+
+    def _to(self, domain: type[D], **replaced: Any) -> D:
+        """An instance of the dataclass `domain` from the fields both have."""
+        own = type(self).model_fields
+        names = [f.name for f in fields(domain) if f.name in own]  # type: ignore[arg-type]
+        return domain(**{**{name: getattr(self, name) for name in names}, **replaced})
 
 
 class StateModel(_WireModel):
@@ -57,25 +68,11 @@ class StateModel(_WireModel):
     @classmethod
     def from_domain(cls, state: State) -> StateModel:
         """The wire form of `state`, dropping its result data."""
-        return cls(
-            id=state.id,
-            type=state.type,
-            name=state.name,
-            message=state.message,
-            timestamp=state.timestamp,
-            scheduled_time=state.scheduled_time,
-        )
+        return cls.model_validate(state)
 
     def to_domain(self) -> State:
         """The state, with times in UTC and no result data."""
-        return State(
-            type=self.type,
-            name=self.name,
-            message=self.message,
-            timestamp=_utc(self.timestamp),
-            scheduled_time=_utc_or_none(self.scheduled_time),
-            id=self.id,
-        )
+        return self._to(State)
 
 
 class FlowRunCreate(_WireModel):
@@ -108,16 +105,7 @@ class FlowRunCreate(_WireModel):
 
     def to_domain(self) -> FlowRun:
         """The flow run to record; `parent_flow_run_id` is passed beside it."""
-        return FlowRun(
-            id=self.id,
-            flow_name=self.flow_name,
-            name=self.name,
-            state=self.state.to_domain(),
-            parameters=self.parameters,
-            tags=self.tags,
-            parent_task_run_id=self.parent_task_run_id,
-            created=_utc(self.created),
-        )
+        return self._to(FlowRun, state=self.state.to_domain())
 
 
 class FlowRunModel(_WireModel):
@@ -138,35 +126,11 @@ class FlowRunModel(_WireModel):
     @classmethod
     def from_domain(cls, flow_run: FlowRun) -> FlowRunModel:
         """The wire form of `flow_run`."""
-        return cls(
-            id=flow_run.id,
-            flow_name=flow_run.flow_name,
-            name=flow_run.name,
-            state=StateModel.from_domain(flow_run.state),
-            parameters=flow_run.parameters,
-            tags=flow_run.tags,
-            parent_task_run_id=flow_run.parent_task_run_id,
-            run_count=flow_run.run_count,
-            start_time=flow_run.start_time,
-            end_time=flow_run.end_time,
-            created=flow_run.created,
-        )
+        return cls.model_validate(flow_run)
 
     def to_domain(self) -> FlowRun:
         """The flow run, with times in UTC."""
-        return FlowRun(
-            id=self.id,
-            flow_name=self.flow_name,
-            name=self.name,
-            state=self.state.to_domain(),
-            parameters=self.parameters,
-            tags=self.tags,
-            parent_task_run_id=self.parent_task_run_id,
-            run_count=self.run_count,
-            start_time=_utc_or_none(self.start_time),
-            end_time=_utc_or_none(self.end_time),
-            created=_utc(self.created),
-        )
+        return self._to(FlowRun, state=self.state.to_domain())
 
 
 class FlowRunFilterModel(_WireModel):
@@ -222,37 +186,11 @@ class TaskRunModel(_WireModel):
     @classmethod
     def from_domain(cls, task_run: TaskRun) -> TaskRunModel:
         """The wire form of `task_run`."""
-        return cls(
-            id=task_run.id,
-            flow_run_id=task_run.flow_run_id,
-            task_name=task_run.task_name,
-            name=task_run.name,
-            state=StateModel.from_domain(task_run.state),
-            cache_key=task_run.cache_key,
-            tags=task_run.tags,
-            task_inputs=task_run.task_inputs,
-            run_count=task_run.run_count,
-            start_time=task_run.start_time,
-            end_time=task_run.end_time,
-            created=task_run.created,
-        )
+        return cls.model_validate(task_run)
 
     def to_domain(self) -> TaskRun:
         """The task run, with times in UTC."""
-        return TaskRun(
-            id=self.id,
-            flow_run_id=self.flow_run_id,
-            task_name=self.task_name,
-            name=self.name,
-            state=self.state.to_domain(),
-            cache_key=self.cache_key,
-            tags=self.tags,
-            task_inputs=self.task_inputs,
-            run_count=self.run_count,
-            start_time=_utc_or_none(self.start_time),
-            end_time=_utc_or_none(self.end_time),
-            created=_utc(self.created),
-        )
+        return self._to(TaskRun, state=self.state.to_domain())
 
 
 class LogModel(_WireModel):
@@ -268,25 +206,11 @@ class LogModel(_WireModel):
     @classmethod
     def from_domain(cls, entry: LogEntry) -> LogModel:
         """The wire form of `entry`."""
-        return cls(
-            flow_run_id=entry.flow_run_id,
-            task_run_id=entry.task_run_id,
-            name=entry.name,
-            level=entry.level,
-            message=entry.message,
-            timestamp=entry.timestamp,
-        )
+        return cls.model_validate(entry)
 
     def to_domain(self) -> LogEntry:
         """The log entry, its time in UTC."""
-        return LogEntry(
-            flow_run_id=self.flow_run_id,
-            task_run_id=self.task_run_id,
-            name=self.name,
-            level=self.level,
-            message=self.message,
-            timestamp=_utc(self.timestamp),
-        )
+        return self._to(LogEntry)
 
 
 class LogLineModel(_WireModel):
@@ -383,8 +307,8 @@ class FlowModel(_WireModel):
     @classmethod
     def from_domain(cls, flow: Flow) -> FlowModel:
         """The wire form of `flow`."""
-        return cls(id=flow.id, name=flow.name, created=flow.created)
+        return cls.model_validate(flow)
 
     def to_domain(self) -> Flow:
         """The flow, its time in UTC."""
-        return Flow(id=self.id, name=self.name, created=_utc(self.created))
+        return self._to(Flow)
