@@ -30,12 +30,6 @@ def _task_run_from_row(row: Row[Any]) -> TaskRun:
     )
 
 
-def select_task_run(connection: Connection, task_run_id: uuid.UUID) -> TaskRun | None:
-    """One task run, or None."""
-    row = connection.execute(select(task_runs).where(task_runs.c.id == task_run_id)).first()
-    return None if row is None else _task_run_from_row(row)
-
-
 def select_task_runs(connection: Connection, flow_run_id: uuid.UUID) -> list[TaskRun]:
     """The task runs of a flow run, in the order they were created."""
     rows = connection.execute(
