@@ -249,6 +249,21 @@ def bench_main(
         sys.exit(1)
 
 
+def add_task_count_argument(parser: argparse.ArgumentParser) -> None:
+    """`-n`: how many task runs the workload's flow makes (default 1,000)."""
+    parser.add_argument("-n", type=int, default=1000, help="task runs (default 1000)")
+
+
+def task_flow_main(figure: str, description: str, workload: str) -> None:
+    """bench_main for a workload whose one flow makes N task runs: its figures as they are."""
+
+    def measure(options: Options) -> dict[str, Any]:
+        run = run_workload(workload, options, env={"BENCH_N": str(options.args.n)})
+        return round_figures({**run.result, "params": {"n": options.args.n}})
+
+    bench_main(figure, description, measure, add_task_count_argument)
+
+
 def round_figures(figures: Mapping[str, Any], digits: int = 4) -> dict[str, Any]:
     """Round float figures so the JSON line stays readable."""
     return {

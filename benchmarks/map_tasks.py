@@ -9,20 +9,7 @@ RSS of the workload process; `peak_rss_tree_mb` adds its helper processes
 pays the start-up (database creation, Prefect's server) and is left out above.
 """
 
-import argparse
-from typing import Any
-
-from _harness import Options, bench_main, round_figures, run_workload
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-n", type=int, default=1000, help="task runs (default 1000)")
-
-
-def measure(options: Options) -> dict[str, Any]:
-    run = run_workload("map_tasks.py", options, env={"BENCH_N": str(options.args.n)})
-    return round_figures({**run.result, "params": {"n": options.args.n}})
-
+from _harness import task_flow_main
 
 if __name__ == "__main__":
-    bench_main("per_task_run_map", __doc__ or "", measure, add_arguments)
+    task_flow_main("per_task_run_map", __doc__ or "", "map_tasks.py")

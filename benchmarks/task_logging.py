@@ -8,14 +8,9 @@ logging issue asks for at most 2 on cauce, and 10x better than Prefect's
 (flow time + persistence lag) / N.
 """
 
-import argparse
 from typing import Any
 
-from _harness import Options, bench_main, round_figures, run_workload
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-n", type=int, default=1000, help="task runs (default 1000)")
+from _harness import Options, add_task_count_argument, bench_main, round_figures, run_workload
 
 
 def measure(options: Options) -> dict[str, Any]:
@@ -34,4 +29,4 @@ def measure(options: Options) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    bench_main("task_logging", __doc__ or "", measure, add_arguments)
+    bench_main("task_logging", __doc__ or "", measure, add_task_count_argument)

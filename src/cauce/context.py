@@ -9,12 +9,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cauce.client.base import CauceClient
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.task_runs import TaskRun
 
 if TYPE_CHECKING:
-    from cauce.client.batch_writer import BatchWriter
     from cauce.flows import Flow
     from cauce.futures import TaskRunFuture
     from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
@@ -27,8 +25,6 @@ class FlowRunContext:
 
     flow: Flow[..., Any]
     flow_run: FlowRun
-    client: CauceClient
-    writer: BatchWriter
     task_runner: ThreadPoolTaskRunner
     log_prints: bool = False
     child_count: int = 0  # task runs and subflow runs started in this flow run

@@ -133,8 +133,6 @@ class FlowRunEngine:
         self.context = FlowRunContext(
             flow=self.flow,
             flow_run=self.flow_run,
-            client=self.client,
-            writer=self.writer,
             task_runner=self.flow.task_runner.duplicate(),
             log_prints=bool(self.flow.log_prints),
         )
