@@ -9,7 +9,11 @@ values and exceptions stay in the process that ran the code.
 Imported only by the server and the HTTP client: `import cauce` and a flow
 recording into the embedded database never load pydantic through here.
 Unknown fields are refused (`extra="forbid"`), so a misspelt filter is a 422
-naming the field rather than a filter silently ignored.
+naming the field rather than a filter silently ignored. Nor are values of the
+wrong JSON type converted: a number is not a time, a string not an integer,
+`0` not a boolean. Numbers are bounded by their columns, and times must exist
+in UTC, so what the database cannot store is a 422 naming the field rather
+than a server error.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, Self, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -31,6 +35,43 @@ from cauce.states import State, StateType, now_utc
 # Column widths in database/tables.py: longer values are a 422, not a database error.
 _NAME = 255
 _STATE_NAME = 64
+# Integer columns are 32 bits on PostgreSQL. Log ids and offsets stop where JSON numbers
+# stop being exact in every reader (2**53), far beyond any real count.
+INT32_MAX = 2**31 - 1
+JSON_SAFE_MAX = 2**53 - 1
+
+
+def _iso_time(value: Any) -> Any:
+    # Pydantic would read a number (or a string of digits) as seconds since the epoch.
+    if isinstance(value, str):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 date and time with its UTC offset") from None
+    elif not isinstance(value, datetime):
+        raise ValueError("must be an ISO 8601 date and time string")
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range once converted to UTC") from None
+
+
+def _json_integer(value: Any) -> Any:
+    # Pydantic would read "5" as 5 and True as 1; JSON's 5.0 is an integer all the same.
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+WireInt = Annotated[int, BeforeValidator(_json_integer)]
+"""An integer that was a JSON number on the wire (`5` or `5.0`, not `"5"`)."""
+
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_time), AfterValidator(_in_utc)]
+"""An ISO 8601 time with an offset on the wire, in UTC once read."""
 
 
 D = TypeVar("D")
@@ -40,13 +81,6 @@ class _WireModel(BaseModel):
     """Fields named as the domain dataclass's, read from it by attribute; times in UTC."""
 
     model_config = ConfigDict(extra="forbid", from_attributes=True)
-
-    @model_validator(mode="after")
-    def _times_in_utc(self) -> Self:
-        for name, value in self:
-            if isinstance(value, datetime) and value.tzinfo is not UTC:
-                object.__setattr__(self, name, value.astimezone(UTC))
-        return self
 
     def _to(self, domain: type[D], **replaced: Any) -> D:
         """An instance of the dataclass `domain` from the fields both have."""
@@ -62,8 +96,8 @@ class StateModel(_WireModel):
     type: StateType
     name: str = Field("", max_length=_STATE_NAME, description="Empty: the type's default name.")
     message: str | None = None
-    timestamp: AwareDatetime = Field(default_factory=now_utc)
-    scheduled_time: AwareDatetime | None = None
+    timestamp: UtcDatetime = Field(default_factory=now_utc)
+    scheduled_time: UtcDatetime | None = None
 
     @classmethod
     def from_domain(cls, state: State) -> StateModel:
@@ -86,7 +120,7 @@ class FlowRunCreate(_WireModel):
     tags: list[str] = Field(default_factory=list)
     parent_flow_run_id: uuid.UUID | None = None
     parent_task_run_id: uuid.UUID | None = None
-    created: AwareDatetime = Field(default_factory=now_utc)
+    created: UtcDatetime = Field(default_factory=now_utc)
 
     @classmethod
     def from_domain(cls, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> FlowRunCreate:
@@ -119,9 +153,9 @@ class FlowRunModel(_WireModel):
     tags: list[str]
     parent_task_run_id: uuid.UUID | None
     run_count: int
-    start_time: AwareDatetime | None
-    end_time: AwareDatetime | None
-    created: AwareDatetime
+    start_time: UtcDatetime | None
+    end_time: UtcDatetime | None
+    created: UtcDatetime
 
     @classmethod
     def from_domain(cls, flow_run: FlowRun) -> FlowRunModel:
@@ -140,8 +174,8 @@ class FlowRunFilterModel(_WireModel):
     state_names: list[str] | None = None
     flow_name: str | None = None
     parent_task_run_id: uuid.UUID | None = None
-    limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    limit: WireInt = Field(50, ge=1, le=1000)
+    offset: WireInt = Field(0, ge=0, le=JSON_SAFE_MAX)
 
     @classmethod
     def from_domain(cls, where: FlowRunFilter) -> FlowRunFilterModel:
@@ -178,10 +212,10 @@ class TaskRunModel(_WireModel):
     cache_key: str | None = Field(None, max_length=_NAME)
     tags: list[str] = Field(default_factory=list)
     task_inputs: dict[str, list[uuid.UUID]] = Field(default_factory=dict)
-    run_count: int = Field(0, ge=0)
-    start_time: AwareDatetime | None = None
-    end_time: AwareDatetime | None = None
-    created: AwareDatetime = Field(default_factory=now_utc)
+    run_count: WireInt = Field(0, ge=0, le=INT32_MAX)
+    start_time: UtcDatetime | None = None
+    end_time: UtcDatetime | None = None
+    created: UtcDatetime = Field(default_factory=now_utc)
 
     @classmethod
     def from_domain(cls, task_run: TaskRun) -> TaskRunModel:
@@ -199,9 +233,9 @@ class LogModel(_WireModel):
     flow_run_id: uuid.UUID | None
     task_run_id: uuid.UUID | None = None
     name: str = Field(max_length=_NAME)
-    level: int = Field(ge=0)
+    level: WireInt = Field(ge=0, le=INT32_MAX)
     message: str
-    timestamp: AwareDatetime
+    timestamp: UtcDatetime
 
     @classmethod
     def from_domain(cls, entry: LogEntry) -> LogModel:
@@ -275,7 +309,13 @@ class SetStateRequest(_WireModel):
     """A proposed state for a flow run; `force` skips the rules."""
 
     state: StateModel
-    force: bool = False
+    force: bool = Field(False, strict=True)
+
+
+class ErrorModel(BaseModel):
+    """Why a request was refused (404, 409; 401 when auth is on): `detail` says it in words."""
+
+    detail: str
 
 
 class SetStateResultModel(_WireModel):
@@ -302,7 +342,7 @@ class FlowModel(_WireModel):
 
     id: uuid.UUID
     name: str
-    created: AwareDatetime
+    created: UtcDatetime
 
     @classmethod
     def from_domain(cls, flow: Flow) -> FlowModel:

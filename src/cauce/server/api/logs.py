@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from cauce.database.queries.logs import select_logs
-from cauce.schemas.api import LogLineModel
+from cauce.schemas.api import INT32_MAX, JSON_SAFE_MAX, LogLineModel
 from cauce.server.database import EngineDep
 
 router = APIRouter(tags=["logs"])
@@ -18,8 +18,12 @@ router = APIRouter(tags=["logs"])
 def read_logs(
     flow_run_id: uuid.UUID,
     engine: EngineDep,
-    min_level: Annotated[int, Query(ge=0, description="Only lines at or above this level.")] = 0,
-    after_id: Annotated[int, Query(ge=0, description="Only lines after this id.")] = 0,
+    min_level: Annotated[
+        int, Query(ge=0, le=INT32_MAX, description="Only lines at or above this level.")
+    ] = 0,
+    after_id: Annotated[
+        int, Query(ge=0, le=JSON_SAFE_MAX, description="Only lines after this id.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> list[LogLineModel]:
     """A flow run's log lines in order, each with the id to page from."""
