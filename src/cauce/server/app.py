@@ -10,8 +10,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from cauce.database.engine import create_engine, ensure_schema
 from cauce.server.api import ROUTERS
@@ -61,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.get("/", include_in_schema=False)(home)
     app.add_exception_handler(IntegrityError, _conflict)
+    app.add_exception_handler(HTTPException, _http_error)
     if settings.api.auth_string:
         app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
     return app
@@ -84,3 +88,25 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
         {"detail": f"Conflicts with what is recorded: {reason}"},
         status_code=status.HTTP_409_CONFLICT,
     )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # Starlette's 405 lists the methods of the first route whose path matched; a path
+    # can be several routes (GET and DELETE /flow_runs/{id}), and /flow_runs/filter
+    # also matches /flow_runs/{id}. List what the OpenAPI document lists: the methods
+    # of the matching routes with the fewest path parameters (a literal path wins).
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+    return await http_exception_handler(request, exc)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the most literal routes matching the request's path answer."""
+    by_params: dict[int, set[str]] = {}
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        methods = getattr(route, "methods", None)
+        if match is not Match.NONE and methods:
+            by_params.setdefault(route.path.count("{"), set()).update(methods)
+    return sorted(by_params[min(by_params)]) if by_params else []

@@ -31,6 +31,7 @@ from cauce.schemas.api import (
     StateModel,
 )
 from cauce.schemas.states import SetStateStatus
+from cauce.server.api.responses import CONFLICT, NOT_FOUND, UNREADABLE_BODY
 from cauce.server.database import EngineDep, recording
 
 router = APIRouter(prefix="/flow_runs", tags=["flow runs"])
@@ -40,7 +41,7 @@ def _not_found(flow_run_id: uuid.UUID) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"Flow run {flow_run_id} not found")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**CONFLICT, **UNREADABLE_BODY})
 def create_flow_run(body: FlowRunCreate, engine: EngineDep) -> FlowRunModel:
     """Record a new flow run (its id chosen by the client) with its first state."""
     with recording(engine) as (connection, executor):
@@ -53,7 +54,7 @@ def create_flow_run(body: FlowRunCreate, engine: EngineDep) -> FlowRunModel:
     return FlowRunModel.from_domain(created)
 
 
-@router.get("/{flow_run_id}")
+@router.get("/{flow_run_id}", responses=NOT_FOUND)
 def read_flow_run(flow_run_id: uuid.UUID, engine: EngineDep) -> FlowRunModel:
     """One flow run."""
     with engine.begin() as connection:
@@ -63,7 +64,7 @@ def read_flow_run(flow_run_id: uuid.UUID, engine: EngineDep) -> FlowRunModel:
     return FlowRunModel.from_domain(flow_run)
 
 
-@router.post("/filter")
+@router.post("/filter", responses=UNREADABLE_BODY)
 def read_flow_runs(body: FlowRunFilterModel, engine: EngineDep) -> list[FlowRunModel]:
     """Flow runs matching the filter, newest first."""
     with engine.begin() as connection:
@@ -87,7 +88,7 @@ def read_flow_run_states(flow_run_id: uuid.UUID, engine: EngineDep) -> list[Stat
     return [StateModel.from_domain(s) for s in states]
 
 
-@router.post("/{flow_run_id}/set_state")
+@router.post("/{flow_run_id}/set_state", responses={**NOT_FOUND, **UNREADABLE_BODY})
 def set_flow_run_state(
     flow_run_id: uuid.UUID, body: SetStateRequest, engine: EngineDep
 ) -> SetStateResultModel:
@@ -100,7 +101,7 @@ def set_flow_run_state(
     return SetStateResultModel.from_domain(result)
 
 
-@router.delete("/{flow_run_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{flow_run_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 def delete_flow_run(flow_run_id: uuid.UUID, engine: EngineDep) -> Response:
     """Delete a flow run with its states, task runs and logs."""
     with engine.begin() as connection:
