@@ -77,3 +77,35 @@ class TestBasicAuth:
         assert (await secured.get("/api/flows", auth=("ana", "s3cr:et"))).status_code == 200
         assert (await secured.get("/api/health")).status_code == 200
         assert (await secured.get("/")).status_code == 200
+
+
+class TestOpenApiSecurity:
+    async def test_with_auth_the_document_says_api_routes_need_basic_auth(self, store):
+        async with open_api(with_auth(get_settings(), "ana:s3cr:et")) as secured:
+            response = await secured.get("/api/openapi.json", auth=("ana", "s3cr:et"))
+            document = response.json()
+            docs = await secured.get("/docs")
+        assert document["components"]["securitySchemes"] == {
+            "basicAuth": {
+                "type": "http",
+                "scheme": "basic",
+                "description": "The user:password of CAUCE_API_AUTH_STRING.",
+            }
+        }
+        for path, verbs in document["paths"].items():
+            for verb, operation in verbs.items():
+                if path == "/api/health":
+                    assert "security" not in operation
+                    assert "401" not in operation["responses"]
+                else:
+                    assert operation["security"] == [{"basicAuth": []}], (verb, path)
+                    assert "401" in operation["responses"], (verb, path)
+        assert docs.status_code == 200  # Swagger UI: its Authorize button comes from the scheme
+
+    async def test_without_auth_the_document_has_no_security(self, api_client):
+        document = (await api_client.get("/api/openapi.json")).json()
+        assert "securitySchemes" not in document.get("components", {})
+        for verbs in document["paths"].values():
+            for operation in verbs.values():
+                assert "security" not in operation
+                assert "401" not in operation["responses"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler
@@ -18,11 +19,25 @@ from starlette.routing import Match
 
 from cauce.database.engine import create_engine, ensure_schema
 from cauce.server.api import ROUTERS
-from cauce.server.auth import BasicAuthMiddleware
+from cauce.server.auth import BasicAuthMiddleware, is_protected
 from cauce.settings import Settings
 from cauce.version import __version__
 
 API_PREFIX = "/api"
+BASIC_AUTH = "basicAuth"
+_UNAUTHORIZED = {
+    "description": "Missing or wrong credentials (CAUCE_API_AUTH_STRING)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"detail": {"type": "string", "title": "Detail"}},
+                "required": ["detail"],
+            }
+        }
+    },
+}
+
 
 _HOME_PAGE = """<!doctype html>
 <html lang="en">
@@ -67,7 +82,35 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)
     if settings.api.auth_string:
         app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
+        _document_basic_auth(app)
     return app
+
+
+def _document_basic_auth(app: FastAPI) -> None:
+    """Say in the OpenAPI document that /api needs basic auth, so /docs offers "Authorize".
+
+    Documentation only: BasicAuthMiddleware is what refuses requests.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()  # FastAPI keeps it as app.openapi_schema: completed once, in place
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes[BASIC_AUTH] = {
+            "type": "http",
+            "scheme": "basic",
+            "description": "The user:password of CAUCE_API_AUTH_STRING.",
+        }
+        for path, operations in document["paths"].items():
+            if is_protected(path):
+                for operation in operations.values():
+                    operation["security"] = [{BASIC_AUTH: []}]
+                    operation["responses"]["401"] = _UNAUTHORIZED
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def health() -> dict[str, str]:
