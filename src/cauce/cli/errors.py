@@ -42,6 +42,10 @@ def _is_database_error(exc: BaseException) -> bool:
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
         return True
+    # The SQLite recording path and schema check use the sqlite3 driver directly.
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(exc, sqlite3.Error):
+        return True
     # Creating SQLite's folder under CAUCE_HOME fails with an OSError naming a folder
     # on the database's path; other OSErrors (a closed pipe, say) are not the database's.
     filename = getattr(exc, "filename", None)

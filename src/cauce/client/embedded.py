@@ -76,11 +76,7 @@ class EmbeddedClient:
         # from the compiled DDL; an older one is migrated by Alembic.
         connection = sqlite_connection.connect(self.database_url)
         try:
-            with sqlite_connection.write_transaction(connection):
-                revision = sqlite_schema.revision(connection)
-                if revision is None and sqlite_schema.is_empty(connection):
-                    sqlite_schema.create(connection)
-                    revision = HEAD_REVISION
+            revision = sqlite_schema.create_if_new(connection)
         finally:
             connection.close()
         if revision != HEAD_REVISION:

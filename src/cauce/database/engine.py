@@ -6,6 +6,7 @@ transaction starts with BEGIN IMMEDIATE for the reason given there.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.sqlite_connection import BUSY_TIMEOUT_SECONDS, prepare_connection, sqlite_path
+from cauce.database.sqlite_schema import create_if_new
 
 
 def normalize_url(url: str) -> str:
@@ -63,10 +65,20 @@ def current_revision(connection: Connection) -> str | None:
 def ensure_schema(engine: Engine) -> None:
     """Bring the database to the current schema, migrating only when it is behind.
 
-    A normal start reads one row and imports no Alembic. Concurrent processes on
+    A normal start reads one row and imports no Alembic; a new SQLite file gets
+    the compiled head schema, without Alembic either. Concurrent processes on
     a fresh database serialize on the write lock (SQLite) or an advisory lock
     (PostgreSQL), so exactly one of them migrates.
     """
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            connection = raw.driver_connection
+            assert isinstance(connection, sqlite3.Connection)
+            if create_if_new(connection) == HEAD_REVISION:
+                return
+        finally:
+            raw.close()
     with engine.connect() as connection:
         if current_revision(connection) == HEAD_REVISION:
             return

@@ -11,6 +11,7 @@ import sqlite3
 
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.sqlite_compiled import SCHEMA
+from cauce.database.sqlite_connection import write_transaction
 
 
 def revision(connection: sqlite3.Connection) -> str | None:
@@ -33,3 +34,13 @@ def create(connection: sqlite3.Connection) -> None:
     for statement in SCHEMA:
         connection.execute(statement)
     connection.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (HEAD_REVISION,))
+
+
+def create_if_new(connection: sqlite3.Connection) -> str | None:
+    """Give an empty database the head schema; the revision the database is then at."""
+    with write_transaction(connection):
+        current = revision(connection)
+        if current is None and is_empty(connection):
+            create(connection)
+            current = HEAD_REVISION
+    return current
