@@ -25,6 +25,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
+from cauce.ids import new_id
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
@@ -92,7 +93,7 @@ class _WireModel(BaseModel):
 class StateModel(_WireModel):
     """A state on the wire: everything but its result data."""
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=new_id)
     type: StateType
     name: str = Field("", max_length=_STATE_NAME, description="Empty: the type's default name.")
     message: str | None = None

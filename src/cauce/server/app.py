@@ -1,11 +1,12 @@
 """Build the server's FastAPI app: /api (routers, health, OpenAPI), /docs, and the page at /.
 
-The database engine is opened once in the lifespan, migrated to the current
-schema, and closed at shutdown. What each route does is in api/.
+The database is opened once in the lifespan, migrated to the current schema,
+and closed at shutdown (server/database.py). What each route does is in api/.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from cauce.database.engine import create_engine, ensure_schema
 from cauce.server.api import ROUTERS
 from cauce.server.auth import BasicAuthMiddleware, is_protected
+from cauce.server.database import ServerDatabase
 from cauce.settings import Settings
 from cauce.version import __version__
 
@@ -37,7 +38,6 @@ _UNAUTHORIZED = {
         }
     },
 }
-
 
 _HOME_PAGE = """<!doctype html>
 <html lang="en">
@@ -57,13 +57,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.api.database_url)
-        ensure_schema(engine)
-        app.state.engine = engine
+        database = ServerDatabase(settings.api.database_url)
+        app.state.database = database
         try:
             yield
         finally:
-            engine.dispose()
+            database.close()
 
     app = FastAPI(
         title="cauce",
@@ -80,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.get("/", include_in_schema=False)(home)
     app.add_exception_handler(IntegrityError, _conflict)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(sqlite3.IntegrityError, _conflict)
     if settings.api.auth_string:
         app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
         _document_basic_auth(app)

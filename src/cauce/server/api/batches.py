@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from cauce.database.queries.recording import write_batch
 from cauce.schemas.api import BatchCreate
 from cauce.server.api.responses import CONFLICT, UNREADABLE_BODY
-from cauce.server.database import EngineDep, recording
+from cauce.server.database import DatabaseDep
 
 router = APIRouter(tags=["batches"])
 
@@ -15,9 +15,8 @@ router = APIRouter(tags=["batches"])
 @router.post(
     "/batches", status_code=status.HTTP_204_NO_CONTENT, responses={**CONFLICT, **UNREADABLE_BODY}
 )
-def create_batch(body: BatchCreate, engine: EngineDep) -> Response:
+async def create_batch(body: BatchCreate, database: DatabaseDep) -> Response:
     """Record one batch of the client's batch writer in one transaction."""
     task_runs, task_run_states, logs = body.to_domain()
-    with recording(engine) as (_, executor):
-        write_batch(executor, task_runs, task_run_states, logs)
+    await database.write(lambda executor: write_batch(executor, task_runs, task_run_states, logs))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,7 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, Response, status
 
+from cauce.database.executors import StatementExecutor
 from cauce.database.queries import recording as queries
 from cauce.database.queries.flow_runs import (
     delete_flow_run as delete_flow_run_row,
@@ -32,7 +33,7 @@ from cauce.schemas.api import (
 )
 from cauce.schemas.states import SetStateStatus
 from cauce.server.api.responses import CONFLICT, NOT_FOUND, UNREADABLE_BODY
-from cauce.server.database import EngineDep, recording
+from cauce.server.database import DatabaseDep, EngineDep
 
 router = APIRouter(prefix="/flow_runs", tags=["flow runs"])
 
@@ -42,16 +43,18 @@ def _not_found(flow_run_id: uuid.UUID) -> HTTPException:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**CONFLICT, **UNREADABLE_BODY})
-def create_flow_run(body: FlowRunCreate, engine: EngineDep) -> FlowRunModel:
+async def create_flow_run(body: FlowRunCreate, database: DatabaseDep) -> FlowRunModel:
     """Record a new flow run (its id chosen by the client) with its first state."""
-    with recording(engine) as (connection, executor):
-        if select_flow_run(connection, body.id) is not None:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"Flow run {body.id} already exists")
-        flow_id = queries.flow_id_for_name(executor, body.flow_name)
-        queries.insert_flow_run(executor, body.to_domain(), flow_id, body.parent_flow_run_id)
-        created = select_flow_run(connection, body.id)
-    assert created is not None  # just inserted in this transaction
-    return FlowRunModel.from_domain(created)
+    flow_run = body.to_domain()
+
+    def record(executor: StatementExecutor) -> None:
+        if queries.select_flow_run_for_update(executor, flow_run.id) is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"Flow run {flow_run.id} already exists")
+        flow_id = queries.flow_id_for_name(executor, flow_run.flow_name)
+        queries.insert_flow_run(executor, flow_run, flow_id, body.parent_flow_run_id)
+
+    await database.write(record)
+    return FlowRunModel.from_domain(flow_run)
 
 
 @router.get("/{flow_run_id}", responses=NOT_FOUND)
@@ -89,12 +92,14 @@ def read_flow_run_states(flow_run_id: uuid.UUID, engine: EngineDep) -> list[Stat
 
 
 @router.post("/{flow_run_id}/set_state", responses={**NOT_FOUND, **UNREADABLE_BODY})
-def set_flow_run_state(
-    flow_run_id: uuid.UUID, body: SetStateRequest, engine: EngineDep
+async def set_flow_run_state(
+    flow_run_id: uuid.UUID, body: SetStateRequest, database: DatabaseDep
 ) -> SetStateResultModel:
     """Propose a state; the core's rules decide, under the run's row lock."""
-    with recording(engine) as (_, executor):
-        result = set_state(executor, flow_run_id, body.state.to_domain(), body.force)
+    proposed = body.state.to_domain()
+    result = await database.write(
+        lambda executor: set_state(executor, flow_run_id, proposed, body.force)
+    )
     # ABORT means the run does not exist: the only case in which the core answers it.
     if result.status is SetStateStatus.ABORT:
         raise _not_found(flow_run_id)
