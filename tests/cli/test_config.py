@@ -220,6 +220,7 @@ class TestView:
             "CAUCE_PROFILE='default'",
             "CAUCE_API_AUTH_STRING=None (from defaults)",
             f"CAUCE_API_DATABASE_URL='sqlite:///{home / 'cauce.db'}' (from defaults)",
+            "CAUCE_API_RETRY_TIMEOUT='30s' (from defaults)",
             "CAUCE_API_URL=None (from defaults)",
             "CAUCE_DEFAULT_TIMEZONE='Asia/Kolkata' (from defaults)",
             f"CAUCE_HOME='{home}' (from env)",

@@ -166,3 +166,38 @@ def test_server_killed_mid_run_and_restarted_loses_nothing(
         client.close()
         script.kill()
         stop_server(server)
+
+
+@pytest.mark.http
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
+def test_server_gone_past_the_retry_budget_names_the_run_and_the_code_goes_on(
+    cauce_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    server = start_server(tmp_path / "server-home", port, tmp_path / "server.log")
+    monkeypatch.setenv("CAUCE_API_URL", api_url)
+    monkeypatch.setenv("CAUCE_API_RETRY_TIMEOUT", "1s")
+    script = RunningScript(
+        write_script(tmp_path, RESTART_SCRIPT + "print('fin', file=sys.stderr)\n")
+    )
+    try:
+        script.wait_for_line("matar ahora")
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        assert script.finish(timeout=60) == 0, script.stderr
+    finally:
+        script.kill()
+        stop_server(server)
+    assert script.stderr.splitlines()[-1] == "fin", script.stderr
+    [gone] = [
+        line for line in script.stderr.splitlines() if "goes on without being recorded" in line
+    ]
+    [end] = [line for line in script.stderr.splitlines() if "could not be recorded" in line]
+    run_name = gone.split("Flow run '", 1)[1].split("'", 1)[0]
+    run_id = gone.split("(id ", 1)[1].split(")", 1)[0]
+    assert f"cannot reach the cauce server at {api_url}" in gone
+    assert (
+        f"Flow run '{run_name}' of flow 'larga' (id {run_id}) finished in state Completed(" in end
+    )
+    assert "Traceback" not in script.stderr

@@ -21,6 +21,10 @@ class NotFound(ClientError):
     """The run, flow or other object asked for does not exist."""
 
 
+class ServerUnreachable(ClientError):
+    """The server did not answer for the whole retry budget (CAUCE_API_RETRY_TIMEOUT)."""
+
+
 class CauceClient(Protocol):
     """Records and reads runs. Embedded (in-process database) or HTTP (a server)."""
 

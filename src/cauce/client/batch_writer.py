@@ -155,31 +155,33 @@ class BatchWriter:
                     time.sleep(0.1 * 2**attempt)
         # Last resort: one task run (with its states) or log line at a time, so that a
         # bad row loses only itself, not the whole batch.
-        lost_states, lost_logs = self._write_one_by_one(task_runs, states, logs)
-        if lost_states or lost_logs:
+        lost = self._write_one_by_one(task_runs, states, logs)
+        for flow_run_id, (lost_states, lost_logs) in lost.items():
             print(
                 f"cauce: could not record {lost_states} task-run states and {lost_logs} log "
-                f"lines after {WRITE_ATTEMPTS} attempts: {error}",
+                f"lines of flow run {flow_run_id} after {WRITE_ATTEMPTS} attempts: {error}",
                 file=sys.stderr,
             )
 
     def _write_one_by_one(
         self, task_runs: list[TaskRun], states: list[tuple[uuid.UUID, State]], logs: list[LogEntry]
-    ) -> tuple[int, int]:
+    ) -> dict[uuid.UUID | None, list[int]]:
+        """Write what can be written; [task-run states, log lines] lost, by flow run."""
         states_by_run: dict[uuid.UUID, list[tuple[uuid.UUID, State]]] = {}
         for task_run_id, state in states:
             states_by_run.setdefault(task_run_id, []).append((task_run_id, state))
         runs_by_id = {task_run.id: task_run for task_run in task_runs}
-        lost_states = lost_logs = 0
+        lost: dict[uuid.UUID | None, list[int]] = {}
         for task_run_id, run_states in states_by_run.items():
             run = runs_by_id.get(task_run_id)
             try:
                 self._client.write_batch([run] if run else [], run_states, [])
             except Exception:
-                lost_states += len(run_states)
+                flow_run_id = run.flow_run_id if run else None
+                lost.setdefault(flow_run_id, [0, 0])[0] += len(run_states)
         for entry in logs:
             try:
                 self._client.write_batch([], [], [entry])
             except Exception:
-                lost_logs += 1
-        return lost_states, lost_logs
+                lost.setdefault(entry.flow_run_id, [0, 0])[1] += 1
+        return lost

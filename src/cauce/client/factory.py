@@ -40,7 +40,11 @@ def _make_client() -> CauceClient:
         # Imported here: httpx and pydantic load only for a process recording on a server.
         from cauce.client.http import HttpClient
 
-        return HttpClient(settings.api.url, settings.api.auth_string)
+        return HttpClient(
+            settings.api.url,
+            settings.api.auth_string,
+            settings.api.retry_timeout.total_seconds(),
+        )
     from cauce.client.embedded import EmbeddedClient
 
     return EmbeddedClient(settings.api.database_url)

@@ -9,12 +9,12 @@ Failures, mapped to the client's exceptions:
 - 404 -> NotFound (set_flow_run_state answers ABORT instead, as the core does);
 - 401 -> ClientError saying the credentials were rejected;
 - any other 4xx or 5xx -> ClientError with the server's detail;
-- no connection, or 503 -> retried with backoff for `retry_seconds` (30 s by
-  default, so a server restarted within that time is survived), then a
-  ClientError naming the URL. Once the server stayed unreachable for a whole
-  budget, later requests fail after one attempt until one succeeds again, so
-  that a process whose server is gone ends promptly instead of waiting out a
-  budget per queued batch.
+- no connection, or 503 -> retried with backoff for `retry_seconds`
+  (CAUCE_API_RETRY_TIMEOUT, 30 s by default, so a server restarted within
+  that time is survived), then ServerUnreachable naming the URL. Once the
+  server stayed unreachable for a whole budget, later requests fail after one
+  attempt until one succeeds again, so that a process whose server is gone
+  ends promptly instead of waiting out a budget per queued batch.
 
 Imported only when CAUCE_API_URL is set: the embedded path loads neither
 httpx nor pydantic through here.
@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from cauce.client.base import ClientError, NotFound
+from cauce.client.base import ClientError, NotFound, ServerUnreachable
 from cauce.schemas.api import (
     BatchCreate,
     FlowModel,
@@ -176,7 +176,9 @@ class HttpClient:
                 problem = f"503 {_detail(response)}"
             if time.monotonic() + delay > deadline:
                 self._is_unreachable = True
-                raise ClientError(f"cannot reach the cauce server at {self.api_url}: {problem}")
+                raise ServerUnreachable(
+                    f"cannot reach the cauce server at {self.api_url}: {problem}"
+                )
             time.sleep(delay)
             delay = min(delay * 2, _MAX_DELAY_SECONDS)
 

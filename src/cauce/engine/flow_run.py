@@ -17,6 +17,7 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from cauce.client.base import ServerUnreachable
 from cauce.client.factory import get_batch_writer, get_client
 from cauce.context import (
     FlowRunContext,
@@ -41,10 +42,10 @@ from cauce.ids import new_id
 from cauce.log_prints import print_to_run_logs
 from cauce.logging.config import configure_logging
 from cauce.logging.run_files import log_to_file
-from cauce.logging.run_logger import flow_run_logger
+from cauce.logging.run_logger import NOT_RECORDED, flow_run_logger
 from cauce.run_names import generate_run_name
 from cauce.schemas.flow_runs import FlowRun
-from cauce.schemas.states import SetStateStatus
+from cauce.schemas.states import SetStateResult, SetStateStatus
 from cauce.settings import get_settings
 from cauce.states import Failed, Pending, Retrying, Running, State, now_utc
 
@@ -84,14 +85,16 @@ class FlowRunEngine:
         self.final: State | None = None
         self.retry_delay = 0.0
         self._tasks_left_running = False
+        self.unrecorded: str | None = None
+        """Why the server stopped recording this run (it went on regardless); None if it did not."""
+        self._is_on_server = False
         self._exit_stack = ExitStack()
         if flow.log_file is not None:
             self._exit_stack.enter_context(log_to_file(flow.log_file))
 
     def set_state(self, state: State) -> bool:
         """Propose `state` to the core; False when it was rejected."""
-        with interruptions_deferred():
-            result = self.client.set_flow_run_state(self.flow_run.id, state)
+        result = self._propose(state)
         if result.status is SetStateStatus.ACCEPT:
             if state.type.value == "RUNNING":
                 self.flow_run.run_count += 1
@@ -101,11 +104,37 @@ class FlowRunEngine:
             self.flow_run.state = result.state
         return False
 
+    def _propose(self, state: State) -> SetStateResult:
+        # A server gone for longer than the client retries does not stop the user's
+        # code: the state is taken as accepted, and the loss is reported (_server_lost).
+        if self._is_on_server:
+            try:
+                with interruptions_deferred():
+                    return self.client.set_flow_run_state(self.flow_run.id, state)
+            except ServerUnreachable as exc:
+                self._server_lost(exc)
+        return SetStateResult(SetStateStatus.ACCEPT, state)
+
+    def _server_lost(self, exc: ServerUnreachable) -> None:
+        if self.unrecorded is None:
+            self.unrecorded = str(exc)
+            engine_logger.error(
+                "Flow run %r of flow %r (id %s) goes on without being recorded: %s",
+                self.flow_run.name,
+                self.flow.name,
+                self.flow_run.id,
+                exc,
+            )
+
     def begin(self) -> bool:
         """Record the run and start it; False when it ended before user code ran."""
         parent_id = self.parent.flow_run.id if self.parent else None
-        with interruptions_deferred():
-            self.client.create_flow_run(self.flow_run, parent_id)
+        try:
+            with interruptions_deferred():
+                self.client.create_flow_run(self.flow_run, parent_id)
+            self._is_on_server = True
+        except ServerUnreachable as exc:
+            self._server_lost(exc)
         if self.parent is not None:
             self.parent.count_subflow()
             flow_run_logger(self.parent.flow_run.id, self.parent.flow_run.name).info(
@@ -244,6 +273,17 @@ class FlowRunEngine:
                 self.writer.flush()
         finally:
             self._exit_stack.close()
+        if self.unrecorded is not None:
+            engine_logger.error(
+                "Flow run %r of flow %r (id %s) finished in state %r, but it could not "
+                "be recorded: %s",
+                self.flow_run.name,
+                self.flow.name,
+                self.flow_run.id,
+                self.final,
+                self.unrecorded,
+                extra=NOT_RECORDED,
+            )
 
     def _finish_rejected(self) -> None:
         current = self.flow_run.state

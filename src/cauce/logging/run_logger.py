@@ -121,10 +121,16 @@ class ConsoleFormatter(logging.Formatter):
         return line
 
 
+NOT_RECORDED = {"not_recorded": True}
+"""`extra=` for a record meant for the console and log files only, never the run's stored logs."""
+
+
 class RunLogHandler(logging.Handler):
     """Hands records that belong to a run to the batch writer, to be stored with the run."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "not_recorded", False):
+            return
         flow_run_id = getattr(record, "flow_run_id", None)
         task_run_id = getattr(record, "task_run_id", None)
         if flow_run_id is None:

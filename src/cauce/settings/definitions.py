@@ -88,6 +88,13 @@ DEFINITIONS: tuple[Definition, ...] = (
         secret=parsers.hide_password,
     ),
     Definition(
+        "api.retry_timeout",
+        parse_duration,
+        "How long a client keeps retrying an unreachable server before it gives up.",
+        "30s",
+        show=format_duration,
+    ),
+    Definition(
         "server.host", parsers.parse_text, "Where `cauce server start` listens.", "127.0.0.1"
     ),
     Definition("server.port", parsers.parse_port, "Port `cauce server start` listens on.", "4200"),

@@ -44,13 +44,14 @@ class ApiSettings(NamedTuple):
     url: str | None
     auth_string: str | None
     database_url: str
+    retry_timeout: timedelta
 
     def __repr__(self) -> str:
         # Settings get logged and printed while debugging; the password must not be.
         auth = None if self.auth_string is None else hide_auth_string(self.auth_string)
         return (
             f"ApiSettings(url={self.url!r}, auth_string={auth!r}, "
-            f"database_url={self.database_url!r})"
+            f"database_url={self.database_url!r}, retry_timeout={self.retry_timeout!r})"
         )
 
 
