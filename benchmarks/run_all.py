@@ -25,6 +25,8 @@ SCRIPTS = (
     "subflows.py",
     "seed_async_example.py",
     "task_logging.py",
+    "server_startup.py",
+    "server_load.py",
 )
 FRAMEWORKS = ("cauce", "prefect")
 NOT_FIGURES = {"load_avg_1m"}

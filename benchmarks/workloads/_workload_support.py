@@ -54,7 +54,11 @@ def wait_for_completed_task_runs(expected: int) -> tuple[float | None, int]:
     """Poll until `expected` task runs are COMPLETED in the database.
 
     Returns (seconds waited, or None after PERSIST_TIMEOUT_S; last count seen).
+    Without BENCH_DB_PATH (a database the workload cannot read, such as a
+    server's PostgreSQL) there is nothing to poll: (None, -1).
     """
+    if DB_PATH_ENV not in os.environ:
+        return None, -1
     started = time.perf_counter()
     while True:
         completed = count_completed_task_runs()
