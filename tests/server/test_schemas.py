@@ -18,6 +18,7 @@ from cauce.schemas.api import (
     FlowRunModel,
     SetStateResultModel,
     StateModel,
+    batch_json,
 )
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.logs import LogEntry
@@ -107,3 +108,36 @@ def test_running_a_flow_embedded_loads_no_wire_schema_or_server(cauce_home):
     loaded = set(json.loads(out.splitlines()[-1]))
     assert not {"cauce.schemas.api", "fastapi", "uvicorn", "starlette", "httpx"} & loaded
     assert not any(m.startswith("cauce.server") for m in loaded)
+
+
+def test_batch_json_is_the_batch_model_document_without_result_data():
+    flow_run_id = uuid.uuid4()
+    task_run = TaskRun(
+        id=uuid.uuid4(),
+        flow_run_id=flow_run_id,
+        task_name="sumar",
+        name="sumar-0",
+        state=Completed(data={"no": "enviar"}),
+        tags=["etl"],
+        task_inputs={"x": [uuid.uuid4()]},
+        run_count=1,
+        start_time=now_utc(),
+        end_time=now_utc(),
+    )
+    states = [(task_run.id, Running()), (task_run.id, task_run.state)]
+    logs = [
+        LogEntry(
+            flow_run_id=flow_run_id,
+            task_run_id=task_run.id,
+            name="cauce.task_runs",
+            level=20,
+            message="hola",
+            timestamp=now_utc(),
+        )
+    ]
+
+    fast = json.loads(batch_json([task_run], states, logs))
+
+    assert fast == json.loads(BatchCreate.from_domain([task_run], states, logs).model_dump_json())
+    assert "data" not in fast["task_runs"][0]["state"]
+    assert BatchCreate.model_validate(fast).to_domain()[0][0].state.id == task_run.state.id

@@ -30,7 +30,6 @@ import httpx
 
 from cauce.client.base import ClientError, NotFound, ServerUnreachable
 from cauce.schemas.api import (
-    BatchCreate,
     FlowModel,
     FlowRunCreate,
     FlowRunFilterModel,
@@ -40,6 +39,7 @@ from cauce.schemas.api import (
     SetStateResultModel,
     StateModel,
     TaskRunModel,
+    batch_json,
 )
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -54,6 +54,7 @@ _FIRST_DELAY_SECONDS = 0.1
 _MAX_DELAY_SECONDS = 2.0
 # Connecting to a live server is fast; a response may wait on a busy database.
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+_JSON = {"Content-Type": "application/json"}
 
 
 class HttpClient:
@@ -143,8 +144,8 @@ class HttpClient:
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
     ) -> None:
-        body = BatchCreate.from_domain(task_runs, task_run_states, logs)
-        self._request("POST", "/batches", json=_dump(body))
+        body = batch_json(task_runs, task_run_states, logs)
+        self._request("POST", "/batches", content=body, headers=_JSON)
 
     def close(self) -> None:
         self._http.close()
