@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import func, insert, inspect, select
 
 from cauce.database.engine import create_engine, current_revision, ensure_schema
+from cauce.database.executors import SqlAlchemyExecutor
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.migrations.runner import alembic_config, downgrade, upgrade
-from cauce.database.tables import metadata
+from cauce.database.queries.recording import write_batch
+from cauce.database.tables import flow_runs, flows, logs, metadata
+from cauce.schemas.logs import LogEntry
+from cauce.states import now_utc
 from tests.conftest import Store
 
 pytestmark = pytest.mark.embedded_only("migrations run on the database itself")
@@ -51,6 +56,50 @@ class TestMigrations:
         with engine.connect() as connection:
             assert "flow_runs" in inspect(connection).get_table_names()
             assert current_revision(connection) == HEAD_REVISION
+        engine.dispose()
+
+    def test_upgrade_from_0001_gives_existing_log_lines_unique_uids(self, store: Store) -> None:
+        engine = create_engine(store.url)
+        ensure_schema(engine)
+        with engine.begin() as connection:
+            downgrade(connection, "0001")
+            assert "uid" not in {c["name"] for c in inspect(connection).get_columns("logs")}
+            flow_id, flow_run_id, now = uuid.uuid4(), uuid.uuid4(), now_utc()
+            connection.execute(insert(flows).values(id=flow_id, name="f", created=now))
+            connection.execute(
+                insert(flow_runs).values(
+                    id=flow_run_id,
+                    flow_id=flow_id,
+                    name="r",
+                    parameters={},
+                    tags=[],
+                    run_count=0,
+                    created=now,
+                )
+            )
+            old_line = {"flow_run_id": flow_run_id, "name": "x", "level": 20, "timestamp": now}
+            connection.execute(
+                insert(logs),
+                [{**old_line, "message": "same"} for _ in range(50)],
+            )
+        with engine.begin() as connection:
+            upgrade(connection)
+        with engine.connect() as connection:
+            assert current_revision(connection) == HEAD_REVISION
+            assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+            rows = connection.execute(select(logs.c.id, logs.c.uid).order_by(logs.c.id)).all()
+        assert len(rows) == 50
+        assert [row.id for row in rows] == sorted(row.id for row in rows)
+        uids = [row.uid for row in rows]
+        assert len(set(uids)) == 50
+        assert {(uid.version, uid.variant) for uid in uids} == {(4, uuid.RFC_4122)}
+        # The backfilled uids are keys like any other: a line sent again is not repeated.
+        again = LogEntry(flow_run_id, None, "x", 20, "same", now, uid=uids[0])
+        new = LogEntry(flow_run_id, None, "x", 20, "same", now)
+        with engine.begin() as connection:
+            write_batch(SqlAlchemyExecutor(connection), [], [], [again, new])
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(logs)).scalar() == 51
         engine.dispose()
 
 

@@ -126,7 +126,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (),
     ),
     "insert_log": (
-        "INSERT INTO logs (flow_run_id, task_run_id, name, level, message, timestamp) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO logs (flow_run_id, task_run_id, name, level, message, timestamp, uid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
         (
             ("flow_run_id", "uuid"),
             ("task_run_id", "uuid"),
@@ -134,6 +134,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
             ("level", None),
             ("message", None),
             ("timestamp", "datetime"),
+            ("uid", "uuid"),
         ),
         (),
     ),
@@ -149,7 +150,7 @@ SCHEMA: tuple[str, ...] = (
     "CREATE INDEX ix_flow_runs__state_type ON flow_runs (state_type)",
     "CREATE TABLE flow_run_states ( id CHAR(32) NOT NULL, type VARCHAR(16) NOT NULL, name VARCHAR(64) NOT NULL, message TEXT, timestamp DATETIME NOT NULL, scheduled_time DATETIME, flow_run_id CHAR(32) NOT NULL, CONSTRAINT pk_flow_run_states PRIMARY KEY (id), CONSTRAINT fk_flow_run_states__flow_run_id__flow_runs FOREIGN KEY(flow_run_id) REFERENCES flow_runs (id) ON DELETE CASCADE )",
     "CREATE INDEX ix_flow_run_states__flow_run_id ON flow_run_states (flow_run_id)",
-    "CREATE TABLE logs ( id INTEGER NOT NULL, flow_run_id CHAR(32), task_run_id CHAR(32), name VARCHAR(255) NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL, timestamp DATETIME NOT NULL, CONSTRAINT pk_logs PRIMARY KEY (id), CONSTRAINT fk_logs__flow_run_id__flow_runs FOREIGN KEY(flow_run_id) REFERENCES flow_runs (id) ON DELETE CASCADE )",
+    "CREATE TABLE logs ( id INTEGER NOT NULL, flow_run_id CHAR(32), task_run_id CHAR(32), name VARCHAR(255) NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL, timestamp DATETIME NOT NULL, uid CHAR(32) NOT NULL, CONSTRAINT pk_logs PRIMARY KEY (id), CONSTRAINT fk_logs__flow_run_id__flow_runs FOREIGN KEY(flow_run_id) REFERENCES flow_runs (id) ON DELETE CASCADE, CONSTRAINT uq_logs__uid UNIQUE (uid) )",
     "CREATE INDEX ix_logs__flow_run_id_timestamp ON logs (flow_run_id, timestamp)",
     "CREATE TABLE task_runs ( id CHAR(32) NOT NULL, flow_run_id CHAR(32), task_name VARCHAR(255) NOT NULL, name VARCHAR(255) NOT NULL, cache_key VARCHAR(255), tags JSON NOT NULL, task_inputs JSON NOT NULL, state_id CHAR(32), state_type VARCHAR(16), state_name VARCHAR(64), state_message TEXT, state_timestamp DATETIME, scheduled_time DATETIME, run_count INTEGER NOT NULL, start_time DATETIME, end_time DATETIME, created DATETIME NOT NULL, CONSTRAINT pk_task_runs PRIMARY KEY (id), CONSTRAINT fk_task_runs__flow_run_id__flow_runs FOREIGN KEY(flow_run_id) REFERENCES flow_runs (id) ON DELETE CASCADE )",
     "CREATE INDEX ix_task_runs__flow_run_id ON task_runs (flow_run_id)",

@@ -58,7 +58,7 @@ TASK_RUN_COLUMNS = (
     "created",
     *STATE_COLUMNS,
 )
-LOG_COLUMNS = ("flow_run_id", "task_run_id", "name", "level", "message", "timestamp")
+LOG_COLUMNS = ("flow_run_id", "task_run_id", "name", "level", "message", "timestamp", "uid")
 RUN_TIMES = ("run_count", "start_time", "end_time")
 
 
@@ -99,5 +99,8 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         "insert_task_run_state": dialect_insert(task_run_states)
         .values(_values((*HISTORY_COLUMNS, "task_run_id")))
         .on_conflict_do_nothing(index_elements=["id"]),
-        "insert_log": insert(logs).values(_values(LOG_COLUMNS)),
+        # So is a log line: its uid is chosen by the client that made it.
+        "insert_log": dialect_insert(logs)
+        .values(_values(LOG_COLUMNS))
+        .on_conflict_do_nothing(index_elements=["uid"]),
     }

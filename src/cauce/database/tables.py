@@ -160,5 +160,7 @@ logs = Table(
     Column("level", Integer, nullable=False),
     Column("message", Text, nullable=False),
     Column("timestamp", UTCDateTime, nullable=False),
+    # Chosen by the client: a retried batch inserts each line once. `id` orders and pages.
+    Column("uid", Uuid, nullable=False, unique=True),
     Index(None, "flow_run_id", "timestamp"),
 )

@@ -28,7 +28,13 @@ def select_logs(
         (
             row.id,
             LogEntry(
-                row.flow_run_id, row.task_run_id, row.name, row.level, row.message, row.timestamp
+                row.flow_run_id,
+                row.task_run_id,
+                row.name,
+                row.level,
+                row.message,
+                row.timestamp,
+                row.uid,
             ),
         )
         for row in rows

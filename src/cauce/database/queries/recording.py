@@ -145,6 +145,7 @@ def write_batch(
                 "level": e.level,
                 "message": e.message,
                 "timestamp": e.timestamp,
+                "uid": e.uid,
             }
             for e in logs
         ],
