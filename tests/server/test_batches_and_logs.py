@@ -90,3 +90,31 @@ async def test_bad_paging_parameters_are_422_naming_them(api_client):
         f"/api/flow_runs/{run['id']}/logs", params={"limit": 0, "after_id": "x"}
     )
     assert sorted(error_fields(response)) == ["after_id", "limit"]
+
+
+async def test_a_batch_posted_twice_records_its_log_lines_once(api_client):
+    run = await create_run(api_client)
+    body, _ = batch_body(uuid.UUID(run["id"]), lines=3)
+    for _ in range(2):
+        assert (await api_client.post("/api/batches", json=body)).status_code == 204
+    logs = (await api_client.get(f"/api/flow_runs/{run['id']}/logs")).json()
+    assert [line["log"]["uid"] for line in logs] == [line["uid"] for line in body["logs"]]
+
+
+async def test_log_lines_without_uid_from_an_older_client_get_one_each(api_client):
+    run = await create_run(api_client)
+    body, _ = batch_body(uuid.UUID(run["id"]), lines=2)
+    for line in body["logs"]:
+        del line["uid"]
+    assert (await api_client.post("/api/batches", json=body)).status_code == 204
+    logs = (await api_client.get(f"/api/flow_runs/{run['id']}/logs")).json()
+    assert [line["log"]["message"] for line in logs] == ["line 0", "line 1"]
+    assert len({uuid.UUID(line["log"]["uid"]) for line in logs}) == 2
+
+
+async def test_a_log_uid_that_is_not_a_uuid_is_422_naming_it(api_client):
+    run = await create_run(api_client)
+    body, _ = batch_body(uuid.UUID(run["id"]), lines=1)
+    body["logs"][0]["uid"] = "not-a-uuid"
+    response = await api_client.post("/api/batches", json=body)
+    assert error_fields(response) == ["logs.0.uid"]

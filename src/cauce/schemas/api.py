@@ -245,6 +245,10 @@ class LogModel(_WireModel):
     level: WireInt = Field(ge=0, le=INT32_MAX)
     message: str
     timestamp: UtcDatetime
+    uid: uuid.UUID = Field(
+        default_factory=new_id,
+        description="Chosen by the client: a line sent again with the same uid is recorded once.",
+    )
 
     @classmethod
     def from_domain(cls, entry: LogEntry) -> LogModel:
