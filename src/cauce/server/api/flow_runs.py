@@ -32,7 +32,7 @@ from cauce.schemas.api import (
     StateModel,
 )
 from cauce.schemas.states import SetStateStatus
-from cauce.server.api.responses import CONFLICT, NOT_FOUND, UNREADABLE_BODY
+from cauce.server.api.responses import CONFLICT, NOT_FOUND, UNREADABLE_BODY, json_response
 from cauce.server.database import DatabaseDep, EngineDep
 
 router = APIRouter(prefix="/flow_runs", tags=["flow runs"])
@@ -42,8 +42,13 @@ def _not_found(flow_run_id: uuid.UUID) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"Flow run {flow_run_id} not found")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**CONFLICT, **UNREADABLE_BODY})
-async def create_flow_run(body: FlowRunCreate, database: DatabaseDep) -> FlowRunModel:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FlowRunModel,
+    responses={**CONFLICT, **UNREADABLE_BODY},
+)
+async def create_flow_run(body: FlowRunCreate, database: DatabaseDep) -> Response:
     """Record a new flow run (its id chosen by the client) with its first state."""
     flow_run = body.to_domain()
 
@@ -54,7 +59,7 @@ async def create_flow_run(body: FlowRunCreate, database: DatabaseDep) -> FlowRun
         queries.insert_flow_run(executor, flow_run, flow_id, body.parent_flow_run_id)
 
     await database.write(record)
-    return FlowRunModel.from_domain(flow_run)
+    return json_response(FlowRunModel.from_domain(flow_run), status.HTTP_201_CREATED)
 
 
 @router.get("/{flow_run_id}", responses=NOT_FOUND)
@@ -91,10 +96,14 @@ def read_flow_run_states(flow_run_id: uuid.UUID, engine: EngineDep) -> list[Stat
     return [StateModel.from_domain(s) for s in states]
 
 
-@router.post("/{flow_run_id}/set_state", responses={**NOT_FOUND, **UNREADABLE_BODY})
+@router.post(
+    "/{flow_run_id}/set_state",
+    response_model=SetStateResultModel,
+    responses={**NOT_FOUND, **UNREADABLE_BODY},
+)
 async def set_flow_run_state(
     flow_run_id: uuid.UUID, body: SetStateRequest, database: DatabaseDep
-) -> SetStateResultModel:
+) -> Response:
     """Propose a state; the core's rules decide, under the run's row lock."""
     proposed = body.state.to_domain()
     result = await database.write(
@@ -103,7 +112,7 @@ async def set_flow_run_state(
     # ABORT means the run does not exist: the only case in which the core answers it.
     if result.status is SetStateStatus.ABORT:
         raise _not_found(flow_run_id)
-    return SetStateResultModel.from_domain(result)
+    return json_response(SetStateResultModel.from_domain(result))
 
 
 @router.delete("/{flow_run_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
