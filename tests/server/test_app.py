@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cauce.settings import get_settings
@@ -38,6 +40,17 @@ async def test_openapi_lists_every_endpoint_and_docs_point_at_it(api_client):
     docs = await api_client.get("/docs")
     assert docs.status_code == 200
     assert "/api/openapi.json" in docs.text
+
+
+async def test_docs_load_their_scripts_from_the_server_not_a_cdn(api_client):
+    page = (await api_client.get("/docs")).text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert {"/docs/static/swagger-ui-bundle.js", "/docs/static/swagger-ui.css"} <= set(assets)
+    assert not [url for url in assets if "://" in url]
+    script = await api_client.get("/docs/static/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert "SwaggerUIBundle" in script.text
 
 
 async def test_health_and_placeholder_page(api_client):

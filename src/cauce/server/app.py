@@ -21,6 +21,7 @@ from starlette.routing import Match
 from cauce.server.api import ROUTERS
 from cauce.server.auth import BasicAuthMiddleware, is_protected
 from cauce.server.database import ServerDatabase
+from cauce.server.docs import mount_docs
 from cauce.settings import Settings
 from cauce.version import __version__
 
@@ -69,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Record and read flow runs, task runs, states and logs.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.get("/", include_in_schema=False)(home)
+    mount_docs(app, f"{API_PREFIX}/openapi.json")
     app.add_exception_handler(IntegrityError, _conflict)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(sqlite3.IntegrityError, _conflict)
