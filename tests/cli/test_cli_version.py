@@ -36,11 +36,12 @@ def test_flow_ls_lists_recorded_flows(cli, recorded):
     assert names == ["falla", "mi-flujo", "subflujo"]
 
 
-def test_cli_opens_no_database_before_a_command_needs_it():
+def test_cli_opens_no_database_and_no_rich_before_a_command_needs_them():
+    # `cauce server start` pays for neither at start-up: Rich loads when a command prints.
     code = (
         "import sys, json, cauce.cli.main\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'sqlalchemy', 'alembic', 'pydantic'} or m == 'cauce.client.embedded')))"
+        "{'sqlalchemy', 'alembic', 'pydantic', 'rich'} or m == 'cauce.client.embedded')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []

@@ -13,7 +13,6 @@ import os
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from cauce.cli.errors import CliError
 from cauce.cli.output import console
@@ -103,6 +102,8 @@ def view(
     ] = False,
 ) -> None:
     """Show the settings in effect: the profile in use, then one KEY='value' line each."""
+    from rich.text import Text
+
     warn_unknown_environment()
     resolution = resolve()
     _say(f"CAUCE_PROFILE={resolution.profile!r}")
@@ -171,6 +172,8 @@ def _key_in_profile(key: str, profile: dict[str, str], name: str) -> str:
 
 
 def _say(line: str) -> None:
+    from rich.text import Text
+
     console.print(Text(line), soft_wrap=True)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.text import Text
 
 from cauce.cli.output import console, local_time, table
 
@@ -13,6 +12,8 @@ app = typer.Typer(help="List the flows that have runs recorded.", no_args_is_hel
 @app.command("ls")
 def ls() -> None:
     """List every recorded flow, by name."""
+    from rich.text import Text
+
     from cauce.client.factory import get_client
 
     flows = get_client().read_flows()

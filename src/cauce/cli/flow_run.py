@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from cauce.cli.errors import CliError
 from cauce.cli.output import (
@@ -28,6 +26,9 @@ from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.states import AwaitingRetry, Cached, Late, Retrying, State, StateType, TimedOut, now_utc
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
     from cauce.client.base import CauceClient
     from cauce.schemas.task_runs import TaskRun
 
@@ -66,6 +67,8 @@ def ls(
 @app.command("inspect")
 def inspect(flow_run_id: FlowRunId) -> None:
     """Show a flow run: state, parameters, times, state history, task runs and subflow runs."""
+    from rich.text import Text
+
     run_id = parse_id(flow_run_id)
     client = _client()
     run = client.read_flow_run(run_id)
@@ -112,6 +115,8 @@ def logs(
 @app.command("delete")
 def delete(flow_run_id: FlowRunId) -> None:
     """Delete a flow run with its task runs, states and logs."""
+    from rich.text import Text
+
     run_id = parse_id(flow_run_id)
     client = _client()
     run = client.read_flow_run(run_id)
@@ -178,6 +183,8 @@ def _read_runs(
 
 def runs_table(runs: list[FlowRun], title: str | None = None) -> Table:
     """Flow runs as `ls` shows them: id, name, flow, coloured state, start, duration."""
+    from rich.text import Text
+
     shown = table("ID", "Name", "Flow", "State", "Start time", "Duration", title=title)
     for run in runs:
         shown.add_row(
@@ -192,6 +199,9 @@ def runs_table(runs: list[FlowRun], title: str | None = None) -> Table:
 
 
 def _details(run: FlowRun) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
@@ -215,6 +225,8 @@ def _details(run: FlowRun) -> Table:
 
 
 def _history_table(states: list[State]) -> Table:
+    from rich.text import Text
+
     shown = table("Time", "State", "Type", "Message", title="State history")
     for state in states:
         shown.add_row(
@@ -227,6 +239,8 @@ def _history_table(states: list[State]) -> Table:
 
 
 def _task_runs_table(task_runs: list[TaskRun]) -> Table:
+    from rich.text import Text
+
     shown = table("Name", "State", "Start time", "Duration", title="Task runs")
     for task_run in task_runs:
         shown.add_row(

@@ -10,26 +10,41 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, cast
 
 from cauce.states import State, StateType, now_utc
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 # Piped output is not cut at 80 columns: ids and names must survive `| grep`.
 _PIPED_WIDTH = 250
 
 
 def _make_console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     console = Console(stderr=stderr, emoji=False, highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = _PIPED_WIDTH
     return console
 
 
-console = _make_console()
+class _ConsoleOnFirstUse:
+    """Stands for the stdout Console and makes it on first use, so that commands that
+    print nothing with Rich (`cauce server start`) start without importing it."""
+
+    _console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            self._console = _make_console()
+        return getattr(self._console, name)
+
+
+console = cast("Console", _ConsoleOnFirstUse())
 """Where commands print their results (stdout)."""
 
 STATE_STYLES = {
@@ -48,6 +63,8 @@ STATE_STYLES = {
 
 def table(*columns: str, title: str | None = None) -> Table:
     """A table with cauce's look; the first column is never wrapped (it holds ids or names)."""
+    from rich.table import Table
+
     result = Table(title=title, title_justify="left", title_style="bold")
     for index, column in enumerate(columns):
         result.add_column(column, no_wrap=index == 0)
@@ -56,6 +73,8 @@ def table(*columns: str, title: str | None = None) -> Table:
 
 def state_text(state: State, with_message: bool = False) -> Text:
     """A state's name in the colour of its type, optionally followed by its message."""
+    from rich.text import Text
+
     text = Text(state.name, style=STATE_STYLES[state.type])
     if with_message and state.message:
         text.append(f" - {state.message}")
@@ -102,4 +121,6 @@ def format_seconds(seconds: float) -> str:
 
 def pretty_json(data: Any) -> Text:
     """`data` as indented JSON; values JSON cannot hold are shown with str()."""
+    from rich.text import Text
+
     return Text(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from cauce.cli.output import console
 from cauce.settings import SettingsError
@@ -118,4 +117,6 @@ def _read() -> Profiles:
 
 
 def _say(line: str) -> None:
+    from rich.text import Text
+
     console.print(Text(line), soft_wrap=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import platform
 
-from rich.text import Text
-
 from cauce.cli.errors import display_url
 from cauce.cli.output import console
 from cauce.settings import get_settings
@@ -14,6 +12,8 @@ from cauce.version import __version__
 
 def version() -> None:
     """Show cauce's and Python's versions, the database in use, and where runs go."""
+    from rich.text import Text
+
     settings = get_settings()
     if settings.api.url:
         database = "the server's"
