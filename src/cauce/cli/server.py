@@ -37,19 +37,20 @@ def start(
     import uvicorn
 
     from cauce.server.app import create_app
+    from cauce.server.database import ServerDatabase
     from cauce.settings import get_settings
 
     settings = get_settings()
     host = host or settings.server.host
     port = settings.server.port if port is None else port
     # Open (and migrate) the database first: a bad URL is then one line, not a traceback.
-    _open_database(settings.api.database_url).dispose()
+    database = ServerDatabase(settings.api.database_url)
     base = f"http://{host}:{port}"
     typer.echo(f"cauce server on {base} (database {display_url(settings.api.database_url)})")
     typer.echo(f"  API:      {base}/api")
     typer.echo(f"  API docs: {base}/docs")
     typer.echo(f"  UI:       {base}/")
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, database), host=host, port=port))
     with _stop_quietly_on_signals():
         server.run()
 

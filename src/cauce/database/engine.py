@@ -1,12 +1,15 @@
 """Build the SQLAlchemy engine for a database URL, and make sure its schema is current.
 
-SQLite connections are prepared as in sqlite_connection.py, and every
-transaction starts with BEGIN IMMEDIATE for the reason given there.
+SQLite connections are prepared as in sqlite_connection.py, and every write
+transaction starts with BEGIN IMMEDIATE for the reason given there; reading
+transactions (`read_only`) start with a plain BEGIN.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +51,25 @@ def _create_sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader needs no write lock: in WAL mode it reads beside the writer.
+        reading = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+_READ_ONLY = "cauce_read_only"
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction for reading only.
+
+    On SQLite it does not take the write lock, so reads never wait for writers.
+    """
+    with engine.connect().execution_options(**{_READ_ONLY: True}) as connection:
+        with connection.begin():
+            yield connection
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -6,7 +6,6 @@ and closed at shutdown (server/database.py). What each route does is in api/.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,13 +13,12 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from cauce.server.api import ROUTERS
 from cauce.server.auth import BasicAuthMiddleware, is_protected
-from cauce.server.database import ServerDatabase
+from cauce.server.database import Conflict, ServerDatabase
 from cauce.server.docs import mount_docs
 from cauce.settings import Settings
 from cauce.version import __version__
@@ -53,17 +51,21 @@ or the <a href="/api/openapi.json">OpenAPI document</a>.</p>
 """
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The server app for `settings` (database URL, auth string)."""
+def create_app(settings: Settings, database: ServerDatabase | None = None) -> FastAPI:
+    """The server app for `settings` (database URL, auth string).
+
+    `database`: already opened (`cauce server start` opens it first, so that a bad
+    URL is one line); by default the lifespan opens `settings.api.database_url`.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = ServerDatabase(settings.api.database_url)
-        app.state.database = database
+        opened = database or ServerDatabase(settings.api.database_url)
+        app.state.database = opened
         try:
             yield
         finally:
-            database.close()
+            opened.close()
 
     app = FastAPI(
         title="cauce",
@@ -79,9 +81,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.get("/", include_in_schema=False)(home)
     mount_docs(app, f"{API_PREFIX}/openapi.json")
-    app.add_exception_handler(IntegrityError, _conflict)
+    app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(sqlite3.IntegrityError, _conflict)
     if settings.api.auth_string:
         app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
         _document_basic_auth(app)
@@ -128,9 +129,8 @@ def home() -> HTMLResponse:
 async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     # A constraint said no (an unknown flow run id in a batch, a run created twice at
     # once): the transaction was rolled back, so nothing of the request was written.
-    reason = " ".join(str(getattr(exc, "orig", exc)).split())
     return JSONResponse(
-        {"detail": f"Conflicts with what is recorded: {reason}"},
+        {"detail": f"Conflicts with what is recorded: {exc}"},
         status_code=status.HTTP_409_CONFLICT,
     )
 

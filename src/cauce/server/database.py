@@ -1,72 +1,145 @@
-"""The server's database: an engine for reads, and one way to write.
+"""The server's database: reads, recording writes, and other write transactions.
 
-`ServerDatabase` is opened once in the app's lifespan (app.py). Routers read
-in a transaction of their own on `engine`, and record through `write(fn)`:
-`fn(executor)` runs in one write transaction and its result is returned only
-after the commit, so a request either wrote everything or nothing and is
-answered once its write is durable.
+`ServerDatabase` is opened once, before the server takes requests (app.py's
+lifespan, or `cauce server start` itself so that a bad URL is one line).
+Routers go through it and never open connections themselves:
 
-On SQLite every write goes through one `SqliteWriteQueue` (in the event loop,
-many requests per commit) instead of requests fighting for the file lock; on
-PostgreSQL each write is its own transaction in the thread pool.
+- `write(fn)`: `fn(executor)` records, with the same queries and orchestration
+  rules as the embedded client. On SQLite every write goes through one
+  `SqliteWriteQueue` (in the event loop, many requests per commit) instead of
+  requests fighting for the file lock; on PostgreSQL each is its own
+  transaction in the thread pool.
+- `read(fn)`: `fn(connection)` in a read-only SQLAlchemy transaction, in the
+  thread pool.
+- `transaction(fn)`: `fn(connection)` in a SQLAlchemy write transaction (rare
+  writes that are not recording: deleting a run).
+
+Each returns `fn`'s result once its transaction has committed, so a request
+either wrote everything or nothing and is answered once its write is durable.
+A constraint that refuses a write is raised as `Conflict`.
+
+On SQLite, SQLAlchemy is imported on the first read, not at start: the
+recording path runs on the sqlite3 driver, and the import is a fifth of the
+server's start-up.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from cauce.database.engine import create_engine, ensure_schema, normalize_url
-from cauce.database.executors import SqlAlchemyExecutor, StatementExecutor
+from cauce.database import sqlite_connection, sqlite_schema
+from cauce.database.executors import StatementExecutor
+from cauce.database.migrations import HEAD_REVISION
 from cauce.database.write_queue import SqliteWriteQueue
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
 T = TypeVar("T")
 
 
+class Conflict(Exception):
+    """A database constraint refused the write; nothing of it was written."""
+
+
 class ServerDatabase:
-    """The database at `url`, migrated to the current schema when opened."""
+    """The database at `url`, brought to the current schema when opened."""
 
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url)
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+        self._write_queue: SqliteWriteQueue | None = None
+        if self.is_sqlite and _sqlite_is_current(url):
+            self._write_queue = SqliteWriteQueue(url)
+            return
+        from cauce.database.engine import ensure_schema
+
         ensure_schema(self.engine)
-        self._write_queue = (
-            SqliteWriteQueue(normalize_url(url)) if self.engine.dialect.name == "sqlite" else None
-        )
+        if self.is_sqlite:
+            self._write_queue = SqliteWriteQueue(url)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, made on first use."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    from cauce.database.engine import create_engine
+
+                    self._engine = create_engine(self.url)
+        return self._engine
 
     async def write(self, fn: Callable[[StatementExecutor], T]) -> T:
-        """Run `fn` in a write transaction; its result once committed."""
+        """Record: `fn(executor)` in a write transaction; its result once committed."""
         if self._write_queue is not None:
-            return await self._write_queue.write(fn)
-        return await run_in_threadpool(self._write_in_transaction, fn)
+            try:
+                return await self._write_queue.write(fn)
+            except sqlite3.IntegrityError as exc:
+                raise Conflict(_reason(exc)) from exc
+        return await run_in_threadpool(self._recording_transaction, fn)
 
-    def _write_in_transaction(self, fn: Callable[[StatementExecutor], T]) -> T:
-        with self.engine.begin() as connection:
-            return fn(SqlAlchemyExecutor(connection))
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """`fn(connection)` in a read-only transaction; its result."""
+        return await run_in_threadpool(self._read_transaction, fn)
+
+    async def transaction(self, fn: Callable[[Connection], T]) -> T:
+        """`fn(connection)` in a write transaction; its result once committed."""
+        return await run_in_threadpool(self._write_transaction, fn)
 
     def close(self) -> None:
         """Close every connection (once the server stopped taking requests)."""
         if self._write_queue is not None:
             self._write_queue.close()
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _recording_transaction(self, fn: Callable[[StatementExecutor], T]) -> T:
+        from cauce.database.executors import SqlAlchemyExecutor
+
+        return self._write_transaction(lambda connection: fn(SqlAlchemyExecutor(connection)))
+
+    def _write_transaction(self, fn: Callable[[Connection], T]) -> T:
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.engine.begin() as connection:
+                return fn(connection)
+        except IntegrityError as exc:
+            raise Conflict(_reason(exc.orig)) from exc
+
+    def _read_transaction(self, fn: Callable[[Connection], T]) -> T:
+        from cauce.database.engine import read_only
+
+        with read_only(self.engine) as connection:
+            return fn(connection)
 
 
-# Async, though they do not wait: FastAPI runs a plain function dependency in its
-# thread pool, a thread hop per request for reading an attribute.
+def _sqlite_is_current(url: str) -> bool:
+    """Create a new SQLite file's schema; whether the file is at the current revision."""
+    connection = sqlite_connection.connect(url)
+    try:
+        return sqlite_schema.create_if_new(connection) == HEAD_REVISION
+    finally:
+        connection.close()
+
+
+def _reason(exc: BaseException | None) -> str:
+    return " ".join(str(exc).split())
+
+
 async def get_database(request: Request) -> ServerDatabase:
-    """The database the lifespan opened."""
+    """The database the server opened (async: FastAPI runs plain function dependencies
+    in its thread pool, a thread hop per request for reading an attribute)."""
     database: ServerDatabase = request.app.state.database
     return database
 
 
-async def get_engine(request: Request) -> Engine:
-    """The engine reads use."""
-    database: ServerDatabase = request.app.state.database
-    return database.engine
-
-
 DatabaseDep = Annotated[ServerDatabase, Depends(get_database)]
-EngineDep = Annotated[Engine, Depends(get_engine)]

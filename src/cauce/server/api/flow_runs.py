@@ -1,8 +1,9 @@
 """/api/flow_runs: create, read, filter, set the state of, and delete flow runs.
 
-Reads call database/queries/flow_runs.py; recording calls the same functions
-as the embedded client (database/queries/recording.py, and
-orchestration.set_flow_run_state for every state change).
+Reads call database/queries/flow_runs.py, imported inside the routes so that a
+server on SQLite starts without SQLAlchemy (server/database.py); recording
+calls the same functions as the embedded client (database/queries/recording.py,
+and orchestration.set_flow_run_state for every state change).
 """
 
 from __future__ import annotations
@@ -13,15 +14,6 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from cauce.database.executors import StatementExecutor
 from cauce.database.queries import recording as queries
-from cauce.database.queries.flow_runs import (
-    delete_flow_run as delete_flow_run_row,
-)
-from cauce.database.queries.flow_runs import (
-    select_flow_run,
-    select_flow_run_states,
-    select_flow_runs,
-    select_subflow_runs,
-)
 from cauce.orchestration.set_state import set_flow_run_state as set_state
 from cauce.schemas.api import (
     FlowRunCreate,
@@ -33,7 +25,7 @@ from cauce.schemas.api import (
 )
 from cauce.schemas.states import SetStateStatus
 from cauce.server.api.responses import CONFLICT, NOT_FOUND, UNREADABLE_BODY, json_response
-from cauce.server.database import DatabaseDep, EngineDep
+from cauce.server.database import DatabaseDep
 
 router = APIRouter(prefix="/flow_runs", tags=["flow runs"])
 
@@ -63,36 +55,41 @@ async def create_flow_run(body: FlowRunCreate, database: DatabaseDep) -> Respons
 
 
 @router.get("/{flow_run_id}", responses=NOT_FOUND)
-def read_flow_run(flow_run_id: uuid.UUID, engine: EngineDep) -> FlowRunModel:
+async def read_flow_run(flow_run_id: uuid.UUID, database: DatabaseDep) -> FlowRunModel:
     """One flow run."""
-    with engine.begin() as connection:
-        flow_run = select_flow_run(connection, flow_run_id)
+    from cauce.database.queries.flow_runs import select_flow_run
+
+    flow_run = await database.read(lambda connection: select_flow_run(connection, flow_run_id))
     if flow_run is None:
         raise _not_found(flow_run_id)
     return FlowRunModel.from_domain(flow_run)
 
 
 @router.post("/filter", responses=UNREADABLE_BODY)
-def read_flow_runs(body: FlowRunFilterModel, engine: EngineDep) -> list[FlowRunModel]:
+async def read_flow_runs(body: FlowRunFilterModel, database: DatabaseDep) -> list[FlowRunModel]:
     """Flow runs matching the filter, newest first."""
-    with engine.begin() as connection:
-        flow_runs = select_flow_runs(connection, body.to_domain())
+    from cauce.database.queries.flow_runs import select_flow_runs
+
+    where = body.to_domain()
+    flow_runs = await database.read(lambda connection: select_flow_runs(connection, where))
     return [FlowRunModel.from_domain(r) for r in flow_runs]
 
 
 @router.get("/{flow_run_id}/subflow_runs")
-def read_subflow_runs(flow_run_id: uuid.UUID, engine: EngineDep) -> list[FlowRunModel]:
+async def read_subflow_runs(flow_run_id: uuid.UUID, database: DatabaseDep) -> list[FlowRunModel]:
     """Flow runs started inside this one, oldest first."""
-    with engine.begin() as connection:
-        flow_runs = select_subflow_runs(connection, flow_run_id)
+    from cauce.database.queries.flow_runs import select_subflow_runs
+
+    flow_runs = await database.read(lambda connection: select_subflow_runs(connection, flow_run_id))
     return [FlowRunModel.from_domain(r) for r in flow_runs]
 
 
 @router.get("/{flow_run_id}/states")
-def read_flow_run_states(flow_run_id: uuid.UUID, engine: EngineDep) -> list[StateModel]:
+async def read_flow_run_states(flow_run_id: uuid.UUID, database: DatabaseDep) -> list[StateModel]:
     """A flow run's state history, oldest first (empty for an unknown run, as embedded)."""
-    with engine.begin() as connection:
-        states = select_flow_run_states(connection, flow_run_id)
+    from cauce.database.queries.flow_runs import select_flow_run_states
+
+    states = await database.read(lambda connection: select_flow_run_states(connection, flow_run_id))
     return [StateModel.from_domain(s) for s in states]
 
 
@@ -116,10 +113,11 @@ async def set_flow_run_state(
 
 
 @router.delete("/{flow_run_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_flow_run(flow_run_id: uuid.UUID, engine: EngineDep) -> Response:
+async def delete_flow_run(flow_run_id: uuid.UUID, database: DatabaseDep) -> Response:
     """Delete a flow run with its states, task runs and logs."""
-    with engine.begin() as connection:
-        deleted = delete_flow_run_row(connection, flow_run_id)
+    from cauce.database.queries.flow_runs import delete_flow_run as delete_row
+
+    deleted = await database.transaction(lambda connection: delete_row(connection, flow_run_id))
     if not deleted:
         raise _not_found(flow_run_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

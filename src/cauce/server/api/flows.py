@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cauce.database.queries.flows import select_flows
 from cauce.schemas.api import FlowModel
-from cauce.server.database import EngineDep
+from cauce.server.database import DatabaseDep
 
 router = APIRouter(tags=["flows"])
 
 
 @router.get("/flows")
-def read_flows(engine: EngineDep) -> list[FlowModel]:
+async def read_flows(database: DatabaseDep) -> list[FlowModel]:
     """Every recorded flow, by name."""
-    with engine.begin() as connection:
-        return [FlowModel.from_domain(f) for f in select_flows(connection)]
+    from cauce.database.queries.flows import select_flows
+
+    flows = await database.read(select_flows)
+    return [FlowModel.from_domain(f) for f in flows]

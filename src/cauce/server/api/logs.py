@@ -7,17 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cauce.database.queries.logs import select_logs
 from cauce.schemas.api import INT32_MAX, JSON_SAFE_MAX, LogLineModel
-from cauce.server.database import EngineDep
+from cauce.server.database import DatabaseDep
 
 router = APIRouter(tags=["logs"])
 
 
 @router.get("/flow_runs/{flow_run_id}/logs")
-def read_logs(
+async def read_logs(
     flow_run_id: uuid.UUID,
-    engine: EngineDep,
+    database: DatabaseDep,
     min_level: Annotated[
         int, Query(ge=0, le=INT32_MAX, description="Only lines at or above this level.")
     ] = 0,
@@ -27,6 +26,9 @@ def read_logs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> list[LogLineModel]:
     """A flow run's log lines in order, each with the id to page from."""
-    with engine.begin() as connection:
-        lines = select_logs(connection, flow_run_id, min_level, after_id, limit)
+    from cauce.database.queries.logs import select_logs
+
+    lines = await database.read(
+        lambda connection: select_logs(connection, flow_run_id, min_level, after_id, limit)
+    )
     return [LogLineModel.from_domain(line) for line in lines]

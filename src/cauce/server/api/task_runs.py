@@ -6,24 +6,25 @@ import uuid
 
 from fastapi import APIRouter
 
-from cauce.database.queries.task_runs import select_task_run_states, select_task_runs
 from cauce.schemas.api import StateModel, TaskRunModel
-from cauce.server.database import EngineDep
+from cauce.server.database import DatabaseDep
 
 router = APIRouter(tags=["task runs"])
 
 
 @router.get("/flow_runs/{flow_run_id}/task_runs")
-def read_task_runs(flow_run_id: uuid.UUID, engine: EngineDep) -> list[TaskRunModel]:
+async def read_task_runs(flow_run_id: uuid.UUID, database: DatabaseDep) -> list[TaskRunModel]:
     """The task runs of a flow run, in creation order."""
-    with engine.begin() as connection:
-        task_runs = select_task_runs(connection, flow_run_id)
+    from cauce.database.queries.task_runs import select_task_runs
+
+    task_runs = await database.read(lambda connection: select_task_runs(connection, flow_run_id))
     return [TaskRunModel.from_domain(t) for t in task_runs]
 
 
 @router.get("/task_runs/{task_run_id}/states")
-def read_task_run_states(task_run_id: uuid.UUID, engine: EngineDep) -> list[StateModel]:
+async def read_task_run_states(task_run_id: uuid.UUID, database: DatabaseDep) -> list[StateModel]:
     """A task run's state history, oldest first."""
-    with engine.begin() as connection:
-        states = select_task_run_states(connection, task_run_id)
+    from cauce.database.queries.task_runs import select_task_run_states
+
+    states = await database.read(lambda connection: select_task_run_states(connection, task_run_id))
     return [StateModel.from_domain(s) for s in states]
