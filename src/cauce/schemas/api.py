@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from cauce.ids import new_id
-from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter, FlowRunSort
 from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.states import SetStateResult, SetStateStatus
@@ -177,7 +177,7 @@ class FlowRunModel(_WireModel):
 
 
 class FlowRunFilterModel(_WireModel):
-    """Which flow runs to read, newest first."""
+    """Which flow runs to read, and in which order (newest first by default)."""
 
     state_types: list[StateType] | None = None
     state_names: list[str] | None = None
@@ -185,6 +185,7 @@ class FlowRunFilterModel(_WireModel):
     parent_task_run_id: uuid.UUID | None = None
     limit: WireInt = Field(50, ge=1, le=1000)
     offset: WireInt = Field(0, ge=0, le=JSON_SAFE_MAX)
+    sort: FlowRunSort = FlowRunSort.CREATED_DESC
 
     @classmethod
     def from_domain(cls, where: FlowRunFilter) -> FlowRunFilterModel:
@@ -196,6 +197,7 @@ class FlowRunFilterModel(_WireModel):
             parent_task_run_id=where.parent_task_run_id,
             limit=where.limit,
             offset=where.offset,
+            sort=where.sort,
         )
 
     def to_domain(self) -> FlowRunFilter:
@@ -207,6 +209,7 @@ class FlowRunFilterModel(_WireModel):
             parent_task_run_id=self.parent_task_run_id,
             limit=self.limit,
             offset=self.offset,
+            sort=self.sort,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from cauce.states import State, now_utc
@@ -27,9 +28,20 @@ class FlowRun:
     created: datetime = field(default_factory=now_utc)
 
 
+class FlowRunSort(StrEnum):
+    """The orders flow runs can be read in (the names Prefect's API uses, where it has them)."""
+
+    CREATED_DESC = "CREATED_DESC"
+    CREATED_ASC = "CREATED_ASC"
+    START_TIME_DESC = "START_TIME_DESC"
+    START_TIME_ASC = "START_TIME_ASC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+
+
 @dataclass(slots=True)
 class FlowRunFilter:
-    """Which flow runs to read, newest first."""
+    """Which flow runs to read, in which order (newest first unless `sort` says otherwise)."""
 
     state_types: list[str] | None = None
     state_names: list[str] | None = None
@@ -37,3 +49,4 @@ class FlowRunFilter:
     parent_task_run_id: uuid.UUID | None = None
     limit: int = 50
     offset: int = 0
+    sort: FlowRunSort = FlowRunSort.CREATED_DESC

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select
+from sqlalchemy import ColumnElement, Connection, Row, delete, select
 
 from cauce.database.queries.states import state_from_history_row, state_from_run_row
 from cauce.database.tables import flow_run_states, flow_runs, flows
-from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter, FlowRunSort
 from cauce.states import State
 
 _FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
@@ -42,8 +42,25 @@ def select_flow_run(connection: Connection, flow_run_id: uuid.UUID) -> FlowRun |
     return None if row is None else _flow_run_from_row(row)
 
 
+# Runs never started sort last either way; equal keys fall back to the newest first.
+_ORDER: dict[FlowRunSort, tuple[ColumnElement[Any], ...]] = {
+    FlowRunSort.CREATED_DESC: (flow_runs.c.created.desc(),),
+    FlowRunSort.CREATED_ASC: (flow_runs.c.created.asc(),),
+    FlowRunSort.START_TIME_DESC: (
+        flow_runs.c.start_time.desc().nulls_last(),
+        flow_runs.c.created.desc(),
+    ),
+    FlowRunSort.START_TIME_ASC: (
+        flow_runs.c.start_time.asc().nulls_last(),
+        flow_runs.c.created.desc(),
+    ),
+    FlowRunSort.NAME_ASC: (flow_runs.c.name.asc(), flow_runs.c.created.desc()),
+    FlowRunSort.NAME_DESC: (flow_runs.c.name.desc(), flow_runs.c.created.desc()),
+}
+
+
 def select_flow_runs(connection: Connection, where: FlowRunFilter) -> list[FlowRun]:
-    """Flow runs matching `where`, newest first."""
+    """Flow runs matching `where`, in its order."""
     query = select(*_FLOW_RUN_COLUMNS).join(flows, flows.c.id == flow_runs.c.flow_id)
     if where.state_types:
         query = query.where(flow_runs.c.state_type.in_(where.state_types))
@@ -53,7 +70,7 @@ def select_flow_runs(connection: Connection, where: FlowRunFilter) -> list[FlowR
         query = query.where(flows.c.name == where.flow_name)
     if where.parent_task_run_id:
         query = query.where(flow_runs.c.parent_task_run_id == where.parent_task_run_id)
-    query = query.order_by(flow_runs.c.created.desc()).limit(where.limit).offset(where.offset)
+    query = query.order_by(*_ORDER[where.sort]).limit(where.limit).offset(where.offset)
     return [_flow_run_from_row(row) for row in connection.execute(query)]
 
 
