@@ -2,10 +2,11 @@
 
 `store` is parametrised: every test using it runs once on a fresh SQLite file,
 once on the local PostgreSQL (tables emptied first), which is skipped with
-the reason when no server answers on 127.0.0.1:5432, and once over HTTP on a
-`cauce server start` subprocess shared by the session (its own SQLite file,
-tables emptied first; CAUCE_API_URL points at it, so scripts the test runs
-record over HTTP too). `-m "not http"` leaves the last one out.
+the reason when no server answers on 127.0.0.1:5432, and twice over HTTP: on a
+`cauce server start` subprocess shared by the session with its own SQLite
+file, and on one whose database is that PostgreSQL (tables emptied first;
+CAUCE_API_URL points at the server, so scripts the test runs record over HTTP
+too). `-m "not http"` leaves the last two out.
 """
 
 from __future__ import annotations
@@ -161,6 +162,23 @@ def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer
         stop_server(process)
 
 
+@pytest.fixture(scope="session")
+def http_postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
+    """A `cauce server start` subprocess for the session on the test PostgreSQL database."""
+    problem = postgres_unavailable()
+    if problem:
+        pytest.skip(problem)
+    empty_postgres()
+    home = tmp_path_factory.mktemp("http-postgres-server") / "home"
+    port = free_port()
+    log = home.parent / "server.log"
+    process = start_server(home, port, log, CAUCE_API_DATABASE_URL=POSTGRES_URL)
+    try:
+        yield HttpServer(f"http://127.0.0.1:{port}/api", POSTGRES_URL)
+    finally:
+        stop_server(process)
+
+
 @pytest.fixture
 def cauce_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh, empty CAUCE_HOME with no server and no database URL configured."""
@@ -180,12 +198,17 @@ def cauce_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 class Store:
     """Which database a test records to, and the client reading it.
 
-    `url` is the database URL, or for kind "http" the server's API URL.
+    `url` is the database URL, or for kinds "http" and "http-postgres" the server's API URL.
     """
 
     kind: str
     url: str
     client: CauceClient
+
+    @property
+    def over_http(self) -> bool:
+        """Whether runs are recorded through a server (on SQLite or on PostgreSQL)."""
+        return self.kind.startswith("http")
 
     def flush(self) -> None:
         get_batch_writer().flush()
@@ -195,6 +218,7 @@ STORE_KINDS = [
     "sqlite",
     pytest.param("postgres", marks=pytest.mark.postgres),
     pytest.param("http", marks=pytest.mark.http),
+    pytest.param("http-postgres", marks=[pytest.mark.http, pytest.mark.postgres]),
 ]
 
 
@@ -202,12 +226,13 @@ STORE_KINDS = [
 def store(
     request: pytest.FixtureRequest, cauce_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Store:
-    """The run store of this test: SQLite under CAUCE_HOME, the local PostgreSQL, or HTTP."""
-    if request.param == "http":
+    """The run store of this test: SQLite under CAUCE_HOME, the local PostgreSQL, or HTTP
+    to a server on SQLite or on PostgreSQL."""
+    if request.param.startswith("http"):
         embedded_only = request.node.get_closest_marker("embedded_only")
         if embedded_only is not None:
             pytest.skip(f"embedded only: {embedded_only.args[0]}")
-        server: HttpServer = request.getfixturevalue("http_server")
+        server: HttpServer = request.getfixturevalue(f"{request.param.replace('-', '_')}_server")
         server.empty()
         monkeypatch.setenv("CAUCE_API_URL", server.api_url)
         url = server.api_url

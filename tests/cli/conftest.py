@@ -172,7 +172,7 @@ def store_env(store: Store, cauce_home: Path) -> dict[str, str]:
     env = {"CAUCE_HOME": str(cauce_home)}
     if store.kind == "postgres":
         env["CAUCE_API_DATABASE_URL"] = store.url
-    elif store.kind == "http":
+    elif store.over_http:
         env["CAUCE_API_URL"] = store.url
     return env
 
