@@ -19,9 +19,9 @@ import pytest
 
 from cauce.client.base import ClientError, NotFound
 from cauce.client.http import HttpClient
-from cauce.schemas.flow_runs import FlowRunFilter
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.states import SetStateStatus
-from cauce.states import Completed, StateType
+from cauce.states import Completed, Pending, StateType
 from tests.conftest import Store, free_port, start_server, stop_server
 from tests.engine.scripts import RunningScript, write_script
 
@@ -201,3 +201,17 @@ def test_server_gone_past_the_retry_budget_names_the_run_and_the_code_goes_on(
         f"Flow run '{run_name}' of flow 'larga' (id {run_id}) finished in state Completed(" in end
     )
     assert "Traceback" not in script.stderr
+
+
+@pytest.mark.http
+@pytest.mark.postgres
+def test_a_value_postgresql_cannot_store_is_a_422_naming_it(http_postgres_server, cauce_home):
+    http_postgres_server.empty()
+    client = HttpClient(http_postgres_server.api_url, retry_seconds=5)
+    flow_run = FlowRun(id=uuid.uuid4(), flow_name="nul", name="a\x00b", state=Pending())
+    try:
+        with pytest.raises(ClientError, match="failed with 422: A value cannot be stored: .*0x00"):
+            client.create_flow_run(flow_run, None)
+        assert client.read_flow_runs(FlowRunFilter()) == []
+    finally:
+        client.close()

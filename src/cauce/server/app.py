@@ -18,7 +18,7 @@ from starlette.routing import Match
 
 from cauce.server.api import ROUTERS
 from cauce.server.auth import BasicAuthMiddleware, is_protected
-from cauce.server.database import Conflict, ServerDatabase
+from cauce.server.database import Conflict, ServerDatabase, Unstorable
 from cauce.server.docs import mount_docs
 from cauce.settings import Settings
 from cauce.version import __version__
@@ -82,6 +82,7 @@ def create_app(settings: Settings, database: ServerDatabase | None = None) -> Fa
     app.get("/", include_in_schema=False)(home)
     mount_docs(app, f"{API_PREFIX}/openapi.json")
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(Unstorable, _unstorable)
     app.add_exception_handler(HTTPException, _http_error)
     if settings.api.auth_string:
         app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
@@ -132,6 +133,13 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"detail": f"Conflicts with what is recorded: {exc}"},
         status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"A value cannot be stored: {exc}"},
+        status_code=422,
     )
 
 

@@ -16,7 +16,8 @@ Routers go through it and never open connections themselves:
 
 Each returns `fn`'s result once its transaction has committed, so a request
 either wrote everything or nothing and is answered once its write is durable.
-A constraint that refuses a write is raised as `Conflict`.
+A constraint that refuses a write is raised as `Conflict`, a value the
+database cannot store as `Unstorable`.
 
 On SQLite, SQLAlchemy is imported on the first read, not at start: the
 recording path runs on the sqlite3 driver, and the import is a fifth of the
@@ -46,6 +47,11 @@ T = TypeVar("T")
 
 class Conflict(Exception):
     """A database constraint refused the write; nothing of it was written."""
+
+
+class Unstorable(Exception):
+    """The database cannot store a value of the request (PostgreSQL refuses a NUL
+    character in text, say); nothing of it was written."""
 
 
 class ServerDatabase:
@@ -107,13 +113,15 @@ class ServerDatabase:
         return self._write_transaction(lambda connection: fn(SqlAlchemyExecutor(connection)))
 
     def _write_transaction(self, fn: Callable[[Connection], T]) -> T:
-        from sqlalchemy.exc import IntegrityError
+        from sqlalchemy.exc import DataError, IntegrityError
 
         try:
             with self.engine.begin() as connection:
                 return fn(connection)
         except IntegrityError as exc:
             raise Conflict(_reason(exc.orig)) from exc
+        except DataError as exc:
+            raise Unstorable(_reason(exc.orig)) from exc
 
     def _read_transaction(self, fn: Callable[[Connection], T]) -> T:
         from cauce.database.engine import read_only
