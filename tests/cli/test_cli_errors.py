@@ -6,6 +6,7 @@ The cases a user meets first (bad ids, --debug) run in a fresh interpreter
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -77,11 +78,14 @@ class TestSettingsAndDatabase:
         result = run_main({**env, "CAUCE_LOGGING_LEVEL": "LOUD"}, "flow-run", "ls")
         assert _one_line_error(result).startswith("CAUCE_LOGGING_LEVEL: expected DEBUG, INFO")
 
-    def test_unreachable_server(self, run_main, env, monkeypatch):
-        monkeypatch.setattr("cauce.client.http.RETRY_SECONDS", 0.3)
+    def test_unreachable_server(self, run_main, env):
         url = f"http://127.0.0.1:{free_port()}/api"
-        result = run_main({**env, "CAUCE_API_URL": url}, "flow", "ls")
+        started = time.monotonic()
+        result = run_main(
+            {**env, "CAUCE_API_URL": url, "CAUCE_API_RETRY_TIMEOUT": "1s"}, "flow", "ls"
+        )
         assert f"cannot reach the cauce server at {url}: " in _one_line_error(result)
+        assert 0.5 < time.monotonic() - started < 10, "the retry budget was not the setting's"
 
     def test_sqlite_file_that_is_not_a_database(self, run_main, env, tmp_path):
         home = tmp_path / "home"
