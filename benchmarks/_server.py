@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from _harness import Framework, WorkloadError
+from workloads._workload_support import process_tree_mb
 
 HEALTH_TIMEOUT_S = 120.0
 
@@ -168,31 +169,7 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 def tree_rss_mb(pid: int) -> float | None:
     """Current RSS of `pid` and all its descendants, summed. None off Linux."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return None
-    children: dict[int, list[int]] = {}
-    for entry in proc.iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    total_kib = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        pending.extend(children.get(current, []))
-        try:
-            status = (proc / str(current) / "status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total_kib += int(line.split()[1])
-    return total_kib / 1024
+    return process_tree_mb(pid, "VmRSS")
 
 
 # --- the requests measured -------------------------------------------------------
@@ -325,12 +302,19 @@ async def _load(
         try:
             while queue:
                 request = queue.pop()
-                try:
-                    status, body = await connection.send(request, f"/{base_path}", host_port)
-                except (OSError, asyncio.IncompleteReadError, ValueError):
-                    errors += 1
-                    await connection.close()
-                    connection = await _HttpConnection.open(host, int(port))
+                # A kept-alive connection the server dropped fails the next request before
+                # the server sees it: that request is sent again once, on a new connection,
+                # as HTTP clients do. A second failure is an error.
+                for attempt in (1, 2):
+                    try:
+                        status, body = await connection.send(request, f"/{base_path}", host_port)
+                        break
+                    except (OSError, asyncio.IncompleteReadError, ValueError):
+                        await connection.close()
+                        connection = await _HttpConnection.open(host, int(port))
+                        if attempt == 2:
+                            errors += 1
+                else:
                     continue
                 statuses[status] += 1
                 if keep_bodies and 200 <= status < 300:

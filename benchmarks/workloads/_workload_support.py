@@ -78,6 +78,12 @@ def peak_rss_mb() -> float:
 def peak_rss_tree_mb() -> float | None:
     """Peak RSS of this process plus its live descendants (e.g. Prefect's temporary
     server), summed; peaks may not coincide, so this is an upper bound. None off Linux."""
+    return process_tree_mb(os.getpid(), "VmHWM")
+
+
+def process_tree_mb(pid: int, field: str) -> float | None:
+    """The /proc status `field` (VmRSS: resident now, VmHWM: peak) of `pid` and all its
+    live descendants, summed, in MB. None off Linux."""
     proc = Path("/proc")
     if not proc.is_dir():
         return None
@@ -93,16 +99,16 @@ def peak_rss_tree_mb() -> float | None:
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
     total_kib = 0
-    pending = [os.getpid()]
+    pending = [pid]
     while pending:
-        pid = pending.pop()
-        pending.extend(children.get(pid, []))
+        current = pending.pop()
+        pending.extend(children.get(current, []))
         try:
-            status = (proc / str(pid) / "status").read_text()
+            status = (proc / str(current) / "status").read_text()
         except OSError:
             continue
         for line in status.splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 total_kib += int(line.split()[1])
     return total_kib / 1024
 
