@@ -87,7 +87,8 @@ class FlowRunEngine:
         self._tasks_left_running = False
         self.unrecorded: str | None = None
         """Why the server stopped recording this run (it went on regardless); None if it did not."""
-        self._is_on_server = False
+        self._is_created = False
+        """The store has the run: create_flow_run succeeded."""
         self._exit_stack = ExitStack()
         if flow.log_file is not None:
             self._exit_stack.enter_context(log_to_file(flow.log_file))
@@ -107,7 +108,7 @@ class FlowRunEngine:
     def _propose(self, state: State) -> SetStateResult:
         # A server gone for longer than the client retries does not stop the user's
         # code: the state is taken as accepted, and the loss is reported (_server_lost).
-        if self._is_on_server:
+        if self._is_created:
             try:
                 with interruptions_deferred():
                     return self.client.set_flow_run_state(self.flow_run.id, state)
@@ -132,7 +133,7 @@ class FlowRunEngine:
         try:
             with interruptions_deferred():
                 self.client.create_flow_run(self.flow_run, parent_id)
-            self._is_on_server = True
+            self._is_created = True
         except ServerUnreachable as exc:
             self._server_lost(exc)
         if self.parent is not None:

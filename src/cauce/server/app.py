@@ -1,7 +1,8 @@
 """Build the server's FastAPI app: /api (routers, health, OpenAPI), /docs, and the page at /.
 
-The database is opened once in the lifespan, migrated to the current schema,
-and closed at shutdown (server/database.py). What each route does is in api/.
+The database (server/database.py) is opened and brought to the current schema
+before the server takes requests, and closed at shutdown. What each route does
+is in api/.
 """
 
 from __future__ import annotations
@@ -117,12 +118,12 @@ def _document_basic_auth(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """Whether the server answers; open even when auth is on."""
     return {"status": "ok", "version": __version__}
 
 
-def home() -> HTMLResponse:
+async def home() -> HTMLResponse:
     """The placeholder page where the UI will be."""
     return HTMLResponse(_HOME_PAGE)
 

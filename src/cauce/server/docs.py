@@ -31,7 +31,7 @@ def mount_docs(app: FastAPI, openapi_url: str) -> None:
     """Serve Swagger UI for `openapi_url` at /docs, and its files under /docs/static."""
     app.mount(ASSETS_PATH, StaticFiles(directory=_assets_folder()), name="docs-assets")
 
-    def docs() -> HTMLResponse:
+    async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=openapi_url,
             title=f"{app.title} API",
