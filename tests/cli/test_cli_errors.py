@@ -6,6 +6,7 @@ The cases a user meets first (bad ids, --debug) run in a fresh interpreter
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 
@@ -86,6 +87,15 @@ class TestSettingsAndDatabase:
         )
         assert f"cannot reach the cauce server at {url}: " in _one_line_error(result)
         assert 0.5 < time.monotonic() - started < 10, "the retry budget was not the setting's"
+
+    def test_postgresql_without_its_driver(self, run_main, env, monkeypatch):
+        monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed
+        url = "postgresql://cauce@127.0.0.1:5432/cauce"
+        result = run_main({**env, "CAUCE_API_DATABASE_URL": url}, "flow", "ls")
+        assert _one_line_error(result) == (
+            "CAUCE_API_DATABASE_URL: PostgreSQL needs the psycopg driver: "
+            "pip install 'cauce[postgres]'"
+        )
 
     def test_sqlite_file_that_is_not_a_database(self, run_main, env, tmp_path):
         home = tmp_path / "home"

@@ -7,6 +7,7 @@ transactions (`read_only`) start with a plain BEGIN.
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.sqlite_connection import BUSY_TIMEOUT_SECONDS, prepare_connection, sqlite_path
 from cauce.database.sqlite_schema import create_if_new
+from cauce.settings.definitions import SettingsError
 
 
 def normalize_url(url: str) -> str:
@@ -34,6 +36,11 @@ def create_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url)
+    if url.startswith("postgresql+psycopg") and importlib.util.find_spec("psycopg") is None:
+        raise SettingsError(
+            "CAUCE_API_DATABASE_URL: PostgreSQL needs the psycopg driver: "
+            "pip install 'cauce[postgres]'"
+        )
     return sa_create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
