@@ -21,7 +21,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from functools import cache
+from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import (
     AfterValidator,
@@ -93,9 +94,16 @@ class _WireModel(BaseModel):
 
     def _to(self, domain: type[D], **replaced: Any) -> D:
         """An instance of the dataclass `domain` from the fields both have."""
-        own = type(self).model_fields
-        names = [f.name for f in fields(domain) if f.name in own]  # type: ignore[arg-type]
-        return domain(**{**{name: getattr(self, name) for name in names}, **replaced})
+        names = _shared_fields(type(self), cast(type, domain))
+        values = {name: getattr(self, name) for name in names if name not in replaced}
+        return domain(**values, **replaced)
+
+
+@cache
+def _shared_fields(model: type[BaseModel], domain: type) -> tuple[str, ...]:
+    """The names of `domain`'s fields that `model` has too (a batch converts thousands)."""
+    own = model.model_fields
+    return tuple(f.name for f in fields(domain) if f.name in own)
 
 
 class StateModel(_WireModel):
