@@ -84,3 +84,23 @@ def test_server_serves_a_run_recorded_without_it_and_stops_on_sigterm(cauce_home
     printed = output.read_text()
     assert f"API docs: {base}/docs" in printed
     assert f"UI:       {base}/" in printed
+
+
+def test_a_port_already_taken_is_one_line_and_exit_1(cauce_home):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "CAUCE_HOME": str(cauce_home)}
+        result = subprocess.run(
+            [sys.executable, "-m", "cauce.cli.main", "server", "start", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+    assert "cauce server on" not in result.stdout

@@ -7,13 +7,15 @@ FastAPI, uvicorn and SQLAlchemy are imported inside the commands, so that
 from __future__ import annotations
 
 import signal
+import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cauce.cli.errors import display_url
+from cauce.cli.errors import CliError, display_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -45,6 +47,7 @@ def start(
     port = settings.server.port if port is None else port
     # Open (and migrate) the database first: a bad URL is then one line, not a traceback.
     database = ServerDatabase(settings.api.database_url)
+    listening = _listening_socket(host, port)
     base = f"http://{host}:{port}"
     typer.echo(f"cauce server on {base} (database {display_url(settings.api.database_url)})")
     typer.echo(f"  API:      {base}/api")
@@ -52,7 +55,23 @@ def start(
     typer.echo(f"  UI:       {base}/")
     server = uvicorn.Server(uvicorn.Config(create_app(settings, database), host=host, port=port))
     with _stop_quietly_on_signals():
-        server.run()
+        server.run(sockets=[listening])
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or one line saying why it cannot be (uvicorn would
+    log an error and exit 3 after the banner)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        listening = socket.socket(family, kind, proto)
+        if sys.platform != "win32":  # on Windows the option lets another process take the port
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+    except OSError as exc:
+        raise CliError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return listening
 
 
 @contextmanager
