@@ -62,15 +62,11 @@ class ServerDatabase:
         self.is_sqlite = url.startswith("sqlite")
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
-        self._write_queue: SqliteWriteQueue | None = None
-        if self.is_sqlite and _sqlite_is_current(url):
-            self._write_queue = SqliteWriteQueue(url)
-            return
-        from cauce.database.engine import ensure_schema
+        if not (self.is_sqlite and _sqlite_is_current(url)):
+            from cauce.database.engine import ensure_schema
 
-        ensure_schema(self.engine)
-        if self.is_sqlite:
-            self._write_queue = SqliteWriteQueue(url)
+            ensure_schema(self.engine)
+        self._write_queue = SqliteWriteQueue(url) if self.is_sqlite else None
 
     @property
     def engine(self) -> Engine:
