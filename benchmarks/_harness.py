@@ -180,7 +180,7 @@ def _run(
         finally:
             # A helper the workload started (Prefect's temporary server) must not
             # outlive it; the group is the one this Popen created.
-            _kill_group(process.pid)
+            kill_group(process.pid)
             process.wait()
     stdout, stderr = out_path.read_text(), err_path.read_text()
     if returncode is None:
@@ -196,7 +196,8 @@ def _keep_output(name: str, framework: Framework, stdout: str, stderr: str) -> P
     return kept
 
 
-def _kill_group(pgid: int) -> None:
+def kill_group(pgid: int) -> None:
+    """SIGKILL the process group `pgid`, if anything is left of it."""
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

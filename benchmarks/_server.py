@@ -24,12 +24,12 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _harness import Framework, WorkloadError
+from _harness import Framework, WorkloadError, kill_group
 from workloads._workload_support import process_tree_mb
 
 HEALTH_TIMEOUT_S = 120.0
@@ -144,23 +144,15 @@ def _wait_for_health(process: subprocess.Popen[bytes], api_url: str, log_path: P
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's process group, then SIGKILL what is left of it."""
-    for sig, wait_s in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            process.wait(wait_s)
-        except subprocess.TimeoutExpired:
-            continue
-        if sig is signal.SIGTERM:
-            # Children of Prefect's CLI (its uvicorn) go with the group.
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        return
+    """SIGTERM the server's process group, then SIGKILL what is left of it (Prefect's
+    CLI leaves its uvicorn child behind)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(20.0)
+    except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
+        pass
+    kill_group(process.pid)
+    process.wait()
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -194,7 +186,6 @@ class ServerApi:
 
     framework: Framework
     flow_id: str | None = None
-    flow_run_ids: list[str] = field(default_factory=list)
 
     def prepare(self, api_url: str) -> None:
         """Prefect needs its flow created first; cauce creates it with the first run."""
@@ -253,7 +244,6 @@ class LoadResult:
     """What `load` measured: throughput, status codes, failures; `bodies` of the successes."""
 
     requests: int
-    clients: int
     wall_s: float
     statuses: Counter[int]
     transport_errors: int
@@ -328,7 +318,7 @@ async def _load(
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     wall_s = time.perf_counter() - started
-    return LoadResult(len(requests), clients, wall_s, statuses, errors, bodies)
+    return LoadResult(len(requests), wall_s, statuses, errors, bodies)
 
 
 class _HttpConnection:

@@ -18,7 +18,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import run_script
+from tests.conftest import free_port, run_script
 
 SCRIPT = """
 from cauce import flow, runtime
@@ -31,13 +31,6 @@ def mi_flujo():
 
 mi_flujo()
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_for_health(base: str, process: subprocess.Popen[bytes], seconds: float) -> None:
@@ -61,7 +54,7 @@ def test_server_serves_a_run_recorded_without_it_and_stops_on_sigterm(cauce_home
     assert recorded.returncode == 0, recorded.stderr
     run_id = recorded.stdout.split("flow_run_id=")[1].split()[0]
 
-    port = _free_port()
+    port = free_port()
     output = tmp_path / "server.log"
     with output.open("wb") as log:
         process = subprocess.Popen(

@@ -107,7 +107,7 @@ class SqliteWriteQueue:
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    return "locked" in str(exc) or "busy" in str(exc)
+    return exc.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 def _run_jobs(

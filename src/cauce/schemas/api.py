@@ -342,7 +342,12 @@ class _BatchItems:
     logs: list[LogEntry]
 
 
-_BATCH_ITEMS = TypeAdapter(_BatchItems)
+@cache
+def _batch_items() -> TypeAdapter[_BatchItems]:
+    # Built on first use: only the HTTP client writes batches, not the server.
+    return TypeAdapter(_BatchItems)
+
+
 _NO_RESULT_DATA = {"__all__": {"state": {"data"}}}
 
 
@@ -359,7 +364,7 @@ def batch_json(
     """
     items = _BatchItems(task_runs, [_TaskRunStateItem(i, s) for i, s in task_run_states], logs)
     exclude = {"task_runs": _NO_RESULT_DATA, "task_run_states": _NO_RESULT_DATA}
-    return _BATCH_ITEMS.dump_json(items, exclude=exclude)
+    return _batch_items().dump_json(items, exclude=exclude)
 
 
 class SetStateRequest(_WireModel):
