@@ -102,16 +102,20 @@ class ConsoleFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__(datefmt="%H:%M:%S")
-        self._second = -1
+        self._second: datetime | None = None
         self._clock = ""
 
     def format(self, record: logging.LogRecord) -> str:
         source = getattr(record, "run_label", None) or record.name
-        second = int(record.created)
+        # The time rounded as the stored line's timestamp is (RunLogHandler), so that
+        # `cauce flow-run logs` shows the very line the terminal did; record.msecs
+        # truncates instead, and is a millisecond off now and then.
+        moment = datetime.fromtimestamp(record.created)
+        second = moment.replace(microsecond=0)
         if second != self._second:  # strftime once a second, not once a line
-            self._second, self._clock = second, self.formatTime(record, self.datefmt)
+            self._second, self._clock = second, moment.strftime(self.datefmt or "")
         line = (
-            f"{self._clock}.{int(record.msecs):03d} | "
+            f"{self._clock}.{moment.microsecond // 1000:03d} | "
             f"{record.levelname:<7} | {source} - {record.getMessage()}"
         )
         if record.exc_info:
