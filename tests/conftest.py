@@ -12,6 +12,7 @@ too). `-m "not http"` leaves the last two out.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import signal
 import socket
@@ -81,6 +82,47 @@ def empty_postgres() -> None:
         names = ", ".join(t.name for t in metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {names} CASCADE"))
     engine.dispose()
+
+
+@dataclass
+class _LoggerState:
+    handlers: list[logging.Handler]
+    level: int
+    propagate: bool
+    disabled: bool
+
+    @classmethod
+    def of(cls, logger: logging.Logger) -> _LoggerState:
+        return cls(logger.handlers[:], logger.level, logger.propagate, logger.disabled)
+
+    def put_back(self, logger: logging.Logger) -> None:
+        logger.handlers[:] = self.handlers
+        logger.level, logger.propagate, logger.disabled = self.level, self.propagate, self.disabled
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Every test leaves stdlib logging (every logger's handlers, level, propagation) and
+    cauce's record of its own setup as it found them, so no test depends on another's."""
+    import cauce.logging.config as logging_config
+
+    def loggers() -> dict[str, logging.Logger]:
+        found = {
+            name: logger
+            for name, logger in logging.root.manager.loggerDict.items()
+            if isinstance(logger, logging.Logger)
+        }
+        return {**found, "": logging.root}
+
+    before = {name: _LoggerState.of(logger) for name, logger in loggers().items()}
+    installed = logging_config._installed_handlers
+    yield
+    new_logger = _LoggerState([], logging.NOTSET, True, False)
+    for name, logger in loggers().items():
+        state = before.get(name, new_logger)
+        if _LoggerState.of(logger) != state:
+            state.put_back(logger)
+    logging_config._installed_handlers = installed
 
 
 def free_port() -> int:

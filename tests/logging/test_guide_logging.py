@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Store, run_script
-from tests.engine.records import only_run_of
+from tests.engine.records import flow_runs_of, only_run_of, recorded
 from tests.engine.scripts import RunningScript, store_env, terminal_lines, write_script
 from tests.guide import FIRST_EXAMPLE
 
@@ -135,6 +135,29 @@ class TestExtraLoggers:
         result = run_script(write_script(tmp_path, source), env)
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == [str(logging.ERROR), "1", str(logging.INFO)]
+
+    def test_a_run_after_the_script_replaced_logging_still_records_its_lines(
+        self, tmp_path: Path, store: Store
+    ) -> None:
+        source = textwrap.dedent("""
+            import logging.config
+            from cauce import flow, get_run_logger
+
+            @flow
+            def f(n: int):
+                get_run_logger().info("line of run %d", n)
+
+            f(1)
+            # The script's own logging setup, made after cauce's first run.
+            logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+            logging.getLogger("cauce").handlers.clear()
+            f(2)
+        """)
+        result = run_script(write_script(tmp_path, source), store_env())
+        assert result.returncode == 0, result.stderr
+        assert "line of run 2" in result.stderr
+        messages = [m for run in flow_runs_of(store, "f") for m in recorded(store, run.id).messages]
+        assert "line of run 1" in messages and "line of run 2" in messages
 
 
 class TestLogFiles:
@@ -282,15 +305,11 @@ class TestLoggingYaml:
                 for h in logger.handlers
             ]
 
-        cauce_logger = logging.getLogger("cauce")
-        saved = (cauce_logger.handlers[:], cauce_logger.level, cauce_logger.propagate)
-        try:
-            configure_logging(get_settings(), force=True)
-            from_code = shape()
-            apply_yaml(DEFAULT_CONFIG_PATH)
-            from_yaml = shape()
-        finally:
-            cauce_logger.handlers[:], cauce_logger.level, cauce_logger.propagate = saved
+        # conftest's autouse fixture puts the logging setup back after the test.
+        configure_logging(get_settings(), force=True)
+        from_code = shape()
+        apply_yaml(DEFAULT_CONFIG_PATH)
+        from_yaml = shape()
         assert from_code == from_yaml
         assert [name for name, _, _ in from_code] == [
             "RunLogHandler",

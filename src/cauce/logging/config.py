@@ -26,20 +26,25 @@ from cauce.settings import Settings, SettingsError
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("logging.yml")
 _PLACEHOLDER = re.compile(r"\$\{(CAUCE_[A-Z0-9_]+)\}")
-_configured = False
+# The `cauce` logger's handlers as the last setup left them. Whether logging is set up is
+# read from the logger itself, not a flag: code that replaces those handlers (a test, or a
+# user's own dictConfig) gets a fresh setup on the next run instead of runs that record
+# nothing.
+_installed_handlers: list[logging.Handler] | None = None
 
 
 def configure_logging(settings: Settings, force: bool = False) -> None:
     """Set up cauce's loggers and the extra loggers (once per process unless `force`)."""
-    global _configured
-    if _configured and not force:
+    global _installed_handlers
+    cauce_logger = logging.getLogger("cauce")
+    if not force and _installed_handlers == cauce_logger.handlers:
         return
-    _configured = True
     if settings.logging.settings_path is not None:
         apply_yaml(settings.logging.settings_path)
     else:
         _apply_default(settings)
     attach_extra_loggers(settings.logging.extra_loggers, settings.logging.level)
+    _installed_handlers = list(cauce_logger.handlers)
 
 
 def _apply_default(settings: Settings) -> None:
