@@ -7,6 +7,9 @@ the reason when no server answers on 127.0.0.1:5432, and twice over HTTP: on a
 file, and on one whose database is that PostgreSQL (tables emptied first;
 CAUCE_API_URL points at the server, so scripts the test runs record over HTTP
 too). `-m "not http"` leaves the last two out.
+
+With CAUCE_TEST_REQUIRE_POSTGRES=1 (CI sets it) an unusable PostgreSQL is no skip:
+the session stops before the first test, with one line naming the cause.
 """
 
 from __future__ import annotations
@@ -51,8 +54,23 @@ def postgres_unavailable() -> str | None:
                 connection.execute(f"CREATE DATABASE {name}")
             atexit.register(_drop_session_database)
         except Exception as exc:
-            _postgres_problem = f"PostgreSQL not usable at {SERVER_URL}: {exc}"
+            cause = " ".join(str(exc).split()) or type(exc).__name__
+            _postgres_problem = f"PostgreSQL not usable at {SERVER_URL}: {cause}"
     return _postgres_problem
+
+
+def use_postgres() -> None:
+    """Skip this test, saying why, when the test PostgreSQL cannot be used."""
+    problem = postgres_unavailable()
+    if problem:
+        pytest.skip(problem)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CAUCE_TEST_REQUIRE_POSTGRES", "") not in ("", "0"):
+        problem = postgres_unavailable()
+        if problem:
+            raise pytest.UsageError(f"CAUCE_TEST_REQUIRE_POSTGRES is set: {problem}")
 
 
 def _drop_session_database() -> None:
@@ -207,9 +225,7 @@ def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer
 @pytest.fixture(scope="session")
 def http_postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
     """A `cauce server start` subprocess for the session on the test PostgreSQL database."""
-    problem = postgres_unavailable()
-    if problem:
-        pytest.skip(problem)
+    use_postgres()
     empty_postgres()
     home = tmp_path_factory.mktemp("http-postgres-server") / "home"
     port = free_port()
@@ -279,9 +295,7 @@ def store(
         monkeypatch.setenv("CAUCE_API_URL", server.api_url)
         url = server.api_url
     elif request.param == "postgres":
-        problem = postgres_unavailable()
-        if problem:
-            pytest.skip(problem)
+        use_postgres()
         empty_postgres()
         monkeypatch.setenv("CAUCE_API_DATABASE_URL", POSTGRES_URL)
         url = POSTGRES_URL

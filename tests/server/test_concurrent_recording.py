@@ -32,9 +32,9 @@ from tests.conftest import (
     POSTGRES_URL,
     empty_postgres,
     free_port,
-    postgres_unavailable,
     start_server,
     stop_server,
+    use_postgres,
 )
 from tests.engine import scripts
 
@@ -256,8 +256,6 @@ class TestEightScriptsRecordingThroughOneServer:
 
     @pytest.mark.postgres
     def test_on_postgres_nothing_is_lost(self, tmp_path: Path) -> None:
-        problem = postgres_unavailable()
-        if problem:
-            pytest.skip(problem)
+        use_postgres()
         empty_postgres()
         record_and_count(tmp_path, POSTGRES_URL, CAUCE_API_DATABASE_URL=POSTGRES_URL)
