@@ -57,10 +57,8 @@ class TestFlowFinalState:
     def test_failure_seen_by_the_flow_does_not_fail_it(self, store: Store) -> None:
         @flow
         def looks_at_failures() -> str:
-            try:
+            with pytest.raises(ValueError, match="boom"):
                 boom.submit().result()
-            except ValueError:
-                pass
             boom.submit().result(raise_on_failure=False)
             return "handled"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -102,7 +103,26 @@ class TestFilterFlowRuns:
         page = await api_client.post(
             "/api/flow_runs/filter", json={"flow_name": "mi-flujo", "limit": 1, "offset": 1}
         )
-        assert len(page.json()) == 1
+        assert [r["id"] for r in page.json()] == [second["id"]]
+
+    async def test_pages_return_each_run_once_in_order_even_when_created_ties(self, api_client):
+        base = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+        # Five runs, three of them created in the same microsecond.
+        moments = [base, base + timedelta(seconds=1), base, base, base + timedelta(seconds=2)]
+        ids = [(await create_run(api_client, created=moment))["id"] for moment in moments]
+        newest_first = [ids[4], ids[1], *sorted([ids[0], ids[2], ids[3]], reverse=True)]
+
+        async def page(offset: int, sort: str = "CREATED_DESC") -> list[str]:
+            body = {"limit": 2, "offset": offset, "sort": sort}
+            response = await api_client.post("/api/flow_runs/filter", json=body)
+            return [r["id"] for r in response.json()]
+
+        assert await page(0) == newest_first[0:2]
+        assert await page(2) == newest_first[2:4]
+        assert await page(4) == newest_first[4:]
+        assert await page(6) == []
+        oldest_first = [*(await page(0, "CREATED_ASC")), *(await page(2, "CREATED_ASC"))]
+        assert oldest_first + await page(4, "CREATED_ASC") == newest_first[::-1]
 
     async def test_limit_out_of_range_and_unknown_state_type_are_422(self, api_client):
         response = await api_client.post(

@@ -42,20 +42,31 @@ def select_flow_run(connection: Connection, flow_run_id: uuid.UUID) -> FlowRun |
     return None if row is None else _flow_run_from_row(row)
 
 
-# Runs never started sort last either way; equal keys fall back to the newest first.
+# Runs never started sort last either way; equal keys fall back to the newest first, then to
+# the id, so that pages read one after another never repeat or skip a run.
 _ORDER: dict[FlowRunSort, tuple[ColumnElement[Any], ...]] = {
-    FlowRunSort.CREATED_DESC: (flow_runs.c.created.desc(),),
-    FlowRunSort.CREATED_ASC: (flow_runs.c.created.asc(),),
+    FlowRunSort.CREATED_DESC: (flow_runs.c.created.desc(), flow_runs.c.id.desc()),
+    FlowRunSort.CREATED_ASC: (flow_runs.c.created.asc(), flow_runs.c.id.asc()),
     FlowRunSort.START_TIME_DESC: (
         flow_runs.c.start_time.desc().nulls_last(),
         flow_runs.c.created.desc(),
+        flow_runs.c.id.desc(),
     ),
     FlowRunSort.START_TIME_ASC: (
         flow_runs.c.start_time.asc().nulls_last(),
         flow_runs.c.created.desc(),
+        flow_runs.c.id.desc(),
     ),
-    FlowRunSort.NAME_ASC: (flow_runs.c.name.asc(), flow_runs.c.created.desc()),
-    FlowRunSort.NAME_DESC: (flow_runs.c.name.desc(), flow_runs.c.created.desc()),
+    FlowRunSort.NAME_ASC: (
+        flow_runs.c.name.asc(),
+        flow_runs.c.created.desc(),
+        flow_runs.c.id.desc(),
+    ),
+    FlowRunSort.NAME_DESC: (
+        flow_runs.c.name.desc(),
+        flow_runs.c.created.desc(),
+        flow_runs.c.id.desc(),
+    ),
 }
 
 
