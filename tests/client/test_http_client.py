@@ -29,16 +29,17 @@ from tests.engine.scripts import RunningScript, write_script
 @pytest.mark.http
 def test_unreachable_server_is_a_client_error_naming_the_url():
     url = f"http://127.0.0.1:{free_port()}/api"
-    client = HttpClient(url, retry_seconds=0.5)
+    client = HttpClient(url, retry_seconds=2)
     started = time.monotonic()
     with pytest.raises(ClientError, match=f"^cannot reach the cauce server at {url}: "):
         client.read_flows()
-    assert time.monotonic() - started < 5
-    # Once a whole budget went by without an answer, the next request fails at once.
+    assert time.monotonic() - started < 20
+    # Once a whole budget went by without an answer, the next request fails at once: well
+    # before another budget would have gone by.
     started = time.monotonic()
     with pytest.raises(ClientError, match="cannot reach the cauce server"):
         client.write_batch([], [], [])
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1
     client.close()
 
 

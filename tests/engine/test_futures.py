@@ -55,17 +55,18 @@ class TestSubmit:
         assert submits_boom() == "ValueError"
 
     def test_submitted_runs_run_concurrently(self, store: Store) -> None:
+        # Each run waits until all three are running; one at a time, the barrier breaks.
+        all_three = threading.Barrier(3, timeout=10)
+
         @task
-        def nap() -> None:
-            time.sleep(0.3)
+        def meet() -> None:
+            all_three.wait()
 
         @flow
-        def naps() -> None:
-            wait([nap.submit() for _ in range(3)])
+        def meetings() -> None:
+            wait([meet.submit() for _ in range(3)])
 
-        started = time.monotonic()
-        naps()
-        assert time.monotonic() - started < 0.8
+        assert meetings(return_state=True).is_completed()
 
     def test_flow_waits_for_submitted_runs_it_did_not_wait_for(self, store: Store) -> None:
         done = threading.Event()

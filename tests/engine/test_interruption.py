@@ -127,7 +127,7 @@ class TestSigterm:
     ) -> None:
         status, stderr, elapsed = _interrupt(tmp_path, TASK_IN_MAIN_THREAD, signal.SIGTERM)
         assert status == 143, stderr
-        assert elapsed < 5
+        assert elapsed < 10  # the task sleeps 30 s: it was not waited for
         assert "Traceback" not in stderr
         run = only_run_of(store, "long-job")
         assert run.flow_run.state.name == "Crashed"
@@ -168,7 +168,7 @@ class TestKeyboardInterrupt:
     ) -> None:
         status, stderr, elapsed = _interrupt(tmp_path, TASK_IN_MAIN_THREAD, signal.SIGINT)
         assert status != 0 and "KeyboardInterrupt" in stderr
-        assert elapsed < 5
+        assert elapsed < 10  # the task sleeps 30 s: it was not waited for
         run = only_run_of(store, "long-job")
         assert run.flow_run.state.name == "Cancelled"
         assert run.flow_run.state.message == "Flow run was interrupted (KeyboardInterrupt)."
@@ -180,7 +180,7 @@ class TestKeyboardInterrupt:
     def test_ctrl_c_in_an_async_flow_ends_it_cancelled(self, store: Store, tmp_path: Path) -> None:
         status, stderr, elapsed = _interrupt(tmp_path, ASYNC_FLOW, signal.SIGINT)
         assert status != 0, stderr
-        assert elapsed < 5
+        assert elapsed < 10  # the task sleeps 30 s: it was not waited for
         run = only_run_of(store, "long-job")
         assert run.flow_run.state.name == "Cancelled"
         assert "step started" in run.messages

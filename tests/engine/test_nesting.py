@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 
 from cauce import flow, runtime, task
@@ -130,20 +129,34 @@ class TestTasksCallingRuns:
         assert inner(4) == 8
 
 
+class _Meeting:
+    """Two coroutines that each wait, up to 10 s, until both have arrived: run one after the
+    other, the first gives up with TimeoutError. Overlap is proven without timing anything."""
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.everyone = asyncio.Event()
+
+    async def attend(self) -> None:
+        self.arrived += 1
+        if self.arrived == 2:
+            self.everyone.set()
+        await asyncio.wait_for(self.everyone.wait(), timeout=10)
+
+
 class TestAsyncConcurrency:
     def test_gather_over_async_subflows_overlaps(self, store: Store) -> None:
         @flow
-        async def half_second(n: int) -> int:
-            await asyncio.sleep(0.5)
+        async def meets(n: int, meeting: _Meeting) -> int:
+            await meeting.attend()
             return n
 
         @flow
         async def parent() -> list[int]:
-            return list(await asyncio.gather(half_second(1), half_second(2)))
+            meeting = _Meeting()
+            return list(await asyncio.gather(meets(1, meeting), meets(2, meeting)))
 
-        started = time.monotonic()
         assert asyncio.run(parent()) == [1, 2]
-        assert time.monotonic() - started < 0.9
         run = only_run_of(store, "parent")
         subflows = store.client.read_subflow_runs(run.flow_run.id)
         assert len(subflows) == 2
@@ -154,19 +167,18 @@ class TestAsyncConcurrency:
 
     def test_gather_over_async_tasks_overlaps(self, store: Store) -> None:
         @task
-        async def half_second(n: int) -> int:
-            await asyncio.sleep(0.5)
+        async def meets(n: int, meeting: _Meeting) -> int:
+            await meeting.attend()
             return n
 
         @flow
         async def parent() -> list[int]:
-            return list(await asyncio.gather(half_second(1), half_second(2)))
+            meeting = _Meeting()
+            return list(await asyncio.gather(meets(1, meeting), meets(2, meeting)))
 
-        started = time.monotonic()
         assert asyncio.run(parent()) == [1, 2]
-        assert time.monotonic() - started < 0.9
         run = only_run_of(store, "parent")
-        assert sorted(t.name for t in run.task_runs) == ["half_second-0", "half_second-1"]
+        assert sorted(t.name for t in run.task_runs) == ["meets-0", "meets-1"]
         assert all(t.state.name == "Completed" for t in run.task_runs)
 
     def test_sync_task_inside_an_async_flow(self, store: Store) -> None:
