@@ -107,13 +107,13 @@ class TestAsyncSubflowsExample:
         run = recorded(store, main.id)
         assert names(run.states) == ["Pending", "Running", "Completed"]
         assert run.flow_run.start_time is not None and run.flow_run.end_time is not None
-        assert (run.flow_run.end_time - run.flow_run.start_time).total_seconds() < 1.5
         subflows = store.client.read_subflow_runs(main.id)
         assert [s.flow_name for s in subflows] == ["subflow-1", "subflow-2"]
         assert {s.state.name for s in subflows} == {"Completed"}
         first, second = subflows
         assert first.start_time and first.end_time and second.start_time and second.end_time
-        assert second.start_time < first.end_time
+        # Overlap is read from the records, not from a wall-clock bound.
+        assert second.start_time < first.end_time and first.start_time < second.end_time
         for subflow in subflows:
             [task_run] = store.client.read_task_runs(subflow.id)
             assert (task_run.name, task_run.state.name) == ("print_text-0", "Completed")
