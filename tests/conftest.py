@@ -91,7 +91,7 @@ def empty_postgres() -> None:
     """Bring the test database to the current schema and delete every row."""
     from sqlalchemy import text
 
-    from cauce.database.engine import create_engine, ensure_schema
+    from cauce.database.connections import create_engine, ensure_schema
     from cauce.database.tables import metadata
 
     engine = create_engine(POSTGRES_URL)
@@ -200,7 +200,7 @@ class HttpServer:
         """Delete every row, children first (TRUNCATE is not SQLite)."""
         from sqlalchemy import text
 
-        from cauce.database.engine import create_engine
+        from cauce.database.connections import create_engine
         from cauce.database.tables import metadata
 
         engine = create_engine(self.database_url)

@@ -100,7 +100,7 @@ def test_a_row_that_cannot_be_written_loses_only_itself(
 
 
 def test_a_client_keeps_recording_after_the_database_is_reset(tmp_path: Path) -> None:
-    from cauce.database.engine import create_engine
+    from cauce.database.connections import create_engine
     from cauce.database.migrations.runner import downgrade, upgrade
 
     client, _ = _client_with_flow_run(tmp_path)

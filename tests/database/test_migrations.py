@@ -11,11 +11,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, insert, inspect, select
 
-from cauce.database.engine import create_engine, current_revision, ensure_schema
-from cauce.database.executors import SqlAlchemyExecutor
+from cauce.database.connections import create_engine, current_revision, ensure_schema
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.migrations.runner import alembic_config, downgrade, upgrade
-from cauce.database.queries.recording import write_batch
+from cauce.database.recording.executors import SqlAlchemyExecutor
+from cauce.database.recording.writes import write_batch
 from cauce.database.tables import flow_runs, flows, logs, metadata
 from cauce.schemas.logs import LogEntry
 from cauce.states import now_utc

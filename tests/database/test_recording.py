@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cauce.client.embedded import EmbeddedClient
-from cauce.database import sqlite_connection
-from cauce.database.engine import create_engine
-from cauce.database.executors import SqlAlchemyExecutor, SqliteExecutor
-from cauce.database.queries import recording
+from cauce.database.connections import create_engine
+from cauce.database.recording import sqlite_connection
+from cauce.database.recording import writes as recording
+from cauce.database.recording.executors import SqlAlchemyExecutor, SqliteExecutor
 from cauce.ids import new_id
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.logs import LogEntry

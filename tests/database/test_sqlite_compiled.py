@@ -17,8 +17,8 @@ def test_compiled_statements_are_current(tmp_path: Path) -> None:
     spec.loader.exec_module(script)
     fresh = tmp_path / "sqlite_compiled.py"
     script.write(fresh)
-    committed = ROOT / "src" / "cauce" / "database" / "sqlite_compiled.py"
+    committed = ROOT / "src" / "cauce" / "database" / "recording" / "sqlite_compiled.py"
     assert fresh.read_text() == committed.read_text(), (
-        "src/cauce/database/sqlite_compiled.py is out of date: "
+        "src/cauce/database/recording/sqlite_compiled.py is out of date: "
         "run python scripts/compile_sqlite_statements.py"
     )

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from cauce.database import sqlite_connection, sqlite_schema
-from cauce.database.executors import StatementExecutor
-from cauce.database.queries.recording import flow_id_for_name
-from cauce.database.write_queue import SqliteWriteQueue
+from cauce.database.recording import sqlite_connection, sqlite_schema
+from cauce.database.recording.executors import StatementExecutor
+from cauce.database.recording.write_queue import SqliteWriteQueue
+from cauce.database.recording.writes import flow_id_for_name
 
 
 @pytest.fixture

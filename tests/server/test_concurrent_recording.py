@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import text
 
 from cauce.client.http import HttpClient
-from cauce.database.engine import create_engine
+from cauce.database.connections import create_engine
 from cauce.schemas.flow_runs import FlowRunFilter
 from tests.conftest import (
     POSTGRES_URL,

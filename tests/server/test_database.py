@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cauce.database import sqlite_connection
 from cauce.database.queries.flows import select_flows
-from cauce.database.queries.recording import flow_id_for_name, history_row
+from cauce.database.recording import sqlite_connection
+from cauce.database.recording.writes import flow_id_for_name, history_row
 from cauce.ids import new_id
 from cauce.server.database import Conflict, ServerDatabase
 from cauce.states import Running
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.embedded_only("opens a SQLite file of its own")
 
 RECORD_THEN_READ = """
 import asyncio, sys
-from cauce.database.queries.recording import flow_id_for_name, history_row
+from cauce.database.recording.writes import flow_id_for_name, history_row
 from cauce.server.database import ServerDatabase
 
 async def main():

@@ -109,7 +109,7 @@ def reset(
     url = get_settings().api.database_url
     if not yes:
         typer.confirm(f"Delete every flow, run, state and log in {display_url(url)}?", abort=True)
-    from cauce.database.engine import create_engine
+    from cauce.database.connections import create_engine
     from cauce.database.migrations import HEAD_REVISION
     from cauce.database.migrations.runner import downgrade, upgrade
 
@@ -124,7 +124,7 @@ def reset(
 
 
 def _open_database(url: str) -> Engine:
-    from cauce.database.engine import create_engine, ensure_schema
+    from cauce.database.connections import create_engine, ensure_schema
 
     engine = create_engine(url)
     ensure_schema(engine)

@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from cauce.client.base import NotFound
-from cauce.database import sqlite_connection, sqlite_schema
-from cauce.database.executors import SqlAlchemyExecutor, SqliteExecutor, StatementExecutor
 from cauce.database.migrations import HEAD_REVISION
-from cauce.database.queries import recording
+from cauce.database.recording import sqlite_connection, sqlite_schema
+from cauce.database.recording import writes as recording
+from cauce.database.recording.executors import SqlAlchemyExecutor, SqliteExecutor, StatementExecutor
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -52,7 +52,7 @@ class EmbeddedClient:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    from cauce.database.engine import create_engine, ensure_schema
+                    from cauce.database.connections import create_engine, ensure_schema
 
                     engine = create_engine(self.database_url)
                     ensure_schema(engine)

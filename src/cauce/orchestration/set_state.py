@@ -12,12 +12,12 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from cauce.database.executors import StatementExecutor
-from cauce.database.queries.recording import (
+from cauce.database.recording.executors import StatementExecutor
+from cauce.database.recording.writes import (
     select_flow_run_for_update,
-    state_from_row,
     update_flow_run_state,
 )
+from cauce.database.rows import state_from_row
 from cauce.orchestration.policy import FLOW_RUN_RULES
 from cauce.orchestration.rules import Rule, Transition
 from cauce.schemas.states import SetStateResult, SetStateStatus

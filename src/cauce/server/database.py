@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from cauce.database import sqlite_connection, sqlite_schema
-from cauce.database.executors import StatementExecutor
 from cauce.database.migrations import HEAD_REVISION
-from cauce.database.write_queue import SqliteWriteQueue
+from cauce.database.recording import sqlite_connection, sqlite_schema
+from cauce.database.recording.executors import StatementExecutor
+from cauce.database.recording.write_queue import SqliteWriteQueue
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -63,7 +63,7 @@ class ServerDatabase:
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
         if not (self.is_sqlite and _sqlite_is_current(url)):
-            from cauce.database.engine import ensure_schema
+            from cauce.database.connections import ensure_schema
 
             ensure_schema(self.engine)
         self._write_queue = SqliteWriteQueue(url) if self.is_sqlite else None
@@ -74,7 +74,7 @@ class ServerDatabase:
         if self._engine is None:
             with self._engine_lock:
                 if self._engine is None:
-                    from cauce.database.engine import create_engine
+                    from cauce.database.connections import create_engine
 
                     self._engine = create_engine(self.url)
         return self._engine
@@ -104,7 +104,7 @@ class ServerDatabase:
             self._engine.dispose()
 
     def _recording_transaction(self, fn: Callable[[StatementExecutor], T]) -> T:
-        from cauce.database.executors import SqlAlchemyExecutor
+        from cauce.database.recording.executors import SqlAlchemyExecutor
 
         return self._write_transaction(lambda connection: fn(SqlAlchemyExecutor(connection)))
 
@@ -120,7 +120,7 @@ class ServerDatabase:
             raise Unstorable(_reason(exc.orig)) from exc
 
     def _read_transaction(self, fn: Callable[[Connection], T]) -> T:
-        from cauce.database.engine import read_only
+        from cauce.database.connections import read_only
 
         with read_only(self.engine) as connection:
             return fn(connection)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, delete, select
 
-from cauce.database.queries.states import state_from_history_row, state_from_run_row
+from cauce.database.rows import state_from_row
 from cauce.database.tables import flow_run_states, flow_runs, flows
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter, FlowRunSort
 from cauce.states import State
@@ -20,7 +20,7 @@ def _flow_run_from_row(row: Row[Any]) -> FlowRun:
         id=row.id,
         flow_name=row.flow_name,
         name=row.name,
-        state=state_from_run_row(row),
+        state=state_from_row(row._mapping),
         parameters=row.parameters,
         tags=row.tags,
         parent_task_run_id=row.parent_task_run_id,
@@ -103,7 +103,7 @@ def select_flow_run_states(connection: Connection, flow_run_id: uuid.UUID) -> li
         .where(flow_run_states.c.flow_run_id == flow_run_id)
         .order_by(flow_run_states.c.timestamp)
     )
-    return [state_from_history_row(row) for row in rows]
+    return [state_from_row(row._mapping, prefix="") for row in rows]
 
 
 def delete_flow_run(connection: Connection, flow_run_id: uuid.UUID) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from cauce.database.queries.states import state_from_history_row, state_from_run_row
+from cauce.database.rows import state_from_row
 from cauce.database.tables import task_run_states, task_runs
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import State
@@ -19,7 +19,7 @@ def _task_run_from_row(row: Row[Any]) -> TaskRun:
         flow_run_id=row.flow_run_id,
         task_name=row.task_name,
         name=row.name,
-        state=state_from_run_row(row),
+        state=state_from_row(row._mapping),
         cache_key=row.cache_key,
         tags=row.tags,
         task_inputs={k: [uuid.UUID(i) for i in v] for k, v in row.task_inputs.items()},
@@ -47,4 +47,4 @@ def select_task_run_states(connection: Connection, task_run_id: uuid.UUID) -> li
         .where(task_run_states.c.task_run_id == task_run_id)
         .order_by(task_run_states.c.timestamp)
     )
-    return [state_from_history_row(row) for row in rows]
+    return [state_from_row(row._mapping, prefix="") for row in rows]

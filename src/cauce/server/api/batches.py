@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from cauce.database.queries.recording import write_batch
+from cauce.database.recording.writes import write_batch
 from cauce.schemas.api import BatchCreate
 from cauce.server.api.responses import CONFLICT, UNREADABLE_BODY
 from cauce.server.database import DatabaseDep

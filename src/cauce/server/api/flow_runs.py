@@ -2,7 +2,7 @@
 
 Reads call database/queries/flow_runs.py, imported inside the routes so that a
 server on SQLite starts without SQLAlchemy (server/database.py); recording
-calls the same functions as the embedded client (database/queries/recording.py,
+calls the same functions as the embedded client (database/recording/writes.py,
 and orchestration.set_flow_run_state for every state change).
 """
 
@@ -12,8 +12,8 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from cauce.database.executors import StatementExecutor
-from cauce.database.queries import recording as queries
+from cauce.database.recording import writes as queries
+from cauce.database.recording.executors import StatementExecutor
 from cauce.orchestration.set_state import set_flow_run_state as set_state
 from cauce.schemas.api import (
     FlowRunCreate,

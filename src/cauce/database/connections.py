@@ -19,8 +19,12 @@ from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cauce.database.migrations import HEAD_REVISION
-from cauce.database.sqlite_connection import BUSY_TIMEOUT_SECONDS, prepare_connection, sqlite_path
-from cauce.database.sqlite_schema import create_if_new
+from cauce.database.recording.sqlite_connection import (
+    BUSY_TIMEOUT_SECONDS,
+    prepare_connection,
+    sqlite_path,
+)
+from cauce.database.recording.sqlite_schema import create_if_new
 from cauce.settings.definitions import SettingsError
 
 

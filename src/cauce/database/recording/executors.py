@@ -1,6 +1,6 @@
 """Run the recording statements by name: on sqlite3 directly, or through SQLAlchemy.
 
-`database/queries/recording.py` is written once against `StatementExecutor`.
+`database/recording/writes.py` is written once against `StatementExecutor`.
 `SqliteExecutor` runs the precompiled SQL of `sqlite_compiled.py` and converts
 values to and from SQLite's storage formats exactly as SQLAlchemy's column
 types do (a test writes with one and reads with the other); it imports no
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cauce.database.sqlite_compiled import STATEMENTS
+from cauce.database.recording.sqlite_compiled import STATEMENTS
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Executable
@@ -136,7 +136,7 @@ class SqlAlchemyExecutor:
         self.connection = connection
         dialect = connection.dialect.name
         if dialect not in self._statements:
-            from cauce.database.statements import build_statements
+            from cauce.database.recording.statements import build_statements
 
             self._statements[dialect] = build_statements(dialect)
         self.statements = self._statements[dialect]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlite3
 
 from cauce.database.migrations import HEAD_REVISION
-from cauce.database.sqlite_compiled import SCHEMA
-from cauce.database.sqlite_connection import write_transaction
+from cauce.database.recording.sqlite_compiled import SCHEMA
+from cauce.database.recording.sqlite_connection import write_transaction
 
 
 def revision(connection: sqlite3.Connection) -> str | None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from cauce.database.executors import Row, StatementExecutor
+from cauce.database.recording.executors import Row, StatementExecutor
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.task_runs import TaskRun
-from cauce.states import State, StateType, now_utc
+from cauce.states import State, now_utc
 
 
 def state_columns(state: State) -> Row:
@@ -82,18 +82,6 @@ def select_flow_run_for_update(executor: StatementExecutor, flow_run_id: uuid.UU
     """A flow run's current state columns and run times, its row locked; None if absent."""
     rows = executor.execute("select_flow_run_for_update", {"id": flow_run_id})
     return rows[0] if rows else None
-
-
-def state_from_row(row: Row) -> State:
-    """The current state kept in a run row's state_* columns."""
-    return State(
-        type=StateType(row["state_type"]),
-        name=row["state_name"],
-        message=row["state_message"],
-        timestamp=row["state_timestamp"],
-        scheduled_time=row["scheduled_time"],
-        id=row["state_id"],
-    )
 
 
 def update_flow_run_state(

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cauce.database import sqlite_connection
-from cauce.database.executors import SqliteExecutor, StatementExecutor
+from cauce.database.recording import sqlite_connection
+from cauce.database.recording.executors import SqliteExecutor, StatementExecutor
 
 T = TypeVar("T")
 
