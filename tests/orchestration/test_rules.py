@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -57,6 +58,12 @@ def _move(store: Store, flow_run_id: uuid.UUID, *states: State) -> None:
     for state in states:
         result = _propose(store, flow_run_id, state)
         assert result.status is SetStateStatus.ACCEPT, result.reason
+
+
+def _older_than_now(state: State) -> State:
+    """`state` as a writer that lost a race would propose it: stamped a second ago."""
+    state.timestamp = now_utc() - timedelta(seconds=1)
+    return state
 
 
 def _names(store: Store, flow_run_id: uuid.UUID) -> list[str]:
@@ -171,6 +178,44 @@ class TestStaleWriter:
         assert store.client.read_flow_run(flow_run_id).state.id == running.id
         assert _names(store, flow_run_id) == ["Pending", "Running"]
 
+    @pytest.mark.parametrize("final", TERMINAL, ids=lambda f: f.__name__)
+    def test_stale_proposal_to_a_finished_run_is_rejected_as_stale(
+        self, store: Store, final: Callable[[], State]
+    ) -> None:
+        # Both rules would reject this; the reason must be the stale writer's.
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), final())
+        result = _propose(store, flow_run_id, _older_than_now(Running()))
+        assert result.status is SetStateStatus.REJECT
+        assert result.reason is not None and result.reason.startswith("stale proposal")
+        assert "already finished" not in result.reason
+        assert store.client.read_flow_run(flow_run_id).state.name == final().name
+        assert _names(store, flow_run_id) == ["Pending", "Running", final().name]
+
+    def test_stale_retry_of_a_finished_run_is_rejected(self, store: Store) -> None:
+        # A retry reopens a finished run, unless a newer state came after it was proposed.
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Failed())
+        result = _propose(store, flow_run_id, _older_than_now(AwaitingRetry(now_utc())))
+        assert result.status is SetStateStatus.REJECT
+        assert result.reason is not None and result.reason.startswith("stale proposal")
+        assert store.client.read_flow_run(flow_run_id).state.name == "Failed"
+
+    def test_stale_proposal_to_a_cancelling_run_is_rejected_as_stale(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Cancelling())
+        result = _propose(store, flow_run_id, _older_than_now(Running()))
+        assert result.status is SetStateStatus.REJECT
+        assert result.reason is not None and result.reason.startswith("stale proposal")
+
+    def test_proposal_as_new_as_the_current_state_is_accepted(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        running = Running()
+        completed = Completed()
+        completed.timestamp = running.timestamp
+        _move(store, flow_run_id, running, completed)
+        assert store.client.read_flow_run(flow_run_id).state.name == "Completed"
+
     def test_forced_transition_skips_the_staleness_check(self, store: Store) -> None:
         flow_run_id = _new_run(store)
         old = Completed()
@@ -209,6 +254,32 @@ class TestRunStartsOnce:
         assert result.reason == "the run is already running"
         assert store.client.read_flow_run(flow_run_id).run_count == 1
 
+    def test_running_run_cannot_go_back_to_pending(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running())
+        result = _propose(store, flow_run_id, Pending())
+        assert result.status is SetStateStatus.REJECT
+        assert result.reason == "the run is already running"
+        assert result.state is not None and result.state.name == "Running"
+        assert _names(store, flow_run_id) == ["Pending", "Running"]
+
+    def test_a_retry_of_a_running_run_is_named_and_accepted(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Retrying())
+        run = store.client.read_flow_run(flow_run_id)
+        assert run.state.name == "Retrying" and run.run_count == 2
+
+    def test_running_run_may_pause_or_finish(self, store: Store) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Paused(), Running(), Completed())
+        assert _names(store, flow_run_id) == [
+            "Pending",
+            "Running",
+            "Paused",
+            "Running",
+            "Completed",
+        ]
+
 
 class TestDecide:
     """The same rules decide task-run states, in the engine, with no database."""
@@ -226,6 +297,11 @@ class TestDecide:
         result = decide(policy.TASK_RUN_RULES, current, older)
         assert result.status is SetStateStatus.REJECT
         assert result.state is current
+        assert result.reason is not None and result.reason.startswith("stale proposal")
+
+    def test_stale_proposal_to_a_finished_task_run_is_rejected_as_stale(self) -> None:
+        result = decide(policy.TASK_RUN_RULES, Completed(), _older_than_now(Running()))
+        assert result.status is SetStateStatus.REJECT
         assert result.reason is not None and result.reason.startswith("stale proposal")
 
     def test_new_run_has_nothing_to_check(self) -> None:
