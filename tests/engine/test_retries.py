@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+import signal
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
 from cauce import exponential_backoff, flow, runtime, task
+from cauce.engine.retries import retry_delay_seconds
 from cauce.states import State
 from tests.conftest import Store
-from tests.engine.records import names, recorded
+from tests.engine import scripts
+from tests.engine.records import names, only_run_of, recorded, task_state_names
 
 ATTEMPT_STATES = ["AwaitingRetry", "Retrying"]
 
@@ -180,3 +187,165 @@ class TestFlowRetries:
             ("flaky-0", "Failed"),
             ("flaky-1", "Completed"),
         ]
+
+
+class TestExponentialBackoff:
+    def test_delays_double_from_the_factor(self) -> None:
+        assert exponential_backoff(backoff_factor=0.5)(5) == [0.5, 1.0, 2.0, 4.0, 8.0]
+
+    def test_one_delay_per_retry(self) -> None:
+        assert exponential_backoff(3)(1) == [3]
+        assert exponential_backoff(3)(0) == []
+
+    def test_each_retry_waits_its_own_doubled_delay(self) -> None:
+        backoff = exponential_backoff(10)
+        waits = [retry_delay_seconds(backoff, 4, attempt) for attempt in (1, 2, 3, 4)]
+        assert waits == [10.0, 20.0, 40.0, 80.0]
+
+
+class TestRetryDelaySeconds:
+    def test_no_delay_is_zero(self) -> None:
+        assert retry_delay_seconds(None, 3, 1) == 0.0
+
+    def test_a_number_is_the_delay_of_every_retry(self) -> None:
+        assert [retry_delay_seconds(2, 3, attempt) for attempt in (1, 2, 3)] == [2.0, 2.0, 2.0]
+        assert isinstance(retry_delay_seconds(2, 3, 1), float)
+
+    def test_a_list_is_used_in_order_and_its_last_delay_repeats(self) -> None:
+        delays = [1, 5, 7]
+        waits = [retry_delay_seconds(delays, 5, attempt) for attempt in (1, 2, 3, 4, 5)]
+        assert waits == [1.0, 5.0, 7.0, 7.0, 7.0]
+
+    def test_an_empty_list_is_no_delay(self) -> None:
+        assert retry_delay_seconds([], 2, 1) == 0.0
+
+    def test_a_function_is_given_the_number_of_retries(self) -> None:
+        asked: list[int] = []
+
+        def delays(retries: int) -> list[float]:
+            asked.append(retries)
+            return [float(n) for n in range(1, retries + 1)]
+
+        assert retry_delay_seconds(delays, 4, 3) == 3.0
+        assert asked == [4]
+
+
+class TestJitter:
+    """The jitter is drawn from the module's random generator: seeding it fixes the draw."""
+
+    def test_jitter_adds_a_seeded_draw_up_to_the_factor_of_the_delay(self) -> None:
+        random.seed(20240611)
+        wait = retry_delay_seconds(10, 3, 1, jitter_factor=0.5)
+        expected = 10 + random.Random(20240611).uniform(0, 10 * 0.5)
+        assert wait == expected
+        assert wait > 10
+
+    def test_jittered_delays_spread_over_the_whole_range(self) -> None:
+        random.seed(7)
+        waits = [retry_delay_seconds([4, 8], 2, 2, jitter_factor=1) for _ in range(200)]
+        assert all(8 <= w <= 16 for w in waits), waits
+        assert min(waits) < 9 and max(waits) > 15  # not stuck at either end
+        assert len(set(waits)) == 200
+
+    def test_jitter_applies_to_backoff_delays(self) -> None:
+        random.seed(3)
+        waits = [
+            retry_delay_seconds(exponential_backoff(1), 3, attempt, jitter_factor=0.1)
+            for attempt in (1, 2, 3)
+        ]
+        random.seed(3)
+        expected = [base + random.uniform(0, base * 0.1) for base in (1.0, 2.0, 4.0)]
+        assert waits == expected
+
+    @pytest.mark.parametrize("factor", [None, 0])
+    def test_without_a_jitter_factor_the_delay_is_exact(self, factor: float | None) -> None:
+        random.seed(1)
+        assert retry_delay_seconds(10, 1, 1, jitter_factor=factor) == 10.0
+        assert random.random() == random.Random(1).random()  # no draw was taken
+
+
+RETRIED_TASK_IN_A_SCRIPT = """
+    import time
+    from cauce import flow, task, get_run_logger
+
+    @task(retries=3)
+    def step():
+        get_run_logger().info("step started")
+        time.sleep(30)
+
+    @flow
+    def long_job():
+        step()
+
+    if __name__ == "__main__":
+        long_job()
+"""
+
+
+class TestInterruptionsAreNotRetried:
+    """Ctrl-C, SIGTERM and cancellation stop a task with retries left after one attempt."""
+
+    def test_keyboard_interrupt_in_a_task_with_retries_ends_it_after_one_attempt(
+        self, store: Store
+    ) -> None:
+        calls: list[int] = []
+
+        @task(retries=3)
+        def interrupted() -> None:
+            calls.append(1)
+            raise KeyboardInterrupt
+
+        @flow
+        def stopped() -> None:
+            interrupted()
+
+        with pytest.raises(KeyboardInterrupt):
+            stopped()
+        assert calls == [1]
+        [task_run] = only_run_of(store, "stopped").task_runs
+        assert task_run.run_count == 1
+        assert task_state_names(store, task_run) == ["Pending", "Running", "Cancelled"]
+
+    def test_cancelled_async_task_with_retries_ends_after_one_attempt(self, store: Store) -> None:
+        calls: list[int] = []
+
+        @task(retries=3)
+        async def cancelled() -> None:
+            calls.append(1)
+            raise asyncio.CancelledError
+
+        @flow
+        async def awaits_it() -> None:
+            await cancelled()
+
+        with pytest.raises(asyncio.CancelledError):
+            asyncio.run(awaits_it())
+        assert calls == [1]
+        [task_run] = only_run_of(store, "awaits-it").task_runs
+        assert task_run.run_count == 1
+        assert task_state_names(store, task_run) == ["Pending", "Running", "Cancelled"]
+        assert task_run.state.message == "Task run was cancelled (asyncio.CancelledError)."
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+    @pytest.mark.parametrize(
+        ("signum", "final"),
+        [(signal.SIGINT, "Cancelled"), (signal.SIGTERM, "Crashed")],
+        ids=["SIGINT", "SIGTERM"],
+    )
+    def test_a_signal_to_the_script_is_not_retried(
+        self, store: Store, tmp_path: Path, signum: int, final: str
+    ) -> None:
+        script = scripts.RunningScript(scripts.write_script(tmp_path, RETRIED_TASK_IN_A_SCRIPT))
+        try:
+            script.wait_for_line("step started")
+            script.process.send_signal(signum)
+            status = script.finish(timeout=20)
+        finally:
+            script.kill()
+        assert status != 0, script.stderr
+        run = only_run_of(store, "long-job")
+        [task_run] = run.task_runs
+        assert task_run.run_count == 1
+        assert task_state_names(store, task_run) == ["Pending", "Running", final]
+        assert run.messages.count("step started") == 1
+        assert not [m for m in run.messages if "Retry" in m]
