@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Uuid
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from cauce.database.recording.statements import build_statements
+from cauce.database.recording.statements import UuidList, build_statements
 from cauce.database.tables import UTCDateTime, metadata
 
 TARGET = (
@@ -24,6 +24,8 @@ TARGET = (
 
 
 def _kind(column_type: Any) -> str | None:
+    if isinstance(column_type, UuidList):
+        return "uuids"
     if isinstance(column_type, Uuid):
         return "uuid"
     if isinstance(column_type, UTCDateTime):

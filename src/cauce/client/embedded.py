@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from cauce.client.base import NotFound
+from cauce.client.base import ClientError, NotFound
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.recording import sqlite_connection, sqlite_schema
-from cauce.database.recording import writes as recording
 from cauce.database.recording.executors import SqlAlchemyExecutor, SqliteExecutor, StatementExecutor
+from cauce.orchestration.flow_runs import FlowRunExists, create_flow_run
 from cauce.orchestration.set_state import set_flow_run_state
+from cauce.orchestration.task_runs import write_task_run_batch
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
@@ -102,6 +103,8 @@ class EmbeddedClient:
         cached = flow_run.flow_name in self._flow_ids
         try:
             self._insert_flow_run(flow_run, parent_flow_run_id)
+        except FlowRunExists as exc:
+            raise ClientError(str(exc)) from None
         except Exception:
             if not cached:
                 raise
@@ -111,11 +114,9 @@ class EmbeddedClient:
 
     def _insert_flow_run(self, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> None:
         with self._recording() as executor:
-            flow_id = self._flow_ids.get(flow_run.flow_name)
-            if flow_id is None:
-                flow_id = recording.flow_id_for_name(executor, flow_run.flow_name)
-                self._flow_ids[flow_run.flow_name] = flow_id
-            recording.insert_flow_run(executor, flow_run, flow_id, parent_flow_run_id)
+            known = self._flow_ids.get(flow_run.flow_name)
+            flow_id = create_flow_run(executor, flow_run, parent_flow_run_id, known)
+            self._flow_ids[flow_run.flow_name] = flow_id
 
     def set_flow_run_state(
         self, flow_run_id: uuid.UUID, state: State, force: bool = False
@@ -130,7 +131,7 @@ class EmbeddedClient:
         logs: list[LogEntry],
     ) -> None:
         with self._recording() as executor:
-            recording.write_batch(executor, task_runs, task_run_states, logs)
+            write_task_run_batch(executor, task_runs, task_run_states, logs)
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
         from cauce.database.queries.flow_runs import select_flow_run

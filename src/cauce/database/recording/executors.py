@@ -51,6 +51,10 @@ def _json_to_text(value: Any) -> str:
     return json.dumps(value)
 
 
+def _uuids_to_text(value: list[uuid.UUID]) -> str:
+    return json.dumps([item.hex for item in value])
+
+
 def _uuid_from_text(value: str | None) -> uuid.UUID | None:
     return None if value is None else uuid.UUID(value)
 
@@ -90,10 +94,15 @@ def _binder(parameters: tuple[tuple[str, str | None], ...]) -> Callable[[Row], t
     Built as one expression per statement: a generic loop over the parameters
     costs twice as much, and task runs bind thousands of rows per batch.
     """
-    names = {None: "", "uuid": "_uuid", "datetime": "_datetime", "json": "_json"}
+    names = {None: "", "uuid": "_uuid", "datetime": "_datetime", "json": "_json", "uuids": "_uuids"}
     items = [f"{names[kind]}(row[{param!r}])" for param, kind in parameters]
     source = f"lambda row: ({', '.join(items)}{',' if len(items) == 1 else ''})"
-    scope = {"_uuid": _uuid_to_text, "_datetime": _datetime_to_text, "_json": _json_to_text}
+    scope = {
+        "_uuid": _uuid_to_text,
+        "_datetime": _datetime_to_text,
+        "_json": _json_to_text,
+        "_uuids": _uuids_to_text,
+    }
     binder: Callable[[Row], tuple[Any, ...]] = eval(source, scope)
     return binder
 

@@ -89,6 +89,19 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         ),
         (),
     ),
+    "select_task_run_states": (
+        "SELECT task_runs.id, task_runs.state_id, task_runs.state_type, task_runs.state_name, task_runs.state_message, task_runs.state_timestamp, task_runs.scheduled_time FROM task_runs WHERE task_runs.id IN (SELECT value FROM json_each(?) AS anon_1)",
+        (("ids", "uuids"),),
+        (
+            ("id", "uuid"),
+            ("state_id", "uuid"),
+            ("state_type", None),
+            ("state_name", None),
+            ("state_message", None),
+            ("state_timestamp", "datetime"),
+            ("scheduled_time", "datetime"),
+        ),
+    ),
     "upsert_task_run": (
         "INSERT INTO task_runs (id, flow_run_id, task_name, name, cache_key, tags, task_inputs, state_id, state_type, state_name, state_message, state_timestamp, scheduled_time, run_count, start_time, end_time, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET flow_run_id = excluded.flow_run_id, task_name = excluded.task_name, name = excluded.name, cache_key = excluded.cache_key, tags = excluded.tags, task_inputs = excluded.task_inputs, state_id = excluded.state_id, state_type = excluded.state_type, state_name = excluded.state_name, state_message = excluded.state_message, state_timestamp = excluded.state_timestamp, scheduled_time = excluded.scheduled_time, run_count = excluded.run_count, start_time = excluded.start_time, end_time = excluded.end_time, created = excluded.created",
         (

@@ -9,10 +9,23 @@ after the columns they fill.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import Executable, String, bindparam, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    Executable,
+    String,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeDecorator
 
 from cauce.database.tables import (
     flow_run_states,
@@ -62,6 +75,17 @@ LOG_COLUMNS = ("flow_run_id", "task_run_id", "name", "level", "message", "timest
 RUN_TIMES = ("run_count", "start_time", "end_time")
 
 
+class UuidList(TypeDecorator[list[uuid.UUID]]):
+    """A list of ids bound as one JSON array of hex strings, as SQLite stores ids
+    (read with json_each): one statement for any number of ids."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[uuid.UUID] | None, dialect: Any) -> Any:
+        return None if value is None else [item.hex for item in value]
+
+
 def _values(columns: tuple[str, ...]) -> dict[str, Any]:
     return {name: bindparam(name) for name in columns}
 
@@ -74,6 +98,11 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         index_elements=["id"],
         set_={name: upsert_task_run.excluded[name] for name in TASK_RUN_COLUMNS if name != "id"},
     )
+    if dialect == "postgresql":
+        ids_in = task_runs.c.id.in_(bindparam("ids", expanding=True))
+    else:
+        ids = func.json_each(bindparam("ids", type_=UuidList)).table_valued("value")
+        ids_in = task_runs.c.id.in_(select(column("value")).select_from(ids))
     return {
         "select_schema_revision": text("SELECT version_num FROM alembic_version").columns(
             version_num=String
@@ -95,6 +124,12 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         "update_flow_run_state": update(flow_runs)
         .where(flow_runs.c.id == bindparam("flow_run_id"))
         .values(_values((*STATE_COLUMNS, *RUN_TIMES))),
+        # The current state of the task runs a batch changes, locked while the rules run.
+        "select_task_run_states": select(
+            task_runs.c.id, *(task_runs.c[name] for name in STATE_COLUMNS)
+        )
+        .where(ids_in)
+        .with_for_update(),
         "upsert_task_run": upsert_task_run,
         "insert_task_run_state": dialect_insert(task_run_states)
         .values(_values((*HISTORY_COLUMNS, "task_run_id")))

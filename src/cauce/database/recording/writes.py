@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from cauce.database.recording.executors import Row, StatementExecutor
+from cauce.database.rows import state_from_row
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.task_runs import TaskRun
@@ -110,6 +111,16 @@ def task_run_row(task_run: TaskRun) -> Row:
         "created": task_run.created,
         **state_columns(task_run.state),
     }
+
+
+def select_task_run_states(
+    executor: StatementExecutor, task_run_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, State]:
+    """The current state of each of these task runs that is recorded, their rows locked."""
+    if not task_run_ids:
+        return {}
+    rows = executor.execute("select_task_run_states", {"ids": task_run_ids})
+    return {row["id"]: state_from_row(row) for row in rows}
 
 
 def write_batch(

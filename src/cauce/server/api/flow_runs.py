@@ -12,8 +12,8 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from cauce.database.recording import writes as queries
 from cauce.database.recording.executors import StatementExecutor
+from cauce.orchestration import flow_runs as core
 from cauce.orchestration.set_state import set_flow_run_state as set_state
 from cauce.schemas.api import (
     FlowRunCreate,
@@ -45,10 +45,10 @@ async def create_flow_run(body: FlowRunCreate, database: DatabaseDep) -> Respons
     flow_run = body.to_domain()
 
     def record(executor: StatementExecutor) -> None:
-        if queries.select_flow_run_for_update(executor, flow_run.id) is not None:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"Flow run {flow_run.id} already exists")
-        flow_id = queries.flow_id_for_name(executor, flow_run.flow_name)
-        queries.insert_flow_run(executor, flow_run, flow_id, body.parent_flow_run_id)
+        try:
+            core.create_flow_run(executor, flow_run, body.parent_flow_run_id)
+        except core.FlowRunExists as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
 
     await database.write(record)
     return json_response(FlowRunModel.from_domain(flow_run), status.HTTP_201_CREATED)

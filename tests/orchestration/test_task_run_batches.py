@@ -1,0 +1,96 @@
+"""Batches of task-run changes go through the task-run rules, on every store.
+
+The engine is a task run's writer while it lives, but others may end the run
+meanwhile (the server marking a dead process's runs Crashed, a cancellation):
+a batch that arrives late must never undo what they recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import pytest
+
+from cauce.client.base import ClientError
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.task_runs import TaskRun
+from cauce.states import Completed, Crashed, Pending, Running, State, now_utc
+from tests.conftest import Store
+
+
+def _flow_run(store: Store) -> uuid.UUID:
+    flow_run_id = uuid.uuid4()
+    run = FlowRun(id=flow_run_id, flow_name="batched", name="batch-run", state=Running())
+    store.client.create_flow_run(run, None)
+    return flow_run_id
+
+
+def _task_run(flow_run_id: uuid.UUID, state: State) -> TaskRun:
+    return TaskRun(id=uuid.uuid4(), flow_run_id=flow_run_id, task_name="t", name="t-0", state=state)
+
+
+def _send(store: Store, task_run: TaskRun, *states: State) -> None:
+    """One batch as the batch writer sends it: the run as it is after `states`."""
+    snapshot = replace(task_run, state=states[-1])
+    store.client.write_batch([snapshot], [(task_run.id, s) for s in states], [])
+
+
+def _history(store: Store, task_run_id: uuid.UUID) -> list[str]:
+    return [state.name for state in store.client.read_task_run_states(task_run_id)]
+
+
+class TestLateBatches:
+    def test_a_batch_arriving_after_another_writer_ended_the_run_does_not_undo_it(
+        self, store: Store
+    ) -> None:
+        flow_run_id = _flow_run(store)
+        pending, running = Pending(), Running()
+        task_run = _task_run(flow_run_id, pending)
+        _send(store, task_run, pending, running)
+        # Another writer (the server, for a process it found dead) ends the run...
+        _send(store, task_run, Crashed("its process is gone"))
+        # ...then the run's own late batch arrives, written before it knew.
+        _send(store, task_run, Completed())
+        [stored] = store.client.read_task_runs(flow_run_id)
+        assert (stored.state.name, stored.state.message) == ("Crashed", "its process is gone")
+        assert _history(store, task_run.id) == ["Pending", "Running", "Crashed"]
+
+    def test_a_batch_sent_twice_records_each_state_once_and_keeps_the_newest(
+        self, store: Store
+    ) -> None:
+        flow_run_id = _flow_run(store)
+        states = [Pending(), Running(), Completed()]
+        task_run = _task_run(flow_run_id, states[0])
+        _send(store, task_run, *states[:2])
+        _send(store, task_run, *states)  # the first answer was lost: sent again, whole
+        _send(store, task_run, *states[:2])  # and an older batch, late
+        [stored] = store.client.read_task_runs(flow_run_id)
+        assert stored.state.name == "Completed"
+        assert _history(store, task_run.id) == ["Pending", "Running", "Completed"]
+
+    def test_a_refused_state_leaves_the_other_runs_of_the_batch_recorded(
+        self, store: Store
+    ) -> None:
+        flow_run_id = _flow_run(store)
+        ended, fresh = _task_run(flow_run_id, Pending()), _task_run(flow_run_id, Pending())
+        _send(store, ended, Pending(), Crashed())
+        late, new_state = Running(), Running()
+        store.client.write_batch(
+            [replace(ended, state=late), replace(fresh, state=new_state)],
+            [(ended.id, late), (fresh.id, fresh.state), (fresh.id, new_state)],
+            [],
+        )
+        by_id = {t.id: t for t in store.client.read_task_runs(flow_run_id)}
+        assert by_id[ended.id].state.name == "Crashed"
+        assert by_id[fresh.id].state.name == "Running"
+        assert _history(store, fresh.id) == ["Pending", "Running"]
+
+
+class TestCreatingFlowRuns:
+    def test_a_second_run_with_the_same_id_is_refused_naming_it(self, store: Store) -> None:
+        run = FlowRun(id=uuid.uuid4(), flow_name="twice", name="one", state=Pending())
+        store.client.create_flow_run(run, None)
+        with pytest.raises(ClientError, match=f"{run.id} already exists"):
+            store.client.create_flow_run(replace(run, name="two", created=now_utc()), None)
+        assert store.client.read_flow_run(run.id).name == "one"
