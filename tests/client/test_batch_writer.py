@@ -100,14 +100,11 @@ def test_a_row_that_cannot_be_written_loses_only_itself(
 
 
 def test_a_client_keeps_recording_after_the_database_is_reset(tmp_path: Path) -> None:
-    from cauce.database.connections import create_engine
-    from cauce.database.migrations.runner import downgrade, upgrade
+    from cauce.database.connections import create_engine, reset_schema
 
     client, _ = _client_with_flow_run(tmp_path)
     engine = create_engine(client.database_url)
-    with engine.begin() as connection:
-        downgrade(connection, "base")
-        upgrade(connection)
+    reset_schema(engine)  # what `cauce server database reset` does
     engine.dispose()
     flow_run = FlowRun(new_id(), "f", "again", Pending(), created=now_utc())
     client.create_flow_run(flow_run, None)

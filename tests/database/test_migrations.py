@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import Connection, func, insert, inspect, select
 
 from cauce.database.connections import create_engine, current_revision, ensure_schema
 from cauce.database.migrations import HEAD_REVISION
@@ -22,6 +23,28 @@ from cauce.states import now_utc
 from tests.conftest import Store
 
 pytestmark = pytest.mark.embedded_only("migrations run on the database itself")
+
+
+def schema_differences(connection: Connection) -> list[Any]:
+    """What Alembic finds between the database and the tables, less one thing SQLite
+    cannot show: a foreign key added with a column (0003's flow_runs.deployment_id,
+    added in place so that no table copy cascades) is reflected without its name and
+    ON DELETE, though both are in the table's SQL."""
+    differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    if connection.dialect.name != "sqlite":
+        return differences
+
+    def renamed_inline_key(difference: Any) -> bool:
+        kind, key = difference[0], difference[1]
+        columns = [c.name for c in getattr(key, "columns", [])]
+        return kind in ("add_fk", "remove_fk") and columns == ["deployment_id"]
+
+    inline_sql = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE name = 'flow_runs'"
+    ).scalar_one()
+    if "deployment_id CHAR(32) CONSTRAINT fk_flow_runs__deployment_id__deployments" in inline_sql:
+        return [d for d in differences if not renamed_inline_key(d)]
+    return differences
 
 
 def test_head_revision_constant_is_alembics_head() -> None:
@@ -40,7 +63,7 @@ class TestMigrations:
         engine = create_engine(store.url)
         ensure_schema(engine)
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+            differences = schema_differences(connection)
         engine.dispose()
         assert differences == []
 
@@ -86,7 +109,7 @@ class TestMigrations:
             upgrade(connection)
         with engine.connect() as connection:
             assert current_revision(connection) == HEAD_REVISION
-            assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+            assert schema_differences(connection) == []
             rows = connection.execute(select(logs.c.id, logs.c.uid).order_by(logs.c.id)).all()
         assert len(rows) == 50
         assert [row.id for row in rows] == sorted(row.id for row in rows)
@@ -112,7 +135,7 @@ def test_database_created_without_alembic_equals_the_migrated_one(tmp_path: Path
     engine = create_engine(url)
     with engine.connect() as connection:
         assert current_revision(connection) == HEAD_REVISION
-        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert schema_differences(connection) == []
     with engine.begin() as connection:
         downgrade(connection, "base")
         upgrade(connection)

@@ -109,15 +109,12 @@ def reset(
     url = get_settings().api.database_url
     if not yes:
         typer.confirm(f"Delete every flow, run, state and log in {display_url(url)}?", abort=True)
-    from cauce.database.connections import create_engine
+    from cauce.database.connections import create_engine, reset_schema
     from cauce.database.migrations import HEAD_REVISION
-    from cauce.database.migrations.runner import downgrade, upgrade
 
     engine = create_engine(url)
     try:
-        with engine.begin() as connection:
-            downgrade(connection, "base")
-            upgrade(connection, "head")
+        reset_schema(engine)
     finally:
         engine.dispose()
     typer.echo(f"Database {display_url(url)} reset to an empty schema at revision {HEAD_REVISION}.")

@@ -115,7 +115,7 @@ class EmbeddedClient:
     def _insert_flow_run(self, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> None:
         with self._recording() as executor:
             known = self._flow_ids.get(flow_run.flow_name)
-            flow_id = create_flow_run(executor, flow_run, parent_flow_run_id, known)
+            flow_id, _ = create_flow_run(executor, flow_run, parent_flow_run_id, known)
             self._flow_ids[flow_run.flow_name] = flow_id
 
     def set_flow_run_state(

@@ -120,3 +120,18 @@ def ensure_schema(engine: Engine) -> None:
         from cauce.database.migrations.runner import upgrade
 
         upgrade(connection)
+
+
+def reset_schema(engine: Engine) -> None:
+    """Drop every table, with all that is recorded in them, and create the head schema.
+
+    Dropping the tables, not downgrading through every migration: a downgrade is
+    for development and may refuse to run on a database that holds runs.
+    """
+    from cauce.database.migrations.runner import upgrade
+    from cauce.database.tables import metadata
+
+    with engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(connection)

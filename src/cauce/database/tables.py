@@ -1,7 +1,9 @@
 """The tables, in SQLAlchemy Core: the only place column names are spelled.
 
 A run's current state is kept on its row (state_* columns) for fast listing;
-every state it ever had is a row of its *_states table.
+every state it ever had is a row of its *_states table. A deployment says where
+a flow's code is, how to call it, when (its schedules) and where to run it (its
+work pool); the flow runs it makes point back at it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +25,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
+    false,
+    true,
 )
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -94,6 +101,66 @@ flows = Table(
     Column("created", UTCDateTime, nullable=False),
 )
 
+work_pools = Table(
+    "work_pools",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("type", String(32), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("is_paused", Boolean, nullable=False, server_default=false()),
+    Column("concurrency_limit", Integer, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("flow_id", Uuid, ForeignKey("flows.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    # path/to/file.py:function, relative to the source.
+    Column("entrypoint", String(1024), nullable=False),
+    # A local folder or a git URL; `branch` for git only.
+    Column("source", String(2048), nullable=False),
+    Column("branch", String(255), nullable=True),
+    Column("parameters", JSON, nullable=False),
+    Column("parameter_schema", JSON, nullable=False),
+    # A pool that still has deployments cannot be deleted.
+    Column("work_pool_id", Uuid, ForeignKey("work_pools.id"), nullable=False, index=True),
+    Column("tags", JSON, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("version", String(255), nullable=True),
+    Column("is_paused", Boolean, nullable=False, server_default=false()),
+    Column("concurrency_limit", Integer, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    UniqueConstraint("flow_id", "name"),
+)
+
+deployment_schedules = Table(
+    "deployment_schedules",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "deployment_id",
+        Uuid,
+        ForeignKey("deployments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # Exactly one of cron, interval_seconds (with its anchor) and rrule is set.
+    Column("cron", String(255), nullable=True),
+    Column("interval_seconds", Float, nullable=True),
+    Column("anchor", UTCDateTime, nullable=True),
+    Column("rrule", Text, nullable=True),
+    # The IANA zone the schedule is computed in; never empty (no silent UTC).
+    Column("timezone", String(64), nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("created", UTCDateTime, nullable=False),
+)
+
 flow_runs = Table(
     "flow_runs",
     metadata,
@@ -104,10 +171,31 @@ flow_runs = Table(
     Column("tags", JSON, nullable=False),
     Column("parent_flow_run_id", Uuid, nullable=True, index=True),
     Column("parent_task_run_id", Uuid, nullable=True),
+    Column(
+        "deployment_id",
+        Uuid,
+        ForeignKey("deployments.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    # When the run was meant to start (set once, unlike the state's scheduled_time).
+    Column("expected_start_time", UTCDateTime, nullable=True),
+    # Made by the scheduler from a schedule (not asked for by hand).
+    Column("auto_scheduled", Boolean, nullable=False, server_default=false()),
     *_state_columns(),
     Index(None, "flow_id"),
     Index(None, "state_type"),
     Index(None, "created"),
+    # One run per deployment and scheduled time, however many scheduler passes,
+    # restarts or servers on one database make it.
+    Index(
+        "uq_flow_runs__auto_scheduled",
+        "deployment_id",
+        "expected_start_time",
+        unique=True,
+        sqlite_where=Column("auto_scheduled") == true(),
+        postgresql_where=Column("auto_scheduled") == true(),
+    ),
 )
 
 flow_run_states = Table(

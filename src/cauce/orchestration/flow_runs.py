@@ -3,6 +3,8 @@ and later the scheduler and `deployment run`).
 
 Its first state is any state the rules accept for a run with no current state.
 The flow is recorded by name on first use. The caller holds a write transaction.
+A run the scheduler makes (`auto_scheduled`) is made once per deployment and
+time, however many passes, restarts or servers try: a unique index decides.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ def create_flow_run(
     flow_run: FlowRun,
     parent_flow_run_id: uuid.UUID | None,
     flow_id: uuid.UUID | None = None,
-) -> uuid.UUID:
-    """Record a new flow run (its id chosen by the caller) with its first state; the id of
-    its flow. `flow_id`, when the caller remembers it, saves looking the flow up."""
+) -> tuple[uuid.UUID, bool]:
+    """Record a new flow run (its id chosen by the caller) with its first state.
+
+    Returns the id of its flow, and whether the run was recorded (False only for an
+    auto-scheduled run that its deployment already has). `flow_id`, when the caller
+    remembers it, saves looking the flow up."""
     if writes.select_flow_run_for_update(executor, flow_run.id) is not None:
         raise FlowRunExists(f"Flow run {flow_run.id} already exists")
     if flow_id is None:
         flow_id = writes.flow_id_for_name(executor, flow_run.flow_name)
-    writes.insert_flow_run(executor, flow_run, flow_id, parent_flow_run_id)
-    return flow_id
+    return flow_id, writes.insert_flow_run(executor, flow_run, flow_id, parent_flow_run_id)

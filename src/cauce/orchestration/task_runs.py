@@ -6,8 +6,8 @@ But others may end a task run meanwhile: the server marking a dead process's
 runs Crashed, a cancellation. So every batch is decided again here, under the
 rows' locks, against what is stored: a state the rules reject is dropped (a
 late batch never undoes a newer state), and a task run's row is rewritten
-only when the batch's snapshot of it carries the state that is now current.
-A state already stored (a batch sent twice) is dropped the same way.
+only when the last of its states in the batch was accepted.
+A batch sent twice (its answer lost) changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -42,22 +42,23 @@ def write_task_run_batch(
     """Record task runs as they are now, the new states the rules accept, and log lines.
 
     Call inside a write transaction."""
-    stored = writes.select_task_run_states(executor, [t.id for t in task_runs])
-    current = dict(stored)
+    current = writes.select_task_run_states(executor, [t.id for t in task_runs])
     accepted: list[tuple[uuid.UUID, State]] = []
+    last_accepted: dict[uuid.UUID, bool] = {}
     for task_run_id, state in task_run_states:
         now = current.get(task_run_id)
-        if now is not None and (
-            now.id == state.id
-            or decide(TASK_RUN_RULES, now, state).status is not SetStateStatus.ACCEPT
-        ):
-            continue
-        current[task_run_id] = state
-        accepted.append((task_run_id, state))
-    changed = [
-        t
-        for t in task_runs
-        if current[t.id].id == t.state.id and stored.get(t.id) is not current[t.id]
-    ]
+        # The same state again is accepted: its history row is written once either way.
+        is_accepted = (
+            now is None
+            or now.id == state.id
+            or decide(TASK_RUN_RULES, now, state).status is SetStateStatus.ACCEPT
+        )
+        last_accepted[task_run_id] = is_accepted
+        if is_accepted:
+            current[task_run_id] = state
+            accepted.append((task_run_id, state))
+    # The snapshot is the engine's live object and may already be past this batch's
+    # states; it is written unless the run's last state here was refused.
+    changed = [t for t in task_runs if last_accepted.get(t.id, True)]
     writes.write_batch(executor, changed, accepted, logs)
     return BatchOutcome(len(accepted), len(task_run_states) - len(accepted))

@@ -173,6 +173,9 @@ class FlowRunModel(_WireModel):
     start_time: UtcDatetime | None
     end_time: UtcDatetime | None
     created: UtcDatetime
+    deployment_id: uuid.UUID | None = None
+    expected_start_time: UtcDatetime | None = None
+    auto_scheduled: bool = False
 
     @classmethod
     def from_domain(cls, flow_run: FlowRun) -> FlowRunModel:
@@ -191,6 +194,7 @@ class FlowRunFilterModel(_WireModel):
     state_names: list[str] | None = None
     flow_name: str | None = None
     parent_task_run_id: uuid.UUID | None = None
+    deployment_id: uuid.UUID | None = None
     limit: WireInt = Field(50, ge=1, le=1000)
     offset: WireInt = Field(0, ge=0, le=JSON_SAFE_MAX)
     sort: FlowRunSort = FlowRunSort.CREATED_DESC
@@ -203,6 +207,7 @@ class FlowRunFilterModel(_WireModel):
             state_names=where.state_names,
             flow_name=where.flow_name,
             parent_task_run_id=where.parent_task_run_id,
+            deployment_id=where.deployment_id,
             limit=where.limit,
             offset=where.offset,
             sort=where.sort,
@@ -215,6 +220,7 @@ class FlowRunFilterModel(_WireModel):
             state_names=self.state_names,
             flow_name=self.flow_name,
             parent_task_run_id=self.parent_task_run_id,
+            deployment_id=self.deployment_id,
             limit=self.limit,
             offset=self.offset,
             sort=self.sort,

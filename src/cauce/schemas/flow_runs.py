@@ -26,6 +26,11 @@ class FlowRun:
     start_time: datetime | None = None
     end_time: datetime | None = None
     created: datetime = field(default_factory=now_utc)
+    deployment_id: uuid.UUID | None = None
+    expected_start_time: datetime | None = None
+    """When the run was meant to start, for a run made from a deployment."""
+    auto_scheduled: bool = False
+    """Made by the scheduler from one of the deployment's schedules."""
 
 
 class FlowRunSort(StrEnum):
@@ -47,6 +52,7 @@ class FlowRunFilter:
     state_names: list[str] | None = None
     flow_name: str | None = None
     parent_task_run_id: uuid.UUID | None = None
+    deployment_id: uuid.UUID | None = None
     limit: int = 50
     offset: int = 0
     sort: FlowRunSort = FlowRunSort.CREATED_DESC

@@ -28,6 +28,9 @@ def _flow_run_from_row(row: Row[Any]) -> FlowRun:
         start_time=row.start_time,
         end_time=row.end_time,
         created=row.created,
+        deployment_id=row.deployment_id,
+        expected_start_time=row.expected_start_time,
+        auto_scheduled=row.auto_scheduled,
     )
 
 
@@ -81,6 +84,8 @@ def select_flow_runs(connection: Connection, where: FlowRunFilter) -> list[FlowR
         query = query.where(flows.c.name == where.flow_name)
     if where.parent_task_run_id:
         query = query.where(flow_runs.c.parent_task_run_id == where.parent_task_run_id)
+    if where.deployment_id:
+        query = query.where(flow_runs.c.deployment_id == where.deployment_id)
     query = query.order_by(*_ORDER[where.sort]).limit(where.limit).offset(where.offset)
     return [_flow_run_from_row(row) for row in connection.execute(query)]
 

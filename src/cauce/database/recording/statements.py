@@ -55,6 +55,9 @@ FLOW_RUN_COLUMNS = (
     "parent_task_run_id",
     "run_count",
     "created",
+    "deployment_id",
+    "expected_start_time",
+    "auto_scheduled",
     *STATE_COLUMNS,
 )
 TASK_RUN_COLUMNS = (
@@ -112,6 +115,14 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         .values(_values(("id", "name", "created")))
         .on_conflict_do_nothing(),
         "insert_flow_run": insert(flow_runs).values(_values(FLOW_RUN_COLUMNS)),
+        # A scheduled run already made (another pass, another server) is left as it is.
+        "insert_scheduled_flow_run": dialect_insert(flow_runs)
+        .values(_values(FLOW_RUN_COLUMNS))
+        .on_conflict_do_nothing(
+            index_elements=["deployment_id", "expected_start_time"],
+            index_where=flow_runs.c.auto_scheduled,
+        )
+        .returning(flow_runs.c.id),
         # A state sent twice (a retried request whose answer was lost) is written once.
         "insert_flow_run_state": dialect_insert(flow_run_states)
         .values(_values((*HISTORY_COLUMNS, "flow_run_id")))

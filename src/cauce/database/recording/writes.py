@@ -57,26 +57,33 @@ def insert_flow_run(
     flow_run: FlowRun,
     flow_id: uuid.UUID,
     parent_flow_run_id: uuid.UUID | None,
-) -> None:
-    """Record a new flow run with its first state."""
-    executor.execute(
-        "insert_flow_run",
-        {
-            "id": flow_run.id,
-            "flow_id": flow_id,
-            "name": flow_run.name,
-            "parameters": flow_run.parameters,
-            "tags": flow_run.tags,
-            "parent_flow_run_id": parent_flow_run_id,
-            "parent_task_run_id": flow_run.parent_task_run_id,
-            "run_count": flow_run.run_count,
-            "created": flow_run.created,
-            **state_columns(flow_run.state),
-        },
-    )
+) -> bool:
+    """Record a new flow run with its first state. An auto-scheduled run whose
+    deployment already has one at that time is not recorded: False."""
+    row = {
+        "id": flow_run.id,
+        "flow_id": flow_id,
+        "name": flow_run.name,
+        "parameters": flow_run.parameters,
+        "tags": flow_run.tags,
+        "parent_flow_run_id": parent_flow_run_id,
+        "parent_task_run_id": flow_run.parent_task_run_id,
+        "run_count": flow_run.run_count,
+        "created": flow_run.created,
+        "deployment_id": flow_run.deployment_id,
+        "expected_start_time": flow_run.expected_start_time,
+        "auto_scheduled": flow_run.auto_scheduled,
+        **state_columns(flow_run.state),
+    }
+    if flow_run.auto_scheduled:
+        if not executor.execute("insert_scheduled_flow_run", row):
+            return False
+    else:
+        executor.execute("insert_flow_run", row)
     executor.execute(
         "insert_flow_run_state", history_row(flow_run.state, "flow_run_id", flow_run.id)
     )
+    return True
 
 
 def select_flow_run_for_update(executor: StatementExecutor, flow_run_id: uuid.UUID) -> Row | None:
