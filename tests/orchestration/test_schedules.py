@@ -15,7 +15,6 @@ from functools import cache
 from itertools import islice
 
 import pytest
-import tzlocal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,9 +24,7 @@ from cauce.orchestration.schedules import (
     IntervalSchedule,
     RRuleSchedule,
     ScheduleError,
-    default_timezone,
     describe,
-    machine_timezone,
     next_run_times,
     resolve_timezone,
     validate_cron,
@@ -171,42 +168,6 @@ class TestResolveTimezone:
 
     def test_known_name(self):
         assert resolve_timezone("Australia/Lord_Howe").key == "Australia/Lord_Howe"
-
-
-class TestMachineTimezone:
-    def test_tz_variable_wins(self, monkeypatch):
-        monkeypatch.setenv("TZ", ":America/Santiago")
-        monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "Asia/Tokyo")
-        assert machine_timezone() == "America/Santiago"
-
-    def test_system_zone_without_tz(self, monkeypatch):
-        monkeypatch.delenv("TZ", raising=False)
-        monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "Asia/Tokyo")
-        assert machine_timezone() == "Asia/Tokyo"
-        assert default_timezone(None) == "Asia/Tokyo"
-        assert default_timezone("") == "Asia/Tokyo"
-
-    def test_posix_tz_rule_falls_back_to_system_zone(self, monkeypatch):
-        monkeypatch.setenv("TZ", "CET-1CEST")
-        monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "Europe/Madrid")
-        assert machine_timezone() == "Europe/Madrid"
-
-    @pytest.mark.parametrize("problem", [None, zoneinfo.ZoneInfoNotFoundError("conflict")])
-    def test_utc_only_when_the_machine_has_no_zone(self, monkeypatch, problem):
-        def localzone_name():
-            if problem is not None:
-                raise problem
-            return None
-
-        monkeypatch.delenv("TZ", raising=False)
-        monkeypatch.setattr(tzlocal, "get_localzone_name", localzone_name)
-        assert machine_timezone() == "UTC"
-
-    def test_configured_default_is_used_and_checked(self, monkeypatch):
-        monkeypatch.setenv("TZ", "Asia/Tokyo")
-        assert default_timezone("Europe/Madrid") == "Europe/Madrid"
-        with pytest.raises(ScheduleError, match="unknown timezone 'Europe/Madird'"):
-            default_timezone("Europe/Madird")
 
 
 class TestDescribe:

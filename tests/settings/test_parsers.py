@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,211 @@ class TestHiding:
     def test_quoted_keeps_backslashes_and_one_line(self):
         assert parsers.quoted("C:\\x") == "'C:\\x'"
         assert parsers.quoted("a\nb") == "'a\\nb'"
+
+
+class TestBoundaries:
+    @pytest.mark.parametrize(("text", "port"), [("1", 1), ("65535", 65535), (" 8080 ", 8080)])
+    def test_ports_from_1_to_65535(self, text, port):
+        assert parsers.parse_port(text) == port
+
+    def test_port_65536_is_refused(self):
+        with pytest.raises(ValueError, match="expected a port number from 1 to 65535"):
+            parsers.parse_port("65536")
+
+    @pytest.mark.parametrize(
+        ("size", "text"),
+        [
+            (2048, "2KB"),
+            (1536, "1536"),
+            (3 * 1024**2, "3MB"),
+            (1024**3 + 1024, "1048577KB"),
+            (7, "7"),
+        ],
+    )
+    def test_sizes_are_shown_in_the_largest_exact_unit(self, size, text):
+        assert parsers.show_bytes(size) == text
+
+    def test_names_are_shown_as_the_comma_list_they_are_read_from(self):
+        assert parsers.show_names(("custom", "test")) == "custom,test"
+        assert parsers.parse_names(parsers.show_names(("a", "b"))) == ("a", "b")
+        assert parsers.show_names(()) == ""
+
+
+class TestUrls:
+    def test_https_urls_are_accepted(self):
+        assert parsers.parse_http_url("https://cauce.example.com/api") == (
+            "https://cauce.example.com/api"
+        )
+
+    def test_only_trailing_slashes_are_dropped(self):
+        assert parsers.parse_http_url("http://h/X/") == "http://h/X"
+
+    def test_the_message_gives_an_example_url(self):
+        with pytest.raises(ValueError) as caught:
+            parsers.parse_http_url("ftp://cauce:s3cret@h/api")
+        assert str(caught.value) == (
+            "expected an http(s) URL such as http://127.0.0.1:4200/api, got 'ftp://cauce:***@h/api'"
+        )
+
+    def test_a_database_url_with_a_bad_port_says_what_is_expected(self):
+        with pytest.raises(ValueError) as caught:
+            parsers.parse_database_url("postgresql://h:port/db")
+        assert str(caught.value).startswith("expected sqlite:///path or postgresql://...")
+
+    def test_a_password_with_an_at_sign_is_hidden_whole(self):
+        url = "postgresql://u:p@ss@h:5432/db"
+        assert parsers.hide_password(url) == "postgresql://u:***@h:5432/db"
+
+    def test_a_password_without_a_user_is_hidden(self):
+        assert parsers.hide_password("postgresql://:s3cret@h/db") == "postgresql://:***@h/db"
+
+
+class TestAuthStrings:
+    @pytest.mark.parametrize("text", ["admin:s3cret", "admin:s3:cr:et", "admin:s3cret:"])
+    def test_the_password_is_everything_after_the_first_colon(self, text):
+        assert parsers.parse_auth_string(text) == text
+
+    def test_hiding_shows_the_user_and_no_part_of_a_password_with_colons(self):
+        assert parsers.hide_auth_string("admin:s3:cr:et") == "admin:********"
+
+
+class TestLogFileMessage:
+    def test_an_unknown_placeholder_lists_the_allowed_ones(self):
+        with pytest.raises(ValueError) as caught:
+            parsers.parse_log_file("{flowname}.log")
+        assert str(caught.value) == (
+            "unknown placeholder {flowname} in '{flowname}.log'; "
+            "use {flow_name}, {script_dir}, {date}"
+        )
+
+
+class Machine:
+    """A machine's timezone sources, as machine_timezone() reads them: TZ, the
+    /etc/localtime link, /etc/timezone, the platform, what tzlocal finds (on Windows,
+    the system's zone mapped to an IANA name) and the UTC offset."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import tzlocal
+
+        self.monkeypatch = monkeypatch
+        self.localtime_target: str | None = None
+        self.timezone_file: str | None = None
+        self.tzlocal_name: str | None = None
+        monkeypatch.delenv("TZ", raising=False)
+        monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: self.tzlocal_name)
+        real_readlink, real_read_text = os.readlink, Path.read_text
+
+        def readlink(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(path) != "/etc/localtime":
+                return real_readlink(path, *args, **kwargs)
+            if self.localtime_target is None:
+                raise FileNotFoundError(path)
+            return self.localtime_target
+
+        def read_text(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(path) != "/etc/timezone":
+                return real_read_text(path, *args, **kwargs)
+            if self.timezone_file is None:
+                raise FileNotFoundError(path)
+            return self.timezone_file
+
+        monkeypatch.setattr(os, "readlink", readlink)
+        monkeypatch.setattr(Path, "read_text", read_text)
+        self.utc_offset(0)
+
+    def utc_offset(self, seconds: int, dst_seconds: int | None = None) -> None:
+        """East of UTC is positive; with `dst_seconds`, daylight saving time is in force."""
+        dst = dst_seconds is not None
+        self.monkeypatch.setattr(time, "timezone", -seconds)
+        self.monkeypatch.setattr(time, "altzone", -(dst_seconds if dst else seconds))
+        now = time.gmtime()
+        fields = (*now[:8], 1 if dst else 0)
+        self.monkeypatch.setattr(time, "localtime", lambda *_: time.struct_time(fields))
+
+
+@pytest.fixture
+def machine(monkeypatch: pytest.MonkeyPatch) -> Machine:
+    return Machine(monkeypatch)
+
+
+class TestMachineTimezone:
+    def test_tz_may_start_with_a_colon(self, machine: Machine, monkeypatch):
+        monkeypatch.setenv("TZ", ":Europe/Madrid")
+        assert parsers.machine_timezone() == "Europe/Madrid"
+
+    @pytest.mark.parametrize("tz", ["/usr/share/zoneinfo/Asia/Tokyo", "Not/AZone", ""])
+    def test_a_tz_that_is_a_path_or_unknown_gives_way_to_etc_localtime(
+        self, machine: Machine, monkeypatch, tz
+    ):
+        monkeypatch.setenv("TZ", tz)
+        machine.localtime_target = "/usr/share/zoneinfo/America/Argentina/Buenos_Aires"
+        assert parsers.machine_timezone() == "America/Argentina/Buenos_Aires"
+
+    def test_a_relative_localtime_link_is_read_the_same(self, machine: Machine):
+        machine.localtime_target = "../usr/share/zoneinfo/Europe/Lisbon"
+        assert parsers.machine_timezone() == "Europe/Lisbon"
+
+    def test_a_localtime_link_outside_zoneinfo_gives_way_to_etc_timezone(self, machine: Machine):
+        machine.localtime_target = "/etc/alternatives/localtime"
+        machine.timezone_file = "Asia/Kolkata\n"
+        assert parsers.machine_timezone() == "Asia/Kolkata"
+
+    def test_without_a_localtime_link_etc_timezone_is_read(self, machine: Machine):
+        machine.timezone_file = " Africa/Nairobi \n"
+        assert parsers.machine_timezone() == "Africa/Nairobi"
+
+    @pytest.mark.parametrize("contents", ["", "\n", None], ids=["empty", "blank", "missing"])
+    def test_with_nothing_to_read_the_utc_offset_names_the_zone(self, machine: Machine, contents):
+        machine.timezone_file = contents
+        machine.utc_offset(-3 * 3600)
+        assert parsers.machine_timezone() == "Etc/GMT+3"
+
+    def test_on_windows_the_system_zone_is_read_through_tzlocal(
+        self, machine: Machine, monkeypatch
+    ):
+        monkeypatch.setattr(sys, "platform", "win32")
+        machine.localtime_target = "/usr/share/zoneinfo/Europe/Madrid"
+        machine.tzlocal_name = "America/Argentina/Buenos_Aires"
+        machine.utc_offset(-3 * 3600)
+        assert parsers.machine_timezone() == "America/Argentina/Buenos_Aires"
+
+    def test_on_windows_with_no_zone_found_the_offset_names_it(self, machine: Machine, monkeypatch):
+        monkeypatch.setattr(sys, "platform", "win32")
+        machine.localtime_target = "/usr/share/zoneinfo/Europe/Madrid"
+        machine.timezone_file = "Europe/Madrid"
+        machine.utc_offset(5 * 3600)
+        assert parsers.machine_timezone() == "Etc/GMT-5"
+
+    def test_a_posix_tz_rule_gives_way_to_the_system_zone(self, machine: Machine, monkeypatch):
+        monkeypatch.setenv("TZ", "CET-1CEST")
+        machine.tzlocal_name = "Europe/Madrid"
+        assert parsers.machine_timezone() == "Europe/Madrid"
+
+
+class TestOffsetZone:
+    @pytest.mark.parametrize(
+        ("offset", "dst_offset", "zone"),
+        [
+            (-3 * 3600, None, "Etc/GMT+3"),
+            (9 * 3600, None, "Etc/GMT-9"),
+            (0, None, "UTC"),
+            (1 * 3600, 2 * 3600, "Etc/GMT-2"),
+            (-5 * 3600, -4 * 3600, "Etc/GMT+4"),
+            (5 * 3600 + 1800, None, "UTC"),
+            (-(3 * 3600 + 1800), None, "UTC"),
+            (-3600, 0, "UTC"),
+        ],
+        ids=[
+            "UTC-3",
+            "UTC+9",
+            "UTC",
+            "UTC+1-in-summer",
+            "UTC-5-in-summer",
+            "UTC+5:30",
+            "UTC-3:30",
+            "UTC-1-summer-at-UTC",
+        ],
+    )
+    def test_the_offset_as_an_etc_gmt_name(self, machine: Machine, offset, dst_offset, zone):
+        machine.utc_offset(offset, dst_offset)
+        assert parsers.machine_timezone() == zone

@@ -51,7 +51,6 @@ from __future__ import annotations
 import difflib
 import heapq
 import math
-import os
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -59,7 +58,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-import tzlocal
 from cronsim import CronSim, CronSimError
 
 # python-dateutil ships no type information and types-python-dateutil is not a dependency.
@@ -293,30 +291,6 @@ def _similar_zones(name: str) -> list[str]:
 @cache
 def _zones_by_lower_name() -> dict[str, str]:
     return {zone.lower(): zone for zone in sorted(zoneinfo.available_timezones())}
-
-
-def machine_timezone() -> str:
-    """This machine's IANA zone name (TZ first, then the system's), or "UTC" if it has none."""
-    from_environment = os.environ.get("TZ", "").removeprefix(":")
-    if from_environment and not os.path.isabs(from_environment):
-        try:
-            zoneinfo.ZoneInfo(from_environment)
-            return from_environment
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            pass  # a POSIX rule such as CET-1CEST: let tzlocal read the system's zone
-    try:
-        name: str | None = tzlocal.get_localzone_name()
-    except (zoneinfo.ZoneInfoNotFoundError, LookupError, OSError, ValueError):
-        name = None  # conflicting or unreadable configuration
-    return name or "UTC"
-
-
-def default_timezone(configured: str | None) -> str:
-    """The zone for a new schedule: CAUCE_DEFAULT_TIMEZONE when set, else the machine's."""
-    if configured:
-        resolve_timezone(configured)
-        return configured
-    return machine_timezone()
 
 
 # --- run times -------------------------------------------------------------------------

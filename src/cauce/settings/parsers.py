@@ -176,19 +176,19 @@ def parse_timezone(raw: str) -> str:
 
 
 def machine_timezone() -> str:
-    """The IANA name of this machine's timezone, or the closest one that can be found.
+    """The IANA name of this machine's timezone: never UTC when the machine has another.
 
     TZ when it holds a valid name, else the zone /etc/localtime links to or
-    /etc/timezone names (Linux, macOS). Windows has no IANA name to read without a
-    mapping table, so there (and when nothing else is found) it is the current UTC
-    offset as an `Etc/GMT+3`-style name, or UTC.
+    /etc/timezone names (Linux, macOS), read without any import. Otherwise (Windows,
+    whose zone names tzlocal maps to IANA ones, or an unusual setup) tzlocal decides;
+    when even that finds nothing, the current UTC offset as an `Etc/GMT+3`-style name.
     """
     tz = os.environ.get("TZ", "").lstrip(":")
     if tz and not tz.startswith("/"):
         try:
             return parse_timezone(tz)
         except ValueError:
-            pass
+            pass  # a POSIX rule such as CET-1CEST: read the system's zone instead
     if sys.platform != "win32":
         try:
             target = os.readlink("/etc/localtime")
@@ -197,10 +197,20 @@ def machine_timezone() -> str:
         if "zoneinfo/" in target:
             return target.split("zoneinfo/", 1)[1]
         try:
-            return Path("/etc/timezone").read_text().strip() or _offset_zone()
+            name = Path("/etc/timezone").read_text().strip()
+            if name:
+                return name
         except OSError:
             pass
-    return _offset_zone()
+    import zoneinfo
+
+    import tzlocal
+
+    try:
+        found: str | None = tzlocal.get_localzone_name()
+    except (zoneinfo.ZoneInfoNotFoundError, LookupError, OSError, ValueError):
+        found = None  # a conflicting or unreadable configuration
+    return found or _offset_zone()
 
 
 def _offset_zone() -> str:
