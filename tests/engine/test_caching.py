@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cauce import flow, runtime, task
+from cauce.engine.cache import CacheHit, ResultCache
 from cauce.states import State
 from tests.conftest import Store
 from tests.engine import scripts
@@ -178,3 +183,58 @@ class TestCacheAcrossProcesses:
         assert len(runs) == 2
         states = [recorded(store, run.id).task_runs[0].state.name for run in runs]
         assert states == ["Completed", "Cached"]
+
+
+class TestResultCacheFiles:
+    """The cache's files, as the module documents them: one pickle of
+    (expires_at or None, value) per key, written whole or not at all."""
+
+    def test_an_entry_is_readable_until_the_instant_it_expires(self, tmp_path: Path) -> None:
+        cache = ResultCache(tmp_path / "results")
+        cache.write("k", "value", timedelta(minutes=5))
+        [entry] = (tmp_path / "results").iterdir()
+        expires_at, value = pickle.loads(entry.read_bytes())
+        assert value == "value"
+        assert cache.read("k", now=expires_at - timedelta(microseconds=1)) == CacheHit("value")
+        assert cache.read("k", now=expires_at) is None
+
+    def test_an_entry_without_expiration_never_expires(self, tmp_path: Path) -> None:
+        cache = ResultCache(tmp_path / "results")
+        cache.write("k", 7, None)
+        [entry] = (tmp_path / "results").iterdir()
+        assert pickle.loads(entry.read_bytes()) == (None, 7)
+        assert cache.read("k", now=datetime.max.replace(tzinfo=UTC)) == CacheHit(7)
+
+    def test_the_folder_is_made_with_its_parents_and_may_exist_already(
+        self, tmp_path: Path
+    ) -> None:
+        cache = ResultCache(tmp_path / "home" / "results")
+        cache.write("a", 1, None)
+        cache.write("b", 2, None)
+        assert [cache.read("a"), cache.read("b")] == [CacheHit(1), CacheHit(2)]
+
+    def test_a_write_needs_no_system_temporary_folder(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The partial file lives beside the entry, so the rename is atomic on any disk.
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+        cache = ResultCache(tmp_path / "results")
+        cache.write("k", "v", None)
+        assert cache.read("k") == CacheHit("v")
+
+    def test_a_failed_write_raises_and_leaves_no_partial_file(self, tmp_path: Path) -> None:
+        cache = ResultCache(tmp_path / "results")
+        cache.write("k", "first", None)
+        [entry] = (tmp_path / "results").iterdir()
+        entry.unlink()
+        (entry / "in-the-way").mkdir(parents=True)  # the entry's name is taken by a folder
+        with pytest.raises(OSError):
+            cache.write("k", "second", None)
+        assert [p.name for p in (tmp_path / "results").iterdir()] == [entry.name]
+
+    def test_an_unreadable_entry_is_a_miss(self, tmp_path: Path) -> None:
+        cache = ResultCache(tmp_path / "results")
+        cache.write("k", "v", None)
+        [entry] = (tmp_path / "results").iterdir()
+        entry.write_bytes(b"not a pickle")
+        assert cache.read("k") is None

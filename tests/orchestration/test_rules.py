@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import inspect
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from cauce.client.embedded import EmbeddedClient
+from cauce.database.connections import create_engine, ensure_schema
+from cauce.database.recording.executors import SqlAlchemyExecutor
 from cauce.orchestration import policy, rules
-from cauce.orchestration.set_state import decide
+from cauce.orchestration.flow_runs import create_flow_run
+from cauce.orchestration.set_state import decide, set_flow_run_state
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.states import SetStateResult, SetStateStatus
 from cauce.states import (
@@ -310,3 +317,74 @@ class TestDecide:
     def test_force_skips_every_rule(self) -> None:
         result = decide(policy.FLOW_RUN_RULES, Completed(), Pending(), force=True)
         assert result.status is SetStateStatus.ACCEPT
+
+
+class TestSetFlowRunState:
+    """The core function itself, in a write transaction on a SQLite file of the test's own."""
+
+    @pytest.fixture
+    def core(self, tmp_path: Path) -> Iterator[Core]:
+        url = f"sqlite:///{tmp_path / 'core.db'}"
+        engine = create_engine(url)
+        ensure_schema(engine)
+        yield Core(engine, EmbeddedClient(url))
+        engine.dispose()
+
+    def test_without_force_the_rules_decide(self, core: Core) -> None:
+        flow_run_id = core.new_run()
+        core.propose(flow_run_id, Running())
+        core.propose(flow_run_id, Completed())
+        result = core.propose(flow_run_id, Running())
+        assert result.status is SetStateStatus.REJECT
+        assert core.client.read_flow_run(flow_run_id).state.name == "Completed"
+
+    def test_an_accepted_result_carries_the_proposed_state(self, core: Core) -> None:
+        flow_run_id = core.new_run()
+        running = Running()
+        result = core.propose(flow_run_id, running)
+        assert result.status is SetStateStatus.ACCEPT
+        assert result.state is running
+
+    def test_the_same_proposal_twice_is_recorded_once(self, core: Core) -> None:
+        # A client retrying a request whose answer was lost sends the same state again.
+        flow_run_id = core.new_run()
+        running = Running()
+        core.propose(flow_run_id, running)
+        again = core.propose(flow_run_id, running)
+        assert again.status is SetStateStatus.ACCEPT
+        assert again.state is not None and again.state.id == running.id
+        states = core.client.read_flow_run_states(flow_run_id)
+        assert [s.name for s in states] == ["Pending", "Running"]
+        assert core.client.read_flow_run(flow_run_id).run_count == 1
+
+    def test_the_end_time_stays_until_the_run_starts_again(self, core: Core) -> None:
+        flow_run_id = core.new_run()
+        core.propose(flow_run_id, Running())
+        failed = Failed()
+        core.propose(flow_run_id, failed)
+        core.propose(flow_run_id, AwaitingRetry(now_utc()))
+        assert core.client.read_flow_run(flow_run_id).end_time == failed.timestamp
+        core.propose(flow_run_id, Retrying())
+        assert core.client.read_flow_run(flow_run_id).end_time is None
+
+    def test_an_unknown_run_is_aborted(self, core: Core) -> None:
+        result = core.propose(uuid.uuid4(), Running())
+        assert result.status is SetStateStatus.ABORT and result.state is None
+
+
+@dataclass
+class Core:
+    """A database to call the core on, and a client to read back what it recorded."""
+
+    engine: Engine
+    client: EmbeddedClient
+
+    def new_run(self) -> uuid.UUID:
+        flow_run = FlowRun(uuid.uuid4(), "ruled", "core-run", Pending(), created=now_utc())
+        with self.engine.begin() as connection:
+            create_flow_run(SqlAlchemyExecutor(connection), flow_run, None)
+        return flow_run.id
+
+    def propose(self, flow_run_id: uuid.UUID, state: State) -> SetStateResult:
+        with self.engine.begin() as connection:
+            return set_flow_run_state(SqlAlchemyExecutor(connection), flow_run_id, state)

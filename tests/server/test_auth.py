@@ -15,7 +15,7 @@ import pytest
 
 from cauce.settings import get_settings
 from tests.conftest import Store
-from tests.server.conftest import open_api, with_auth
+from tests.server.conftest import flow_run_body, open_api, with_auth
 
 pytestmark = [
     pytest.mark.anyio,
@@ -154,3 +154,13 @@ class TestOpenPaths:
     ) -> None:
         response = await secured.get(path)
         assert response.status_code != 401, path
+
+
+class TestRequestsPassThrough:
+    async def test_a_request_body_reaches_the_api_with_the_credentials(
+        self, secured: httpx.AsyncClient
+    ) -> None:
+        response = await secured.post(
+            "/api/flow_runs", json=flow_run_body(), headers=basic(f"{USER}:{PASSWORD}")
+        )
+        assert response.status_code == 201, response.text

@@ -62,3 +62,7 @@ class TestFormatDuration:
     @pytest.mark.parametrize("text", ["15s", "90s", "30m", "2h", "1d", "0.25s"])
     def test_reads_back_as_the_same_duration(self, text):
         assert format_duration(parse_duration(text)) == text
+
+    def test_whole_seconds_that_fit_no_unit_are_written_out(self):
+        assert format_duration(timedelta(seconds=1234567)) == "1234567s"
+        assert format_duration(timedelta(days=400, seconds=1)) == "34560001s"
