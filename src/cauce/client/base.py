@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
+from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
@@ -72,6 +74,73 @@ class CauceClient(Protocol):
         logs: list[LogEntry],
     ) -> None:
         """Record task runs as they are now, their new states and log lines, all or nothing."""
+
+    def create_work_pool(self, pool: WorkPool) -> WorkPool:
+        """Record a new work pool; ClientError when the name is taken."""
+
+    def read_work_pool(self, name: str) -> WorkPool:
+        """One work pool; raises NotFound."""
+
+    def read_work_pools(self) -> list[WorkPool]:
+        """Every work pool, by name."""
+
+    def update_work_pool(
+        self,
+        name: str,
+        *,
+        is_paused: bool | None = None,
+        concurrency_limit: int | None = None,
+        clear_concurrency_limit: bool = False,
+        description: str | None = None,
+    ) -> WorkPool:
+        """Pause, resume or change a pool; the pool afterwards."""
+
+    def delete_work_pool(self, name: str) -> None:
+        """Delete a pool no deployment uses; raises NotFound, or ClientError if in use."""
+
+    def apply_deployment(self, deployment: Deployment) -> Deployment:
+        """Create the deployment, or replace the one of the same flow and name; its
+        upcoming scheduled runs are made at once. The deployment as stored."""
+
+    def read_deployment(self, deployment_id: uuid.UUID) -> Deployment:
+        """One deployment with its schedules; raises NotFound."""
+
+    def read_deployment_by_name(self, full_name: str) -> Deployment:
+        """The deployment named `flow-name/deployment-name`; raises NotFound."""
+
+    def read_deployments(self) -> list[Deployment]:
+        """Every deployment with its schedules, by flow and name."""
+
+    def set_deployment_paused(self, deployment_id: uuid.UUID, is_paused: bool) -> Deployment:
+        """Pause a deployment (its future scheduled runs go) or resume it."""
+
+    def delete_deployment(self, deployment_id: uuid.UUID) -> None:
+        """Delete a deployment with its schedules and runs not yet started."""
+
+    def add_deployment_schedule(
+        self, deployment_id: uuid.UUID, schedule: DeploymentSchedule
+    ) -> Deployment:
+        """Add a schedule to a deployment; the deployment afterwards."""
+
+    def set_deployment_schedule_active(
+        self, deployment_id: uuid.UUID, schedule_id: uuid.UUID, is_active: bool
+    ) -> Deployment:
+        """Pause or resume one schedule of a deployment; the deployment afterwards."""
+
+    def delete_deployment_schedule(
+        self, deployment_id: uuid.UUID, schedule_id: uuid.UUID
+    ) -> Deployment:
+        """Remove one schedule of a deployment; the deployment afterwards."""
+
+    def create_flow_run_from_deployment(
+        self,
+        deployment_id: uuid.UUID,
+        parameters: dict[str, Any] | None = None,
+        scheduled_time: datetime | None = None,
+        tags: list[str] | None = None,
+    ) -> FlowRun:
+        """A run of the deployment, Scheduled for `scheduled_time` (now when omitted);
+        ClientError naming a parameter the flow refuses."""
 
     def close(self) -> None:
         """Release connections."""

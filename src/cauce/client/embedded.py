@@ -14,7 +14,8 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from cauce.client.base import ClientError, NotFound
 from cauce.database.migrations import HEAD_REVISION
@@ -23,12 +24,13 @@ from cauce.database.recording.executors import SqlAlchemyExecutor, SqliteExecuto
 from cauce.orchestration.flow_runs import FlowRunExists, create_flow_run
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.orchestration.task_runs import write_task_run_batch
+from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.states import SetStateResult
 from cauce.schemas.task_runs import TaskRun
-from cauce.states import State
+from cauce.states import State, now_utc
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -192,6 +194,139 @@ class EmbeddedClient:
 
         with self._reading() as connection:
             return select_logs(connection, flow_run_id, min_level, after_id, limit)
+
+    @contextmanager
+    def _core(self) -> Iterator[Connection]:
+        """A write transaction for the core's general operations; its refusals as
+        client errors."""
+        from cauce.orchestration.errors import ObjectNotFound, OrchestrationError
+
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except ObjectNotFound as exc:
+            raise NotFound(str(exc)) from None
+        except OrchestrationError as exc:
+            raise ClientError(str(exc)) from None
+
+    def create_work_pool(self, pool: WorkPool) -> WorkPool:
+        from cauce.orchestration.work_pools import create_work_pool
+
+        with self._core() as connection:
+            return create_work_pool(connection, pool)
+
+    def read_work_pool(self, name: str) -> WorkPool:
+        from cauce.orchestration.work_pools import read_work_pool
+
+        with self._core() as connection:
+            return read_work_pool(connection, name)
+
+    def read_work_pools(self) -> list[WorkPool]:
+        from cauce.database.queries.work_pools import select_work_pools
+
+        with self._reading() as connection:
+            return select_work_pools(connection)
+
+    def update_work_pool(
+        self,
+        name: str,
+        *,
+        is_paused: bool | None = None,
+        concurrency_limit: int | None = None,
+        clear_concurrency_limit: bool = False,
+        description: str | None = None,
+    ) -> WorkPool:
+        from cauce.orchestration.work_pools import update_work_pool
+
+        with self._core() as connection:
+            return update_work_pool(
+                connection,
+                name,
+                is_paused=is_paused,
+                concurrency_limit=concurrency_limit,
+                clear_concurrency_limit=clear_concurrency_limit,
+                description=description,
+            )
+
+    def delete_work_pool(self, name: str) -> None:
+        from cauce.orchestration.work_pools import delete_work_pool
+
+        with self._core() as connection:
+            delete_work_pool(connection, name)
+
+    def apply_deployment(self, deployment: Deployment) -> Deployment:
+        from cauce.orchestration.deployments import apply_deployment
+
+        with self._core() as connection:
+            return apply_deployment(connection, deployment, now_utc())
+
+    def read_deployment(self, deployment_id: uuid.UUID) -> Deployment:
+        from cauce.orchestration.deployments import read_deployment
+
+        with self._core() as connection:
+            return read_deployment(connection, deployment_id)
+
+    def read_deployment_by_name(self, full_name: str) -> Deployment:
+        from cauce.orchestration.deployments import read_deployment_by_name
+
+        with self._core() as connection:
+            return read_deployment_by_name(connection, full_name)
+
+    def read_deployments(self) -> list[Deployment]:
+        from cauce.database.queries.deployments import select_deployments
+
+        with self._reading() as connection:
+            return select_deployments(connection)
+
+    def set_deployment_paused(self, deployment_id: uuid.UUID, is_paused: bool) -> Deployment:
+        from cauce.orchestration.deployments import set_deployment_paused
+
+        with self._core() as connection:
+            return set_deployment_paused(connection, deployment_id, is_paused, now_utc())
+
+    def delete_deployment(self, deployment_id: uuid.UUID) -> None:
+        from cauce.orchestration.deployments import delete_deployment
+
+        with self._core() as connection:
+            delete_deployment(connection, deployment_id)
+
+    def add_deployment_schedule(
+        self, deployment_id: uuid.UUID, schedule: DeploymentSchedule
+    ) -> Deployment:
+        from cauce.orchestration.deployments import add_schedule
+
+        with self._core() as connection:
+            return add_schedule(connection, deployment_id, schedule, now_utc())
+
+    def set_deployment_schedule_active(
+        self, deployment_id: uuid.UUID, schedule_id: uuid.UUID, is_active: bool
+    ) -> Deployment:
+        from cauce.orchestration.deployments import set_schedule_active
+
+        with self._core() as connection:
+            return set_schedule_active(connection, deployment_id, schedule_id, is_active, now_utc())
+
+    def delete_deployment_schedule(
+        self, deployment_id: uuid.UUID, schedule_id: uuid.UUID
+    ) -> Deployment:
+        from cauce.orchestration.deployments import delete_schedule
+
+        with self._core() as connection:
+            return delete_schedule(connection, deployment_id, schedule_id, now_utc())
+
+    def create_flow_run_from_deployment(
+        self,
+        deployment_id: uuid.UUID,
+        parameters: dict[str, Any] | None = None,
+        scheduled_time: datetime | None = None,
+        tags: list[str] | None = None,
+    ) -> FlowRun:
+        from cauce.orchestration.deployments import create_flow_run_from_deployment
+
+        with self._core() as connection:
+            return create_flow_run_from_deployment(
+                connection, deployment_id, parameters or {}, now_utc(), scheduled_time, tags
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,188 @@
+"""Deployments: create or change them, their schedules, and runs made from them.
+
+Every change is checked before anything is written (the pool exists, each
+schedule is valid, default parameters fit the flow's signature) and then
+rescheduled in the same transaction: the deployment's future runs that are
+still only Scheduled are replaced by the ones its schedules now say. The caller
+holds a write transaction on a SQLAlchemy connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from cauce.database.queries import deployments as queries
+from cauce.database.queries.work_pools import select_work_pool
+from cauce.database.recording import writes
+from cauce.database.recording.executors import SqlAlchemyExecutor
+from cauce.ids import new_id
+from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
+from cauce.orchestration.flow_runs import create_flow_run
+from cauce.orchestration.parameters import ParameterError, check_parameters
+from cauce.orchestration.schedules import ScheduleError, validate_schedule
+from cauce.orchestration.scheduling import as_schedule, reschedule_deployment
+from cauce.run_names import generate_run_name
+from cauce.schemas.deployments import Deployment, DeploymentSchedule
+from cauce.schemas.flow_runs import FlowRun
+from cauce.states import Scheduled
+
+
+def _check_schedule(schedule: DeploymentSchedule) -> None:
+    kinds = [schedule.cron, schedule.interval_seconds, schedule.rrule]
+    if sum(kind is not None for kind in kinds) != 1:
+        raise InvalidRequest("a schedule needs exactly one of cron, interval and rrule")
+    try:
+        validate_schedule(as_schedule(schedule))
+    except ScheduleError as exc:
+        raise InvalidRequest(str(exc)) from None
+
+
+def _pool_id(connection: Connection, name: str) -> uuid.UUID:
+    pool = select_work_pool(connection, name)
+    if pool is None:
+        raise InvalidRequest(
+            f"work pool {name!r} does not exist (create it with `cauce work-pool create {name}`)"
+        )
+    return pool.id
+
+
+def read_deployment(connection: Connection, deployment_id: uuid.UUID) -> Deployment:
+    """One deployment with its schedules; ObjectNotFound naming it."""
+    deployment = queries.select_deployment(connection, deployment_id)
+    if deployment is None:
+        raise ObjectNotFound(f"deployment {deployment_id} does not exist")
+    return deployment
+
+
+def read_deployment_by_name(connection: Connection, full_name: str) -> Deployment:
+    """The deployment named `flow-name/deployment-name`; ObjectNotFound naming it."""
+    flow_name, slash, name = full_name.partition("/")
+    if not slash or not flow_name or not name:
+        raise InvalidRequest(f"deployment {full_name!r} must be named FLOW/DEPLOYMENT")
+    deployment = queries.select_deployment_by_name(connection, flow_name, name)
+    if deployment is None:
+        raise ObjectNotFound(f"deployment {full_name!r} does not exist")
+    return deployment
+
+
+def apply_deployment(connection: Connection, deployment: Deployment, now: datetime) -> Deployment:
+    """Create the deployment, or update the one of the same flow and name (keeping its id
+    and creation time, replacing its schedules); its upcoming runs are made at once."""
+    for schedule in deployment.schedules:
+        _check_schedule(schedule)
+    try:
+        check_parameters(deployment.parameter_schema, deployment.parameters)
+    except ParameterError as exc:
+        raise InvalidRequest(f"deployment {deployment.full_name!r}: {exc}") from None
+    if deployment.concurrency_limit is not None and deployment.concurrency_limit < 0:
+        raise InvalidRequest("a deployment's concurrency limit cannot be negative")
+    pool_id = _pool_id(connection, deployment.work_pool_name)
+    existing = queries.select_deployment_by_name(connection, deployment.flow_name, deployment.name)
+    if existing is None:
+        flow_id = writes.flow_id_for_name(SqlAlchemyExecutor(connection), deployment.flow_name)
+        stored = replace(deployment, created=now, updated=now)
+        queries.insert_deployment(connection, stored, flow_id, pool_id)
+    else:
+        stored = replace(deployment, id=existing.id, created=existing.created, updated=now)
+        queries.update_deployment(connection, stored, pool_id)
+        queries.delete_schedules(connection, stored.id)
+    queries.insert_schedules(connection, stored.id, stored.schedules)
+    reschedule_deployment(connection, stored, now)
+    return read_deployment(connection, stored.id)
+
+
+def set_deployment_paused(
+    connection: Connection, deployment_id: uuid.UUID, is_paused: bool, now: datetime
+) -> Deployment:
+    """Pause (its future Scheduled runs go) or resume (they are made again) a deployment."""
+    deployment = read_deployment(connection, deployment_id)
+    deployment.is_paused = is_paused
+    deployment.updated = now
+    queries.update_deployment(
+        connection, deployment, _pool_id(connection, deployment.work_pool_name)
+    )
+    reschedule_deployment(connection, deployment, now)
+    return deployment
+
+
+def delete_deployment(connection: Connection, deployment_id: uuid.UUID) -> None:
+    """Delete a deployment, its schedules and its runs not yet started; runs that did
+    start stay, no longer linked to it."""
+    read_deployment(connection, deployment_id)
+    queries.delete_deployment(connection, deployment_id)
+
+
+def add_schedule(
+    connection: Connection, deployment_id: uuid.UUID, schedule: DeploymentSchedule, now: datetime
+) -> Deployment:
+    """Add a schedule to a deployment; its runs are made at once."""
+    _check_schedule(schedule)
+    deployment = read_deployment(connection, deployment_id)
+    queries.insert_schedules(connection, deployment.id, [schedule])
+    deployment.schedules.append(schedule)
+    reschedule_deployment(connection, deployment, now)
+    return deployment
+
+
+def set_schedule_active(
+    connection: Connection,
+    deployment_id: uuid.UUID,
+    schedule_id: uuid.UUID,
+    is_active: bool,
+    now: datetime,
+) -> Deployment:
+    """Pause or resume one schedule of a deployment, remaking its future runs."""
+    if not queries.update_schedule_activity(connection, deployment_id, schedule_id, is_active):
+        raise ObjectNotFound(f"deployment {deployment_id} has no schedule {schedule_id}")
+    deployment = read_deployment(connection, deployment_id)
+    reschedule_deployment(connection, deployment, now)
+    return deployment
+
+
+def delete_schedule(
+    connection: Connection, deployment_id: uuid.UUID, schedule_id: uuid.UUID, now: datetime
+) -> Deployment:
+    """Remove one schedule of a deployment, with the future runs only it would make."""
+    if not queries.delete_schedules(connection, deployment_id, schedule_id):
+        raise ObjectNotFound(f"deployment {deployment_id} has no schedule {schedule_id}")
+    deployment = read_deployment(connection, deployment_id)
+    reschedule_deployment(connection, deployment, now)
+    return deployment
+
+
+def create_flow_run_from_deployment(
+    connection: Connection,
+    deployment_id: uuid.UUID,
+    parameters: dict[str, Any],
+    now: datetime,
+    scheduled_time: datetime | None = None,
+    tags: list[str] | None = None,
+) -> FlowRun:
+    """A run of the deployment asked for by hand: Scheduled for `scheduled_time` (now
+    when omitted), with the deployment's default parameters overridden by `parameters`,
+    which are checked against the flow's signature first."""
+    deployment = read_deployment(connection, deployment_id)
+    merged = {**deployment.parameters, **parameters}
+    try:
+        check_parameters(deployment.parameter_schema, merged)
+    except ParameterError as exc:
+        raise InvalidRequest(str(exc)) from None
+    when = scheduled_time or now
+    flow_run = FlowRun(
+        id=new_id(),
+        flow_name=deployment.flow_name,
+        name=generate_run_name(),
+        state=Scheduled(scheduled_time=when),
+        parameters=merged,
+        tags=sorted({*deployment.tags, *(tags or [])}),
+        created=now,
+        deployment_id=deployment.id,
+        expected_start_time=when,
+    )
+    create_flow_run(SqlAlchemyExecutor(connection), flow_run, None)
+    return flow_run

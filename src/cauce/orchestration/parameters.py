@@ -1,0 +1,76 @@
+"""Check a deployment run's parameters against the flow's parameter schema.
+
+The schema is the JSON Schema that `cauce.deploy.parameter_schema` derives from
+the flow's signature: an object whose properties are the parameters, each with a
+JSON type when its annotation has one (`anyOf` for unions such as `int | None`)
+and its default. The check happens where the run is created (the API, the CLI,
+the embedded store) so that a bad value is refused before any run exists, with a
+message naming the parameter. The flow's own validation (pydantic, in the run's
+process) still coerces what JSON cannot say, such as dates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ParameterError(ValueError):
+    """A parameter that the flow does not take, lacks, or has the wrong type; one line."""
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
+
+
+def _is_type(value: Any, json_type: str) -> bool:
+    if json_type == "string":
+        return isinstance(value, str)
+    if json_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if json_type == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if json_type == "boolean":
+        return isinstance(value, bool)
+    if json_type == "array":
+        return isinstance(value, list)
+    if json_type == "object":
+        return isinstance(value, dict)
+    if json_type == "null":
+        return value is None
+    return True
+
+
+def _allowed_types(spec: dict[str, Any]) -> list[str]:
+    if "type" in spec:
+        return [spec["type"]]
+    types = [option.get("type") for option in spec.get("anyOf", [])]
+    return [] if None in types else [t for t in types if isinstance(t, str)]
+
+
+def check_parameters(schema: dict[str, Any], parameters: dict[str, Any]) -> None:
+    """Raise ParameterError for the first parameter that the schema refuses.
+
+    An empty schema (a deployment made without one) accepts anything.
+    """
+    properties: dict[str, Any] = schema.get("properties", {})
+    if not properties and not schema.get("required"):
+        return
+    for name, value in parameters.items():
+        spec = properties.get(name)
+        if spec is None:
+            takes = ", ".join(properties) or "no parameters"
+            raise ParameterError(f"unknown parameter {name!r} (the flow takes: {takes})")
+        types = _allowed_types(spec)
+        if types and not any(_is_type(value, t) for t in types):
+            expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+            raise ParameterError(f"parameter {name!r} must be {expected}, got {value!r}")
+    missing = [name for name in schema.get("required", []) if name not in parameters]
+    if missing:
+        raise ParameterError(f"parameter {missing[0]!r} is required and has no default")

@@ -1,0 +1,137 @@
+"""Which scheduled runs should exist, and making them: the scheduler's decisions.
+
+For every active schedule of an active deployment (neither it nor its pool
+paused), the runs due in the next `HORIZON` are kept created as Scheduled, and
+never fewer than `MIN_RUNS` nor more than `MAX_RUNS` per schedule. Runs are
+made through the core's `create_flow_run`, auto-scheduled: a unique index on
+(deployment, expected start time) makes every pass idempotent, so a restart or
+a second server never makes a run twice. A deployment created or changed gets
+its runs at once (`schedule_deployment_runs`), not at the scheduler's next tick.
+
+Scheduled runs whose time is more than `late_after` past become Late (a
+Scheduled-type state), through the flow-run rules like any other change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from cauce.database.queries import deployments as queries
+from cauce.database.recording.executors import SqlAlchemyExecutor
+from cauce.database.tables import flow_runs
+from cauce.ids import new_id
+from cauce.orchestration.flow_runs import create_flow_run
+from cauce.orchestration.schedules import (
+    CronSchedule,
+    IntervalSchedule,
+    RRuleSchedule,
+    Schedule,
+    next_run_times,
+)
+from cauce.orchestration.set_state import set_flow_run_state
+from cauce.run_names import generate_run_name
+from cauce.schemas.deployments import Deployment, DeploymentSchedule
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.states import SetStateStatus
+from cauce.settings.durations import format_duration
+from cauce.states import Late, Scheduled
+
+HORIZON = timedelta(hours=24)
+MIN_RUNS = 3
+MAX_RUNS = 100
+
+
+def as_schedule(schedule: DeploymentSchedule) -> Schedule:
+    """The pure schedule (for the math in schedules.py) of a stored one."""
+    if schedule.cron is not None:
+        return CronSchedule(schedule.cron, schedule.timezone)
+    if schedule.interval_seconds is not None:
+        anchor = schedule.anchor or schedule.created
+        return IntervalSchedule(schedule.interval_seconds, schedule.timezone, anchor)
+    assert schedule.rrule is not None
+    return RRuleSchedule(schedule.rrule, schedule.timezone)
+
+
+def upcoming_times(schedule: DeploymentSchedule, now: datetime) -> list[datetime]:
+    """The run times of `schedule` that should exist as runs at `now`."""
+    pure = as_schedule(schedule)
+    times = next_run_times(pure, now, until=now + HORIZON, limit=MAX_RUNS)
+    if len(times) < MIN_RUNS:
+        times = next_run_times(pure, now, count=MIN_RUNS)
+    return times
+
+
+def schedule_deployment_runs(
+    connection: Connection, deployments: list[Deployment], now: datetime
+) -> int:
+    """Create the missing upcoming runs of these deployments; how many were made."""
+    active = [d for d in deployments if not d.is_paused and any(s.is_active for s in d.schedules)]
+    if not active:
+        return 0
+    existing = queries.select_scheduled_times(connection, [d.id for d in active], now)
+    executor = SqlAlchemyExecutor(connection)
+    made = 0
+    flow_ids: dict[str, uuid.UUID] = {}
+    for deployment in active:
+        have = existing.get(deployment.id, set())
+        wanted = sorted(
+            {t for s in deployment.schedules if s.is_active for t in upcoming_times(s, now)}
+        )
+        for when in wanted:
+            if when in have:
+                continue
+            flow_run = FlowRun(
+                id=new_id(),
+                flow_name=deployment.flow_name,
+                name=generate_run_name(),
+                state=Scheduled(scheduled_time=when),
+                parameters=dict(deployment.parameters),
+                tags=list(deployment.tags),
+                created=now,
+                deployment_id=deployment.id,
+                expected_start_time=when,
+                auto_scheduled=True,
+            )
+            known = flow_ids.get(deployment.flow_name)
+            flow_ids[deployment.flow_name], recorded = create_flow_run(
+                executor, flow_run, None, known
+            )
+            made += recorded
+    return made
+
+
+def schedule_upcoming_runs(connection: Connection, now: datetime) -> int:
+    """One scheduler pass over every active deployment; how many runs it made."""
+    return schedule_deployment_runs(
+        connection, queries.select_deployments(connection, active_only=True), now
+    )
+
+
+def reschedule_deployment(connection: Connection, deployment: Deployment, now: datetime) -> int:
+    """After a change to a deployment or its schedules: drop its future runs that are
+    still only Scheduled, and make the ones its schedules now say."""
+    queries.delete_scheduled_runs(connection, deployment.id, now)
+    return schedule_deployment_runs(connection, [deployment], now)
+
+
+def mark_late_runs(connection: Connection, now: datetime, late_after: timedelta) -> int:
+    """Scheduled runs more than `late_after` past their time become Late; how many."""
+    overdue = connection.execute(
+        select(flow_runs.c.id, flow_runs.c.scheduled_time).where(
+            flow_runs.c.state_type == "SCHEDULED",
+            flow_runs.c.state_name == "Scheduled",
+            flow_runs.c.scheduled_time < now - late_after,
+        )
+    ).all()
+    executor = SqlAlchemyExecutor(connection)
+    marked = 0
+    for row in overdue:
+        message = f"Not started {format_duration(late_after)} after its scheduled time."
+        late = Late(row.scheduled_time, message)
+        late.timestamp = now
+        result = set_flow_run_state(executor, row.id, late)
+        marked += result.status is SetStateStatus.ACCEPT
+    return marked
