@@ -65,3 +65,19 @@ def test_recording_a_flow_embedded_loads_no_http_client(cauce_home) -> None:
     )
     assert "cauce.client.embedded" in loaded
     assert not {"httpx", "cauce.client.http", "cauce.schemas.api"} & loaded
+
+
+def test_a_sync_flow_run_never_loads_asyncio(cauce_home) -> None:
+    # asyncio (with ssl, socket, subprocess) was a fifth of a sync flow's start-up:
+    # only async flows and tasks import it.
+    loaded = _modules_after(
+        "from cauce import flow, get_run_logger, task\n"
+        "@task(retries=1, timeout_seconds=5)\ndef t(x: int) -> int: return x\n"
+        "@flow(timeout_seconds=5)\n"
+        "def f() -> int:\n"
+        "    get_run_logger().info('one line')\n"
+        "    return t(1) + t.submit(2).result() + sum(t.map([3, 4]).result())\n"
+        "assert f() == 10\n"
+    )
+    assert "cauce.client.embedded" in loaded  # recorded, on the default SQLite store
+    assert "asyncio" not in loaded

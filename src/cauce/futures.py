@@ -1,19 +1,35 @@
-"""Futures of submitted task runs, and waiting on many of them."""
+"""Futures of submitted task runs, and waiting on many of them.
+
+A submitted run's future carries its RecordGuard: the run's engine and its flow run,
+which may end it from outside, both hold the future.
+"""
 
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import State
 
-if TYPE_CHECKING:
-    from cauce.engine.task_run import RecordGuard
-
 R = TypeVar("R")
+
+
+class RecordGuard:
+    """Who records a submitted task run: its engine, until the run's flow run is stopped
+    (SIGTERM, Ctrl-C) and records how the run ended itself, without waiting for it.
+
+    From then on the engine's states are dropped: the run has one writer at a time.
+    """
+
+    __slots__ = ("lock", "taken_over")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.taken_over = False
 
 
 class TaskRunFuture(Generic[R]):

@@ -9,6 +9,7 @@ from functools import update_wrapper
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
+from cauce.engine.mapping import unmapped
 from cauce.engine.parameters import ParameterBinder
 from cauce.engine.retries import RetryDelay, exponential_backoff
 
@@ -21,13 +22,6 @@ __all__ = ["Task", "exponential_backoff", "task", "unmapped"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class unmapped:
-    """Wrap an argument of `.map()` that every mapped run gets whole, not item by item."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
 
 
 class Task(Generic[P, R]):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from cauce.interruptions import TerminationSignal
 from cauce.states import (
     AwaitingRetry,
     Cancelled,
@@ -17,20 +18,6 @@ from cauce.states import (
     TimedOut,
     now_utc,
 )
-
-# The exit status of a process stopped by SIGTERM, as a shell reports it (128 + 15).
-SIGTERM_EXIT_STATUS = 143
-
-
-class TerminationSignal(SystemExit):
-    """SIGTERM arrived while a run was executing.
-
-    A SystemExit, so that once the runs are recorded the process ends with status
-    143 and no traceback, as it would have without cauce's handler.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(SIGTERM_EXIT_STATUS)
 
 
 def is_interruption(exc: BaseException) -> bool:

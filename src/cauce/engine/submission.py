@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 from typing import TYPE_CHECKING, Any
 
 from cauce.context import flow_run_context
-from cauce.engine.signals import interruptions_deferred
+from cauce.engine.mapping import mapped_parameters
 from cauce.engine.task_run import (
-    RecordGuard,
     new_task_run,
     record_new_task_run,
     run_task_async,
     run_task_sync,
 )
-from cauce.futures import TaskRunFuture, TaskRunFutureList
+from cauce.futures import RecordGuard, TaskRunFuture, TaskRunFutureList
+from cauce.interruptions import interruptions_deferred
 from cauce.states import State
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
 
@@ -45,6 +44,8 @@ def submit_task_run(
             return  # cancelled before it started
         try:
             if task.is_async:
+                import asyncio  # here: a sync run never loads asyncio
+
                 coroutine = run_task_async(task, parameters, True, task_run, wait_for, guard)
                 state: State = asyncio.run(coroutine)
             else:
@@ -67,37 +68,5 @@ def map_task_runs(
     wait_for: list[TaskRunFuture[Any]],
 ) -> TaskRunFutureList[Any]:
     """Submit one run per position of the iterable arguments; `unmapped` ones repeat whole."""
-    from cauce.tasks import unmapped
-
-    bound = task.binder.bind(args, kwargs)
-    iterables = {
-        name: list(value)
-        for name, value in bound.items()
-        if not isinstance(value, unmapped) and _is_iterable(value)
-    }
-    if not iterables:
-        raise ValueError(f"{task.name}.map() needs at least one iterable argument")
-    lengths = {len(v) for v in iterables.values()}
-    if len(lengths) > 1:
-        sizes = ", ".join(f"{name}={len(v)}" for name, v in iterables.items())
-        raise ValueError(f"{task.name}.map() got iterables of different lengths: {sizes}")
-    futures: TaskRunFutureList[Any] = TaskRunFutureList()
-    for index in range(lengths.pop()):
-        parameters = {
-            name: iterables[name][index]
-            if name in iterables
-            else (value.value if isinstance(value, unmapped) else value)
-            for name, value in bound.items()
-        }
-        futures.append(submit_task_run(task, parameters, wait_for))
-    return futures
-
-
-def _is_iterable(value: Any) -> bool:
-    if isinstance(value, str | bytes | dict):
-        return False
-    try:
-        iter(value)
-    except TypeError:
-        return False
-    return True
+    runs = mapped_parameters(task.name, task.binder.bind(args, kwargs))
+    return TaskRunFutureList(submit_task_run(task, parameters, wait_for) for parameters in runs)

@@ -7,9 +7,7 @@ differ only in how they call the function and wait between attempts.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,15 +19,21 @@ from cauce.client.factory import get_batch_writer
 from cauce.context import FlowRunContext, TaskRunContext, flow_run_context, task_run_context
 from cauce.engine.outcome import awaiting_retry, state_from_exception
 from cauce.engine.retries import retry_delay_seconds
-from cauce.engine.signals import interruptions_deferred
 from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
-from cauce.futures import TaskRunFuture
+from cauce.futures import RecordGuard, TaskRunFuture
 from cauce.ids import new_id
+from cauce.interruptions import interruptions_deferred
 from cauce.log_prints import print_to_run_logs
 from cauce.logging.run_files import log_to_file
-from cauce.logging.run_logger import RunLoggerAdapter, flow_run_logger, task_run_logger
+from cauce.logging.run_logger import (
+    RunLoggerAdapter,
+    flow_run_logger,
+    store_run_logs_with,
+    task_run_logger,
+)
 from cauce.orchestration.policy import TASK_RUN_RULES
 from cauce.orchestration.set_state import RunTimes, decide
+from cauce.schemas.logs import LogEntry
 from cauce.schemas.states import SetStateStatus
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import (
@@ -47,22 +51,17 @@ if TYPE_CHECKING:
     from cauce.tasks import Task
 
 
+def _store_log(entry: LogEntry) -> None:
+    get_batch_writer().log(entry)
+
+
+# Logging sits below the client and picks no writer: the engine, which every run goes
+# through, tells it where the runs' log lines are stored.
+store_run_logs_with(_store_log)
+
+
 class UpstreamTaskError(Exception):
     """A task's input came from a task run that did not complete."""
-
-
-class RecordGuard:
-    """Who records a submitted task run: its engine, until the run's flow run is stopped
-    (SIGTERM, Ctrl-C) and records how the run ended itself, without waiting for it.
-
-    From then on the engine's states are dropped: the run has one writer at a time.
-    """
-
-    __slots__ = ("lock", "taken_over")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.taken_over = False
 
 
 def new_task_run(
@@ -305,6 +304,8 @@ async def run_task_async(
     guard: RecordGuard | None = None,
 ) -> Any:
     """Run an async task to its final state; its value, or the state with `return_state`."""
+    import asyncio  # here: a sync run never loads asyncio
+
     engine = TaskRunEngine(task, parameters, task_run, wait_for, guard)
     with log_to_file_of(task), engine.ending_on_escape():
         again = engine.begin()

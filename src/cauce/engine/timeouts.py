@@ -10,7 +10,6 @@ finishes first, in the background).
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import signal
 import threading
@@ -20,7 +19,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, TypeVar
 
-from cauce.engine.signals import interrupt_thread, raise_here_or_deferred
+from cauce.interruptions import interrupt_thread, raise_here_or_deferred
 
 T = TypeVar("T")
 
@@ -120,6 +119,8 @@ def _call_in_helper_thread(fn: Callable[[], T], seconds: float) -> T:
 
 async def await_with_time_limit(awaitable: Any, seconds: float | None) -> Any:
     """Await `awaitable`, raising a timeout error after `seconds`."""
+    import asyncio  # here: a sync run never loads asyncio
+
     if not seconds:
         return await awaitable
     try:

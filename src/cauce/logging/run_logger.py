@@ -3,20 +3,30 @@
     12:41:21.089 | INFO    | Flow run 'zippy-skunk' - Hola mundo desde el flujo
 
 Records of the `cauce` loggers carrying a run id are also handed to the
-batch writer, which stores them with that run.
+store the engine named with `store_run_logs_with` (its batch writer), which
+stores them with that run. Logging sits below the engine and the client, so it
+is told where records go rather than choosing a client itself.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from cauce.client.factory import get_batch_writer
 from cauce.context import find_flow_run, flow_run_context, task_run_context
-from cauce.engine.signals import interruptions_deferred
+from cauce.interruptions import interruptions_deferred
 from cauce.schemas.logs import LogEntry
+
+_store: Callable[[LogEntry], None] | None = None
+
+
+def store_run_logs_with(store: Callable[[LogEntry], None]) -> None:
+    """Have RunLogHandler hand each record of a run to `store` (the engine sets it)."""
+    global _store
+    _store = store
 
 
 class MissingContextError(RuntimeError):
@@ -130,11 +140,12 @@ NOT_RECORDED = {"not_recorded": True}
 
 
 class RunLogHandler(logging.Handler):
-    """Hands records that belong to a run to the batch writer, to be stored with the run."""
+    """Hands records that belong to a run to the run logs' store (`store_run_logs_with`)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if getattr(record, "not_recorded", False):
-            return
+        store = _store
+        if store is None or getattr(record, "not_recorded", False):
+            return  # no run has started in this process, or a console-only line
         flow_run_id = getattr(record, "flow_run_id", None)
         task_run_id = getattr(record, "task_run_id", None)
         if flow_run_id is None:
@@ -151,7 +162,7 @@ class RunLogHandler(logging.Handler):
         message = record.getMessage()
         if record.exc_info:
             message = f"{message}\n{ConsoleFormatter().formatException(record.exc_info)}"
-        get_batch_writer().log(
+        store(
             LogEntry(
                 flow_run_id=flow_run_id,
                 task_run_id=task_run_id,

@@ -7,6 +7,9 @@ exception raised between taking a lock and entering its `with` block leaves the 
 held (the batch writer then waits for it forever at exit), and one raised while
 ThreadPoolExecutor starts a thread leaves the thread unknown to it (the interpreter
 then waits for that thread forever). There, the exception waits for the block's end.
+
+Beside the engine, not inside it: run loggers defer interruptions too (a record is
+written under its handlers' locks), and logging sits below the engine.
 """
 
 from __future__ import annotations
@@ -17,7 +20,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from cauce.engine.outcome import TerminationSignal
+# The exit status of a process stopped by SIGTERM, as a shell reports it (128 + 15).
+SIGTERM_EXIT_STATUS = 143
+
+
+class TerminationSignal(SystemExit):
+    """SIGTERM arrived while a run was executing.
+
+    A SystemExit, so that once the runs are recorded the process ends with status
+    143 and no traceback, as it would have without cauce's handler.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(SIGTERM_EXIT_STATUS)
+
 
 # Per thread: how deep in deferred blocks it is, and the exception waiting for their end.
 _depths: dict[int, int] = {}
