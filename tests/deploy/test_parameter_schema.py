@@ -23,7 +23,7 @@ def typed(
     c: Optional[float] = 1.5,  # noqa: UP045  (users write it this way too)
     d: list[int] = [1, 2],  # noqa: B006
     e: dict[str, Any] | None = None,
-    f: dt.date = dt.date(2026, 1, 1),  # noqa: B008
+    f: dt.date = dt.date(2026, 1, 1),
     g: bool = False,
     *args: Any,
     h: Any = "x",
