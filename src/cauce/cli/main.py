@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from cauce.cli import config, flow, flow_run, profile, server
+from cauce.cli import config, deployment, flow, flow_run, profile, server, work_pool
+from cauce.cli.deploy import deploy
 from cauce.cli.errors import describe
 from cauce.cli.version import version
 
@@ -25,11 +26,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(config.app, name="config")
+app.add_typer(deployment.app, name="deployment")
 app.add_typer(flow.app, name="flow")
 app.add_typer(flow_run.app, name="flow-run")
 app.add_typer(profile.app, name="profile")
 app.add_typer(server.app, name="server")
+app.add_typer(work_pool.app, name="work-pool")
 app.command("version")(version)
+app.command("deploy")(deploy)
 
 _debug = False
 

@@ -23,6 +23,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from cauce.deploy.parameter_schema import schema_from_source
 
 _FLOW_PACKAGES = frozenset({"cauce", "prefect"})
 # Besides these, every folder whose name starts with "." and every virtualenv
@@ -44,6 +47,8 @@ class FlowEntrypoint:
     function: str
     flow_name: str  # as cauce names the flow: `name=` given to @flow, else the function's
     line: int  # of the `def`
+    parameter_schema: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    """The JSON Schema of the function's parameters, read from its source."""
 
     @property
     def entrypoint(self) -> str:
@@ -187,7 +192,8 @@ def _flows(module: ast.Module, path: Path) -> Iterator[FlowEntrypoint]:
         decorator = next((d for d in function.decorator_list if imports.is_flow(d)), None)
         if decorator is not None:
             name = _flow_name(decorator) or function.name.replace("_", "-")
-            yield FlowEntrypoint(path, function.name, name, function.lineno)
+            schema = schema_from_source(function)
+            yield FlowEntrypoint(path, function.name, name, function.lineno, schema)
 
 
 def _flow_name(decorator: ast.expr) -> str | None:

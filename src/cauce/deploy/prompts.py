@@ -1,0 +1,194 @@
+"""The questions `cauce deploy` asks at a terminal, in the order of the user guide's §4.
+
+Each question validates its answer with the same function the core uses (an
+entrypoint that names a flow, a cron expression field by field, a timezone with
+close names suggested, a parameter of the flow's type), so a wrong answer is
+asked again with the reason instead of failing after the last question.
+questionary (on prompt_toolkit) draws the arrow-key lists; it is imported only
+when a question is asked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cauce.deploy.discovery import EntrypointError, FlowEntrypoint, load_entrypoint
+
+MANUAL = "Enter a flow entrypoint manually"
+CREATE_POOL = "Create a new work pool"
+NO_SCHEDULE, CRON, INTERVAL, RRULE = "No schedule", "Cron", "Interval", "RRule"
+CRON_HINT = "e.g. 30 1,13,17 * * * = every day at 1:30, 13:30 and 17:30"
+
+
+class Cancelled(Exception):
+    """The user left a question with Ctrl-C or Ctrl-D; nothing was written."""
+
+
+def _ask(question: Any) -> Any:
+    answer = question.ask()
+    if answer is None:
+        raise Cancelled("cancelled: nothing was deployed")
+    return answer
+
+
+def _validator(check: Callable[[str], object]) -> Callable[[str], bool | str]:
+    def validate(text: str) -> bool | str:
+        try:
+            check(text)
+        except ValueError as exc:
+            return str(exc)
+        return True
+
+    return validate
+
+
+def choose_flow(root: Path, found: list[FlowEntrypoint]) -> FlowEntrypoint:
+    """Pick one of the flows found under `root` with the arrow keys, or type one."""
+    import questionary
+
+    width = max([len(f.function) for f in found] + [len("Flow Name")])
+    choices: list[Any] = [
+        questionary.Choice(f"{f.function.ljust(width)}  {f.path.as_posix()}", value=f)
+        for f in found
+    ]
+    choices.append(questionary.Choice(MANUAL, value=None))
+    title = f"Select a flow to deploy  ({'Flow Name'.ljust(width)}  Location)"
+    chosen = _ask(questionary.select(title, choices=choices))
+    if chosen is not None:
+        return chosen  # type: ignore[no-any-return]
+    text = _ask(
+        questionary.text(
+            "Flow entrypoint (expected format path/to/file.py:function_name):",
+            validate=_validator(lambda t: load_entrypoint(root, t)),
+        )
+    )
+    return load_entrypoint(root, text)
+
+
+def deployment_name(default: str) -> str:
+    """The deployment's name."""
+    import questionary
+
+    def check(text: str) -> None:
+        if not text.strip():
+            raise ValueError("the name cannot be empty")
+
+    return str(
+        _ask(questionary.text("Deployment name:", default=default, validate=_validator(check)))
+    ).strip()
+
+
+def schedule(default_timezone: str) -> dict[str, Any] | None:
+    """None, or the schedule's fields: cron / interval_seconds / rrule, and timezone."""
+    import questionary
+
+    from cauce.orchestration.schedules import resolve_timezone, validate_cron, validate_rrule
+    from cauce.settings.durations import parse_duration
+
+    kind = _ask(
+        questionary.select(
+            "Would you like to configure a schedule for this deployment?",
+            choices=[NO_SCHEDULE, CRON, INTERVAL, RRULE],
+        )
+    )
+    if kind == NO_SCHEDULE:
+        return None
+    fields: dict[str, Any] = {}
+    if kind == CRON:
+        fields["cron"] = _ask(
+            questionary.text(f"Cron expression ({CRON_HINT}):", validate=_validator(validate_cron))
+        ).strip()
+    elif kind == INTERVAL:
+        text = _ask(
+            questionary.text(
+                "Run every (seconds, or a duration such as 30m or 2h):",
+                validate=_validator(parse_duration),
+            )
+        )
+        fields["interval_seconds"] = parse_duration(text).total_seconds()
+    else:
+        fields["rrule"] = _ask(
+            questionary.text(
+                "RRule (e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=9):", validate=_validator(validate_rrule)
+            )
+        ).strip()
+    fields["timezone"] = _ask(
+        questionary.text(
+            "Timezone (an IANA name; not UTC unless you mean it):",
+            default=default_timezone,
+            validate=_validator(lambda t: resolve_timezone(t.strip())),
+        )
+    ).strip()
+    return fields
+
+
+def parse_value(text: str) -> Any:
+    """A parameter typed at the prompt or as `--param k=v`: JSON when it parses
+    (`3`, `true`, `[1, 2]`, `"3"`), else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parameters(schema: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Default parameters for the deployment: each of the flow's, prefilled with its
+    default (or the value given by a flag); Enter keeps it."""
+    import questionary
+
+    from cauce.orchestration.parameters import check_parameters
+
+    properties: dict[str, Any] = schema.get("properties", {})
+    if not properties:
+        return dict(given)
+    if not _ask(questionary.confirm("Would you like to set default parameters?", default=False)):
+        return dict(given)
+    chosen = dict(given)
+    for name, spec in properties.items():
+        current = chosen.get(name, spec.get("default"))
+        shown = "" if current is None and "default" not in spec else json.dumps(current)
+        one = {"type": "object", "properties": {name: spec}, "required": []}
+
+        def check(text: str, name: str = name, one: dict[str, Any] = one) -> None:
+            check_parameters(one, {name: parse_value(text)})
+
+        text = _ask(questionary.text(f"{name}:", default=shown, validate=_validator(check)))
+        if text.strip() or name in schema.get("required", []):
+            chosen[name] = parse_value(text)
+    return chosen
+
+
+def work_pool(names: list[str]) -> tuple[str, bool]:
+    """A pool from the store's, or a new one: its name and whether to create it."""
+    import questionary
+
+    if names:
+        chosen = _ask(
+            questionary.select(
+                "Which work pool would you like to deploy this flow to?",
+                choices=[*names, CREATE_POOL],
+            )
+        )
+        if chosen != CREATE_POOL:
+            return str(chosen), False
+
+    def check(text: str) -> None:
+        if not text.strip():
+            raise ValueError("the name cannot be empty")
+        if text.strip() in names:
+            raise ValueError(f"work pool {text.strip()!r} already exists")
+
+    text = _ask(questionary.text("Name of the new work pool:", validate=_validator(check)))
+    return text.strip(), True
+
+
+def entrypoint_error(root: Path, text: str) -> str | None:
+    """Why `text` does not name a flow under `root`, or None."""
+    try:
+        load_entrypoint(root, text)
+    except EntrypointError as exc:
+        return str(exc)
+    return None
