@@ -30,8 +30,10 @@ def anyio_backend() -> str:
 
 @asynccontextmanager
 async def open_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client on a new app for `settings`, its lifespan running."""
-    app = create_app(settings)
+    """A client on a new app for `settings`, its lifespan running; without the background
+    services, whose passes would change what a route test set up (they have tests of their
+    own)."""
+    app = create_app(settings, run_services=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://cauce") as client:

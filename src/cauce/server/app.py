@@ -7,6 +7,7 @@ is in api/.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from cauce.orchestration.errors import ObjectExists, ObjectNotFound, OrchestrationError
 from cauce.server.api import ROUTERS
 from cauce.server.auth import BasicAuthMiddleware, is_protected
 from cauce.server.database import Conflict, ServerDatabase, Unstorable
@@ -52,20 +54,27 @@ or the <a href="/api/openapi.json">OpenAPI document</a>.</p>
 """
 
 
-def create_app(settings: Settings, database: ServerDatabase | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, database: ServerDatabase | None = None, run_services: bool = True
+) -> FastAPI:
     """The server app for `settings` (database URL, auth string).
 
     `database`: already opened (`cauce server start` opens it first, so that a bad
     URL is one line); by default the lifespan opens `settings.api.database_url`.
+    `run_services`: run the scheduler and the other services while the app serves.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = database or ServerDatabase(settings.api.database_url)
         app.state.database = opened
+        services = start_services(opened, settings) if run_services else []
         try:
             yield
         finally:
+            for service in services:
+                service.cancel()
+            await asyncio.gather(*services, return_exceptions=True)
             opened.close()
 
     app = FastAPI(
@@ -85,10 +94,22 @@ def create_app(settings: Settings, database: ServerDatabase | None = None) -> Fa
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(Unstorable, _unstorable)
     app.add_exception_handler(HTTPException, _http_error)
+    for refusal in _REFUSALS:
+        app.add_exception_handler(refusal, _refused)
     if settings.api.auth_string:
         app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
         _document_basic_auth(app)
     return app
+
+
+def start_services(database: ServerDatabase, settings: Settings) -> list[asyncio.Task[None]]:
+    """The server's background services, started in the running event loop."""
+    from cauce.services.loop import run_every
+    from cauce.services.scheduler import scheduler_pass
+
+    interval = settings.server.scheduler_interval.total_seconds()
+    scheduler = run_every(database, "scheduler", interval, scheduler_pass(settings.late_after))
+    return [asyncio.get_running_loop().create_task(scheduler, name="cauce-scheduler")]
 
 
 def _document_basic_auth(app: FastAPI) -> None:
@@ -142,6 +163,20 @@ async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
         {"detail": f"A value cannot be stored: {exc}"},
         status_code=422,
     )
+
+
+# The core's refusals (orchestration/errors.py), answered with its one-line reason. The
+# most specific class wins; any other OrchestrationError is a value the core refused.
+_REFUSALS: dict[type[OrchestrationError], int] = {
+    ObjectNotFound: status.HTTP_404_NOT_FOUND,
+    ObjectExists: status.HTTP_409_CONFLICT,
+    OrchestrationError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+
+
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    status_code = next(code for kind, code in _REFUSALS.items() if isinstance(exc, kind))
+    return JSONResponse({"detail": str(exc)}, status_code=status_code)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -99,6 +99,13 @@ DEFINITIONS: tuple[Definition, ...] = (
     ),
     Definition("server.port", parsers.parse_port, "Port `cauce server start` listens on.", "4200"),
     Definition(
+        "server.scheduler_interval",
+        parsers.parse_period,
+        "How often the server's scheduler makes upcoming runs and marks late ones.",
+        "10s",
+        show=format_duration,
+    ),
+    Definition(
         "default_timezone",
         parsers.parse_timezone,
         "IANA timezone offered for schedules and used to show times; default the machine's.",

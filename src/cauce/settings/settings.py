@@ -56,10 +56,11 @@ class ApiSettings(NamedTuple):
 
 
 class ServerSettings(NamedTuple):
-    """CAUCE_SERVER_*: where `cauce server start` listens."""
+    """CAUCE_SERVER_*: where `cauce server start` listens, and its services' pace."""
 
     host: str
     port: int
+    scheduler_interval: timedelta
 
 
 class LoggingSettings(NamedTuple):

@@ -1,0 +1,60 @@
+"""Run a service's pass every interval, in the server's event loop, each in its own
+write transaction; a pass that fails is logged and the next one runs on time.
+
+On PostgreSQL a pass first takes a transaction-level advisory lock named for the
+service, and skips if another server holds it: several servers on one database
+run each pass once at a time. (Which server runs the services is leader election,
+for later; the scheduler is safe without it, its inserts being idempotent.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy import Connection, text
+
+from cauce.server.database import ServerDatabase
+from cauce.states import now_utc
+
+logger = logging.getLogger("cauce.services")
+
+Pass = Callable[[Connection, datetime], str | None]
+"""One pass of a service at `now`: what it did in words for the log, or None if nothing."""
+
+
+def holds_service_lock(connection: Connection, name: str) -> bool:
+    """Take this transaction's lock for service `name`; False if another server holds it."""
+    if connection.dialect.name != "postgresql":
+        return True  # SQLite: the write transaction itself (BEGIN IMMEDIATE) is the lock
+    key = zlib.crc32(f"cauce service {name}".encode())
+    taken = connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})
+    return bool(taken.scalar())
+
+
+def run_pass(connection: Connection, *, name: str, job: Pass, now: datetime) -> str | None:
+    """One pass of `job` under the service's lock."""
+    if not holds_service_lock(connection, name):
+        return None
+    return job(connection, now)
+
+
+async def run_every(
+    database: ServerDatabase, name: str, interval_seconds: float, job: Pass
+) -> None:
+    """Run `job` now and then every `interval_seconds`, until cancelled."""
+    while True:
+        now = now_utc()
+        try:
+            done = await database.transaction(partial(run_pass, name=name, job=job, now=now))
+            if done:
+                logger.info("%s: %s", name, done)
+        except Exception:
+            logger.exception(
+                "%s: the pass failed; the next one runs in %ss", name, interval_seconds
+            )
+        await asyncio.sleep(interval_seconds)

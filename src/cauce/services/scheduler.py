@@ -1,0 +1,26 @@
+"""The scheduler service: keep every active schedule's upcoming runs made, mark late runs.
+
+The decisions are orchestration/scheduling.py's; this is their pass, as the server runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from cauce.orchestration.scheduling import mark_late_runs, schedule_upcoming_runs
+
+
+def scheduler_pass(late_after: timedelta) -> Callable[[Connection, datetime], str | None]:
+    """The pass at `now`: make missing upcoming runs, then mark overdue Scheduled runs Late."""
+
+    def run(connection: Connection, now: datetime) -> str | None:
+        made = schedule_upcoming_runs(connection, now)
+        late = mark_late_runs(connection, now, late_after)
+        if not (made or late):
+            return None
+        return f"made {made} scheduled run(s), marked {late} run(s) Late"
+
+    return run
