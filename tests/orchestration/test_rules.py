@@ -56,9 +56,17 @@ def _new_run(store: Store, state: State | None = None) -> uuid.UUID:
 
 
 def _propose(
-    store: Store, flow_run_id: uuid.UUID, state: State, force: bool = False
+    store: Store,
+    flow_run_id: uuid.UUID,
+    state: State,
+    force: bool = False,
+    seen: State | None = None,
 ) -> SetStateResult:
-    return store.client.set_flow_run_state(flow_run_id, state, force=force)
+    """Propose `state`; with `seen`, as a writer that last saw the run in that state."""
+    expected = None if seen is None else seen.id
+    return store.client.set_flow_run_state(
+        flow_run_id, state, force=force, expected_state_id=expected
+    )
 
 
 def _move(store: Store, flow_run_id: uuid.UUID, *states: State) -> None:
@@ -67,9 +75,9 @@ def _move(store: Store, flow_run_id: uuid.UUID, *states: State) -> None:
         assert result.status is SetStateStatus.ACCEPT, result.reason
 
 
-def _older_than_now(state: State) -> State:
-    """`state` as a writer that lost a race would propose it: stamped a second ago."""
-    state.timestamp = now_utc() - timedelta(seconds=1)
+def _behind(state: State) -> State:
+    """`state` stamped by a machine whose clock is a minute behind."""
+    state.timestamp = now_utc() - timedelta(minutes=1)
     return state
 
 
@@ -174,15 +182,19 @@ class TestTerminalStatesStayFinal:
 
 
 class TestStaleWriter:
-    def test_proposal_older_than_the_current_state_is_rejected(self, store: Store) -> None:
+    """Writers are ordered by the state the database holds (compare-and-set on its id),
+    never by the clocks of the machines they run on."""
+
+    def test_a_proposal_made_from_a_state_no_longer_current_is_rejected(self, store: Store) -> None:
         flow_run_id = _new_run(store)
-        stale = Cancelled("watchdog, from before the run started")
+        pending = store.client.read_flow_run(flow_run_id).state
         running = Running()
         _move(store, flow_run_id, running)
-        result = _propose(store, flow_run_id, stale)
+        # The watchdog, say, looked while the run was Pending and decided then.
+        result = _propose(store, flow_run_id, Cancelled("stuck"), seen=pending)
         assert result.status is SetStateStatus.REJECT
-        assert result.reason is not None and "stale" in result.reason
-        assert store.client.read_flow_run(flow_run_id).state.id == running.id
+        assert result.reason is not None and result.reason.startswith("stale proposal")
+        assert result.state is not None and result.state.id == running.id
         assert _names(store, flow_run_id) == ["Pending", "Running"]
 
     @pytest.mark.parametrize("final", TERMINAL, ids=lambda f: f.__name__)
@@ -191,8 +203,9 @@ class TestStaleWriter:
     ) -> None:
         # Both rules would reject this; the reason must be the stale writer's.
         flow_run_id = _new_run(store)
-        _move(store, flow_run_id, Running(), final())
-        result = _propose(store, flow_run_id, _older_than_now(Running()))
+        running = Running()
+        _move(store, flow_run_id, running, final())
+        result = _propose(store, flow_run_id, Completed(), seen=running)
         assert result.status is SetStateStatus.REJECT
         assert result.reason is not None and result.reason.startswith("stale proposal")
         assert "already finished" not in result.reason
@@ -200,35 +213,48 @@ class TestStaleWriter:
         assert _names(store, flow_run_id) == ["Pending", "Running", final().name]
 
     def test_stale_retry_of_a_finished_run_is_rejected(self, store: Store) -> None:
-        # A retry reopens a finished run, unless a newer state came after it was proposed.
+        # A retry reopens a failed run, unless another writer moved it on since.
         flow_run_id = _new_run(store)
-        _move(store, flow_run_id, Running(), Failed())
-        result = _propose(store, flow_run_id, _older_than_now(AwaitingRetry(now_utc())))
+        failed = Failed()
+        _move(store, flow_run_id, Running(), failed, AwaitingRetry(now_utc()), Running(), Failed())
+        result = _propose(store, flow_run_id, AwaitingRetry(now_utc()), seen=failed)
         assert result.status is SetStateStatus.REJECT
         assert result.reason is not None and result.reason.startswith("stale proposal")
         assert store.client.read_flow_run(flow_run_id).state.name == "Failed"
 
     def test_stale_proposal_to_a_cancelling_run_is_rejected_as_stale(self, store: Store) -> None:
         flow_run_id = _new_run(store)
-        _move(store, flow_run_id, Running(), Cancelling())
-        result = _propose(store, flow_run_id, _older_than_now(Running()))
+        running = Running()
+        _move(store, flow_run_id, running, Cancelling())
+        result = _propose(store, flow_run_id, Completed(), seen=running)
         assert result.status is SetStateStatus.REJECT
         assert result.reason is not None and result.reason.startswith("stale proposal")
 
-    def test_proposal_as_new_as_the_current_state_is_accepted(self, store: Store) -> None:
+    def test_a_writer_whose_clock_is_behind_is_not_stale(self, store: Store) -> None:
         flow_run_id = _new_run(store)
         running = Running()
-        completed = Completed()
-        completed.timestamp = running.timestamp
-        _move(store, flow_run_id, running, completed)
+        _move(store, flow_run_id, running)
+        result = _propose(store, flow_run_id, _behind(Completed()), seen=running)
+        assert result.status is SetStateStatus.ACCEPT
         assert store.client.read_flow_run(flow_run_id).state.name == "Completed"
+
+    def test_a_writer_that_does_not_say_what_it_saw_is_left_to_the_other_rules(
+        self, store: Store
+    ) -> None:
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running())
+        result = _propose(store, flow_run_id, _behind(Cancelling()))
+        assert result.status is SetStateStatus.ACCEPT
 
     def test_forced_transition_skips_the_staleness_check(self, store: Store) -> None:
         flow_run_id = _new_run(store)
-        old = Completed()
-        _move(store, flow_run_id, Running(), Failed())
-        assert _propose(store, flow_run_id, old).status is SetStateStatus.REJECT
-        assert _propose(store, flow_run_id, old, force=True).status is SetStateStatus.ACCEPT
+        running = Running()
+        _move(store, flow_run_id, running, Failed())
+        assert (
+            _propose(store, flow_run_id, Completed(), seen=running).status is SetStateStatus.REJECT
+        )
+        forced = _propose(store, flow_run_id, Completed(), force=True, seen=running)
+        assert forced.status is SetStateStatus.ACCEPT
 
 
 class TestCancellingOnlyEnds:
@@ -298,16 +324,15 @@ class TestDecide:
         assert decide(policy.TASK_RUN_RULES, completed, retry).status is SetStateStatus.ACCEPT
 
     def test_first_rejection_wins_and_keeps_the_current_state(self) -> None:
-        current = Running()
-        older = Running()
-        older.timestamp = current.timestamp - timedelta(seconds=1)
-        result = decide(policy.TASK_RUN_RULES, current, older)
+        current = Completed()
+        result = decide(policy.TASK_RUN_RULES, current, Pending())
         assert result.status is SetStateStatus.REJECT
         assert result.state is current
-        assert result.reason is not None and result.reason.startswith("stale proposal")
+        assert result.reason is not None and result.reason.startswith("the run has already")
 
     def test_stale_proposal_to_a_finished_task_run_is_rejected_as_stale(self) -> None:
-        result = decide(policy.TASK_RUN_RULES, Completed(), _older_than_now(Running()))
+        running, completed = Running(), Completed()
+        result = decide(policy.TASK_RUN_RULES, completed, Completed(), expected_state_id=running.id)
         assert result.status is SetStateStatus.REJECT
         assert result.reason is not None and result.reason.startswith("stale proposal")
 

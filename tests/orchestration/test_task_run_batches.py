@@ -69,6 +69,22 @@ class TestLateBatches:
         assert stored.state.name == "Completed"
         assert _history(store, task_run.id) == ["Pending", "Running", "Completed"]
 
+    def test_a_snapshot_ahead_of_its_batch_does_not_make_the_next_batch_late(
+        self, store: Store
+    ) -> None:
+        # The batch writer hands over the engine's live object: by the time a batch holding
+        # only Pending is written, the run may already be Completed, its other states
+        # waiting for the next batch.
+        flow_run_id = _flow_run(store)
+        pending, running, completed = Pending(), Running(), Completed()
+        task_run = _task_run(flow_run_id, pending)
+        live = replace(task_run, state=completed)
+        store.client.write_batch([live], [(task_run.id, pending)], [])
+        store.client.write_batch([live], [(task_run.id, running), (task_run.id, completed)], [])
+        [stored] = store.client.read_task_runs(flow_run_id)
+        assert stored.state.name == "Completed"
+        assert _history(store, task_run.id) == ["Pending", "Running", "Completed"]
+
     def test_a_refused_state_leaves_the_other_runs_of_the_batch_recorded(
         self, store: Store
     ) -> None:

@@ -34,9 +34,15 @@ class CauceClient(Protocol):
         """Record a new flow run (its id is chosen by the caller) with its first state."""
 
     def set_flow_run_state(
-        self, flow_run_id: uuid.UUID, state: State, force: bool = False
+        self,
+        flow_run_id: uuid.UUID,
+        state: State,
+        force: bool = False,
+        expected_state_id: uuid.UUID | None = None,
     ) -> SetStateResult:
-        """Propose a state for a flow run; the core's rules decide."""
+        """Propose a state for a flow run; the core's rules decide. With
+        `expected_state_id` (the state the caller saw the run in) the proposal is stale,
+        and refused, if the run has moved on since."""
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
         """One flow run; raises NotFound."""

@@ -121,10 +121,14 @@ class EmbeddedClient:
             self._flow_ids[flow_run.flow_name] = flow_id
 
     def set_flow_run_state(
-        self, flow_run_id: uuid.UUID, state: State, force: bool = False
+        self,
+        flow_run_id: uuid.UUID,
+        state: State,
+        force: bool = False,
+        expected_state_id: uuid.UUID | None = None,
     ) -> SetStateResult:
         with self._recording() as executor:
-            return set_flow_run_state(executor, flow_run_id, state, force)
+            return set_flow_run_state(executor, flow_run_id, state, force, expected_state_id)
 
     def write_batch(
         self,

@@ -110,8 +110,13 @@ class FlowRunEngine:
         # code: the state is taken as accepted, and the loss is reported (_server_lost).
         if self._is_created:
             try:
+                # The state this engine last saw, unless the server missed some of its
+                # states: then the store's current one is not what it proposes from.
+                seen = None if self.unrecorded else self.flow_run.state.id
                 with interruptions_deferred():
-                    return self.client.set_flow_run_state(self.flow_run.id, state)
+                    return self.client.set_flow_run_state(
+                        self.flow_run.id, state, expected_state_id=seen
+                    )
             except ServerUnreachable as exc:
                 self._server_lost(exc)
         return SetStateResult(SetStateStatus.ACCEPT, state)

@@ -25,11 +25,10 @@ from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 from cauce.orchestration.flow_runs import create_flow_run
 from cauce.orchestration.parameters import ParameterError, check_parameters
 from cauce.orchestration.schedules import ScheduleError, validate_schedule
-from cauce.orchestration.scheduling import as_schedule, reschedule_deployment
+from cauce.orchestration.scheduling import as_schedule, reschedule_deployment, scheduled_at
 from cauce.run_names import generate_run_name
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.schemas.flow_runs import FlowRun
-from cauce.states import Scheduled
 
 
 def _check_schedule(schedule: DeploymentSchedule) -> None:
@@ -177,7 +176,7 @@ def create_flow_run_from_deployment(
         id=new_id(),
         flow_name=deployment.flow_name,
         name=generate_run_name(),
-        state=Scheduled(scheduled_time=when),
+        state=scheduled_at(when, now),
         parameters=merged,
         tags=sorted({*deployment.tags, *(tags or [])}),
         created=now,

@@ -7,6 +7,7 @@ is taken in set_state.py. A forced transition skips every rule.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from cauce.states import TERMINAL_STATE_TYPES, State, StateType
@@ -16,10 +17,15 @@ ALL_TYPES = frozenset(StateType)
 
 @dataclass(slots=True)
 class Transition:
-    """A proposed move from `current` (None for a new run) to `proposed`, and the verdict."""
+    """A proposed move from `current` (None for a new run) to `proposed`, and the verdict.
+
+    `expected_state_id`: the state the proposer last saw the run in, when it says; the
+    database's current state id is what orders writers, never their clocks.
+    """
 
     current: State | None
     proposed: State
+    expected_state_id: uuid.UUID | None = None
     rejection: str | None = None
 
     def reject(self, reason: str) -> None:
@@ -45,14 +51,18 @@ class Rule:
 
 
 class RejectStaleWriter(Rule):
-    """A proposal older than the current state lost a race to a newer writer."""
+    """A proposal made from a state that is no longer current lost a race to another
+    writer (compare-and-set on the current state's id). A writer that does not say which
+    state it saw (a cancellation from the CLI) is decided by the other rules alone."""
 
     def apply(self, transition: Transition) -> None:
-        assert transition.current is not None
-        if transition.proposed.timestamp < transition.current.timestamp:
+        current = transition.current
+        assert current is not None
+        expected = transition.expected_state_id
+        if expected is not None and expected != current.id:
             transition.reject(
-                f"stale proposal: the run entered {transition.current!r} "
-                f"at {transition.current.timestamp.isoformat()}, after this state was proposed"
+                f"stale proposal: the run entered {current!r} at "
+                f"{current.timestamp.isoformat()}, after the state this proposal was made from"
             )
 
 

@@ -37,11 +37,18 @@ from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.states import SetStateStatus
 from cauce.settings.durations import format_duration
-from cauce.states import Late, Scheduled
+from cauce.states import Late, Scheduled, State
 
 HORIZON = timedelta(hours=24)
 MIN_RUNS = 3
 MAX_RUNS = 100
+
+
+def scheduled_at(when: datetime, now: datetime) -> State:
+    """A Scheduled state for `when`, entered at `now` (the time the caller decides with)."""
+    state = Scheduled(scheduled_time=when)
+    state.timestamp = now
+    return state
 
 
 def as_schedule(schedule: DeploymentSchedule) -> Schedule:
@@ -87,7 +94,7 @@ def schedule_deployment_runs(
                 id=new_id(),
                 flow_name=deployment.flow_name,
                 name=generate_run_name(),
-                state=Scheduled(scheduled_time=when),
+                state=scheduled_at(when, now),
                 parameters=dict(deployment.parameters),
                 tags=list(deployment.tags),
                 created=now,

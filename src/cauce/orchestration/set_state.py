@@ -25,11 +25,15 @@ from cauce.states import TERMINAL_STATE_TYPES, State, StateType
 
 
 def decide(
-    rules: tuple[Rule, ...], current: State | None, proposed: State, force: bool = False
+    rules: tuple[Rule, ...],
+    current: State | None,
+    proposed: State,
+    force: bool = False,
+    expected_state_id: uuid.UUID | None = None,
 ) -> SetStateResult:
     """Run `rules` in order on the transition; the first rejection wins."""
     if not force:
-        transition = Transition(current, proposed)
+        transition = Transition(current, proposed, expected_state_id)
         for rule in rules:
             if rule.applies_to(transition):
                 rule.apply(transition)
@@ -57,11 +61,17 @@ class RunTimes:
 
 
 def set_flow_run_state(
-    executor: StatementExecutor, flow_run_id: uuid.UUID, proposed: State, force: bool = False
+    executor: StatementExecutor,
+    flow_run_id: uuid.UUID,
+    proposed: State,
+    force: bool = False,
+    expected_state_id: uuid.UUID | None = None,
 ) -> SetStateResult:
     """Propose a new state for a flow run; record it if the rules accept it.
 
-    Call inside a write transaction: the run's row is locked while the rules run.
+    `expected_state_id`: the state the proposer saw the run in; if the run has moved on
+    since, the proposal is stale. Call inside a write transaction: the run's row is
+    locked while the rules run.
     """
     row = select_flow_run_for_update(executor, flow_run_id)
     if row is None:
@@ -70,7 +80,7 @@ def set_flow_run_state(
     if current.id == proposed.id:
         # The same proposal again (a retried request whose answer was lost): already done.
         return SetStateResult(SetStateStatus.ACCEPT, current)
-    result = decide(FLOW_RUN_RULES, current, proposed, force)
+    result = decide(FLOW_RUN_RULES, current, proposed, force, expected_state_id)
     if result.status is SetStateStatus.ACCEPT:
         times = RunTimes(row["run_count"], row["start_time"], row["end_time"])
         times.advance(proposed)

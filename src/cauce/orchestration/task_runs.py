@@ -6,14 +6,14 @@ But others may end a task run meanwhile: the server marking a dead process's
 runs Crashed, a cancellation. So every batch is decided again here, under the
 rows' locks, against what is stored: a state the rules reject is dropped (a
 late batch never undoes a newer state), and a task run's row is rewritten
-only when the last of its states in the batch was accepted.
+only when the last of its states in the batch was accepted, with that state.
 A batch sent twice (its answer lost) changes nothing the second time.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cauce.database.recording import writes
 from cauce.database.recording.executors import StatementExecutor
@@ -57,8 +57,14 @@ def write_task_run_batch(
         if is_accepted:
             current[task_run_id] = state
             accepted.append((task_run_id, state))
-    # The snapshot is the engine's live object and may already be past this batch's
-    # states; it is written unless the run's last state here was refused.
-    changed = [t for t in task_runs if last_accepted.get(t.id, True)]
+    # A run's row is written unless its last state here was refused, and always with the
+    # last state recorded for it: the snapshot is the engine's live object and may already
+    # be past this batch's states, which the next batch brings (and which must then follow
+    # the state stored, not overtake it).
+    changed = [
+        t if current[t.id] is t.state else replace(t, state=current[t.id])
+        for t in task_runs
+        if last_accepted.get(t.id, True) and t.id in current
+    ]
     writes.write_batch(executor, changed, accepted, logs)
     return BatchOutcome(len(accepted), len(task_run_states) - len(accepted))

@@ -378,6 +378,11 @@ class SetStateRequest(_WireModel):
 
     state: StateModel
     force: bool = Field(False, strict=True)
+    expected_state_id: uuid.UUID | None = Field(
+        None,
+        description="The state the proposer saw the run in: if the run has moved on since, "
+        "the proposal is stale and rejected.",
+    )
 
 
 class ErrorModel(BaseModel):

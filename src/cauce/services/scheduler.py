@@ -19,8 +19,8 @@ def scheduler_pass(late_after: timedelta) -> Callable[[Connection, datetime], st
     def run(connection: Connection, now: datetime) -> str | None:
         made = schedule_upcoming_runs(connection, now)
         late = mark_late_runs(connection, now, late_after)
-        if not (made or late):
-            return None
-        return f"made {made} scheduled run(s), marked {late} run(s) Late"
+        done = [f"made {made} scheduled run(s)"] if made else []
+        done += [f"marked {late} run(s) Late"] if late else []
+        return ", ".join(done) or None
 
     return run

@@ -104,7 +104,9 @@ async def set_flow_run_state(
     """Propose a state; the core's rules decide, under the run's row lock."""
     proposed = body.state.to_domain()
     result = await database.write(
-        lambda executor: set_state(executor, flow_run_id, proposed, body.force)
+        lambda executor: set_state(
+            executor, flow_run_id, proposed, body.force, body.expected_state_id
+        )
     )
     # ABORT means the run does not exist: the only case in which the core answers it.
     if result.status is SetStateStatus.ABORT:

@@ -1,0 +1,198 @@
+"""The scheduler's decisions on a real database: which runs exist, made once, in the zone.
+
+Each test passes `now`, so times are exact and no test waits for a clock.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from cauce.database.connections import create_engine, ensure_schema
+from cauce.database.tables import flow_runs
+from cauce.orchestration import deployments as core
+from cauce.orchestration import scheduling
+from cauce.orchestration.work_pools import create_work_pool, update_work_pool
+from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
+from cauce.services.scheduler import scheduler_pass
+from tests.conftest import Store
+
+pytestmark = pytest.mark.embedded_only("the scheduler's core runs on the database itself")
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 09:00 in Buenos Aires
+BUENOS_AIRES = "America/Argentina/Buenos_Aires"
+
+
+@pytest.fixture
+def engine(store: Store) -> Iterator[Engine]:
+    engine = create_engine(store.url)
+    ensure_schema(engine)
+    with engine.begin() as connection:
+        create_work_pool(connection, WorkPool(name="compras-prod"))
+    yield engine
+    engine.dispose()
+
+
+def _deployment(*schedules: DeploymentSchedule, name: str = "printear-mensaje") -> Deployment:
+    return Deployment(
+        flow_name="basic-flow",
+        name=name,
+        entrypoint="basic.py:basic_flow",
+        work_pool_name="compras-prod",
+        parameters={"mensaje": "hola"},
+        schedules=list(schedules),
+    )
+
+
+def _cron(expression: str = "30 1,13,17 * * *", zone: str = BUENOS_AIRES) -> DeploymentSchedule:
+    return DeploymentSchedule(timezone=zone, cron=expression)
+
+
+def _apply(engine: Engine, deployment: Deployment, now: datetime = NOW) -> Deployment:
+    with engine.begin() as connection:
+        return core.apply_deployment(connection, deployment, now)
+
+
+def _scheduled(engine: Engine, deployment_id: uuid.UUID) -> list[datetime]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(flow_runs.c.expected_start_time)
+            .where(
+                flow_runs.c.deployment_id == deployment_id, flow_runs.c.state_type == "SCHEDULED"
+            )
+            .order_by(flow_runs.c.expected_start_time)
+        )
+        return [row.expected_start_time for row in rows]
+
+
+def _pass(engine: Engine, now: datetime) -> str | None:
+    with engine.begin() as connection:
+        return scheduler_pass(timedelta(seconds=15))(connection, now)
+
+
+def _utc(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
+
+
+class TestUpcomingRuns:
+    def test_a_new_deployment_gets_its_next_day_of_runs_at_once_in_its_zone(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        # 13:30 and 17:30 today, 01:30 tomorrow, Buenos Aires time (UTC-3).
+        assert _scheduled(engine, deployment.id) == [
+            _utc(1, 16, 30),
+            _utc(1, 20, 30),
+            _utc(2, 4, 30),
+        ]
+
+    def test_a_sparse_schedule_still_has_its_next_three_runs(self, engine):
+        weekly = _cron("0 9 * * 1")
+        deployment = _apply(engine, _deployment(weekly))
+        assert _scheduled(engine, deployment.id) == [_utc(7, 12), _utc(14, 12), _utc(21, 12)]
+
+    def test_a_dense_schedule_is_bounded(self, engine):
+        deployment = _apply(engine, _deployment(_cron("* * * * *")))
+        assert len(_scheduled(engine, deployment.id)) == scheduling.MAX_RUNS
+
+    def test_runs_carry_the_deployments_parameters_and_are_linked_to_it(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(flow_runs).where(flow_runs.c.deployment_id == deployment.id).limit(1)
+            ).one()
+        assert row.parameters == {"mensaje": "hola"} and row.auto_scheduled
+        assert row.state_name == "Scheduled" and row.scheduled_time == row.expected_start_time
+
+
+class TestIdempotence:
+    def test_passes_after_the_first_make_nothing_new(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        assert _pass(engine, NOW) is None
+        assert _pass(engine, NOW + timedelta(seconds=10)) is None
+        assert len(_scheduled(engine, deployment.id)) == 3
+
+    def test_a_later_pass_adds_what_entered_the_window(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        later = NOW + timedelta(hours=5)  # 14:00 local: 13:30 has passed, 13:30 tomorrow enters
+        assert _pass(engine, later) == "made 1 scheduled run(s), marked 1 run(s) Late"
+        assert _scheduled(engine, deployment.id)[-1] == _utc(2, 16, 30)
+
+    def test_two_schedulers_at_once_make_each_run_once(self, engine, store: Store):
+        deployment = _apply(engine, _deployment(_cron()))
+        with engine.begin() as connection:
+            connection.execute(flow_runs.delete())
+        other = create_engine(store.url)
+        barrier = threading.Barrier(2, timeout=30)
+        errors: list[BaseException] = []
+
+        def run(target: Engine) -> None:
+            barrier.wait()
+            try:
+                _pass(target, NOW)
+            except BaseException as exc:  # a lost race on SQLite is a lock wait, not an error
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(e,)) for e in (engine, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        other.dispose()
+        assert errors == []
+        assert len(_scheduled(engine, deployment.id)) == 3
+
+
+class TestChanges:
+    def test_changing_the_schedule_replaces_the_future_runs(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        changed = _apply(engine, _deployment(_cron("0 22 * * *")))
+        assert changed.id == deployment.id
+        assert _scheduled(engine, deployment.id) == [_utc(2, 1), _utc(3, 1), _utc(4, 1)]
+
+    def test_pausing_removes_future_runs_and_resuming_brings_them_back(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        with engine.begin() as connection:
+            core.set_deployment_paused(connection, deployment.id, True, NOW)
+        assert _scheduled(engine, deployment.id) == []
+        assert _pass(engine, NOW) is None
+        with engine.begin() as connection:
+            core.set_deployment_paused(connection, deployment.id, False, NOW)
+        assert len(_scheduled(engine, deployment.id)) == 3
+
+    def test_a_paused_pool_gets_no_new_runs(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        with engine.begin() as connection:
+            update_work_pool(connection, "compras-prod", is_paused=True)
+            connection.execute(flow_runs.delete())
+        assert _pass(engine, NOW) is None
+        assert _scheduled(engine, deployment.id) == []
+
+    def test_a_run_asked_for_by_hand_is_kept_when_the_schedule_changes(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        with engine.begin() as connection:
+            by_hand = core.create_flow_run_from_deployment(
+                connection, deployment.id, {}, NOW, scheduled_time=_utc(1, 16, 30)
+            )
+        _apply(engine, _deployment())  # no schedules any more
+        assert _scheduled(engine, deployment.id) == [by_hand.expected_start_time]
+
+
+class TestLateRuns:
+    def test_a_run_past_late_after_becomes_late_once(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        first = _utc(1, 16, 30)
+        # 10 s after its time it is not late yet; tomorrow's 13:30 enters the next 24 h.
+        assert _pass(engine, first + timedelta(seconds=10)) == "made 1 scheduled run(s)"
+        assert _pass(engine, first + timedelta(seconds=20)) == "marked 1 run(s) Late"
+        assert _pass(engine, first + timedelta(seconds=30)) is None
+        with engine.connect() as connection:
+            names = connection.execute(
+                select(flow_runs.c.state_name, func.count())
+                .where(flow_runs.c.deployment_id == deployment.id)
+                .group_by(flow_runs.c.state_name)
+            ).all()
+        assert dict(names) == {"Late": 1, "Scheduled": 3}
