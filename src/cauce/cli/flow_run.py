@@ -182,20 +182,42 @@ def _read_runs(
 
 
 def runs_table(runs: list[FlowRun], title: str | None = None) -> Table:
-    """Flow runs as `ls` shows them: id, name, flow, coloured state, start, duration."""
+    """Flow runs as `ls` shows them: id, name, flow, coloured state, when it is (or was)
+    scheduled for, start, duration."""
     from rich.text import Text
 
-    shown = table("ID", "Name", "Flow", "State", "Start time", "Duration", title=title)
+    shown = table("ID", "Name", "Flow", "State", "Scheduled", "Start time", "Duration", title=title)
     for run in runs:
         shown.add_row(
             str(run.id),
             Text(run.name),
             Text(run.flow_name),
             state_text(run.state),
+            offset_time(scheduled_time(run)),
             local_time(run.start_time),
             duration(run.start_time, run.end_time, run.state),
         )
     return shown
+
+
+def scheduled_time(run: FlowRun) -> datetime | None:
+    """When a run waiting to start is due; for any other run, when it was meant to start."""
+    if run.state.type is StateType.SCHEDULED:
+        return run.state.scheduled_time
+    return run.expected_start_time
+
+
+def offset_time(moment: datetime | None, zone: str | None = None) -> str:
+    """`2026-12-02 01:30:00-03:00`: `moment` in `zone` (CAUCE_DEFAULT_TIMEZONE when
+    omitted) with its UTC offset, so no reader has to guess the zone; '-' for None."""
+    if moment is None:
+        return "-"
+    from zoneinfo import ZoneInfo
+
+    from cauce.settings import get_settings
+
+    shown = moment.astimezone(ZoneInfo(zone or get_settings().default_timezone))
+    return shown.isoformat(sep=" ", timespec="seconds")
 
 
 def _details(run: FlowRun) -> Table:
@@ -213,6 +235,7 @@ def _details(run: FlowRun) -> Table:
         ("Parameters", pretty_json(run.parameters)),
         ("Tags", Text(", ".join(run.tags) if run.tags else "-")),
         ("Run count", str(run.run_count)),
+        ("Scheduled", offset_time(scheduled_time(run))),
         ("Start time", local_time(run.start_time, with_zone=True)),
         ("End time", local_time(run.end_time, with_zone=True)),
         ("Duration", duration(run.start_time, run.end_time, run.state)),
