@@ -1,0 +1,282 @@
+"""`cauce deploy`, as a user types it: the guide's §4 session at a terminal, and with flags.
+
+The wizard is driven through a pseudo-terminal (pexpect), arrow keys and all; the
+flag form runs with no terminal, as CI does. Each test checks what was printed,
+what cauce.yaml holds and what the store holds.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from cauce.client.base import CauceClient
+from cauce.client.factory import get_client
+from cauce.schemas.deployments import WorkPool
+from cauce.schemas.flow_runs import FlowRunFilter
+from tests.conftest import Store
+from tests.engine.scripts import store_env
+
+BASIC = """\
+from cauce import flow, task
+
+
+@task
+def print_text(text):
+    print(text)
+
+
+@flow
+def basic_flow(mensaje: str = "Hola mundo!"):
+    print_text(mensaje)
+
+
+if __name__ == "__main__":
+    basic_flow()
+"""
+BUENOS_AIRES = "America/Argentina/Buenos_Aires"
+DOWN = "\x1b[B"
+
+
+@pytest.fixture
+def local(cauce_home: Path) -> CauceClient:
+    """The embedded store of a fresh CAUCE_HOME."""
+    return get_client()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "basic.py").write_text(BASIC)
+    (folder / "notes.py").write_text("print('not a flow')\n")
+    return folder
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAUCE_")}
+    env.pop("CAUCE_DEFAULT_TIMEZONE", None)
+    return {**env, **store_env(), **extra}
+
+
+def cauce(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`cauce ARGS` in the project folder, with no terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "cauce.cli.main", *args],
+        cwd=project,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _scheduled_local_times(store: Store, full_name: str) -> list[str]:
+    from zoneinfo import ZoneInfo
+
+    deployment = store.client.read_deployment_by_name(full_name)
+    runs = store.client.read_flow_runs(FlowRunFilter(deployment_id=deployment.id))
+    zone = ZoneInfo(BUENOS_AIRES)
+    return sorted(
+        r.expected_start_time.astimezone(zone).strftime("%H:%M")
+        for r in runs
+        if r.expected_start_time is not None
+    )
+
+
+class TestTheGuidesSession:
+    def test_the_wizard_deploys_basic_flow_on_the_guides_schedule(
+        self, store: Store, project: Path
+    ) -> None:
+        store.client.create_work_pool(WorkPool(name="compras-prod"))
+        store.client.create_work_pool(WorkPool(name="compras-test"))
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "cauce.cli.main", "deploy"],
+            cwd=str(project),
+            env=_env(TZ="UTC"),
+            encoding="utf-8",
+            timeout=30,
+            dimensions=(40, 160),
+        )
+        try:
+            child.expect("Select a flow to deploy")
+            child.expect("basic_flow +basic.py")
+            child.expect("Enter a flow entrypoint manually")
+            child.send("\r")
+            child.expect("Deployment name")
+            child.send("\x15printear-mensaje\r")  # Ctrl-U clears the suggested name
+            child.expect("configure a schedule")
+            child.send(DOWN + "\r")  # No schedule -> Cron
+            child.expect(r"Cron expression \(e\.g\. 30 1,13,17 \* \* \* = every day at 1:30")
+            child.send("61 * * * *\r")  # a wrong answer is asked again, with the reason
+            child.expect("minute field: 61 is out of range 0-59")
+            child.send("\x15" + "30 1,13,17 * * *\r")
+            child.expect("Timezone")
+            child.send("\x15America/Buenos_Aire\r")
+            child.expect("did you mean")
+            child.send("\x15" + BUENOS_AIRES + "\r")
+            child.expect("default parameters")
+            child.send("n\r")
+            child.expect("Which work pool")
+            child.expect("compras-prod")
+            child.send("\r")
+            child.expect("Saved in")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, child.before
+        saved = (project / "cauce.yaml").read_text()
+        assert "name: printear-mensaje" in saved and "entrypoint: basic.py:basic_flow" in saved
+        assert 'cron: "30 1,13,17 * * *"' in saved and f"timezone: {BUENOS_AIRES}" in saved
+        assert _scheduled_local_times(store, "basic-flow/printear-mensaje") == [
+            "01:30",
+            "13:30",
+            "17:30",
+        ]
+
+        inspected = cauce(project, "deployment", "inspect", "basic-flow/printear-mensaje")
+        assert inspected.returncode == 0, inspected.stderr
+        assert "30 1,13,17 * * *" in inspected.stdout and BUENOS_AIRES in inspected.stdout
+        for local in ("01:30:00-03:00", "13:30:00-03:00", "17:30:00-03:00"):
+            assert local in inspected.stdout
+        listed = cauce(project, "flow-run", "ls", "--state", "SCHEDULED")
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.count("basic-flow") == 3
+
+
+class TestFlags:
+    def test_every_answer_as_a_flag_then_all_again_without_a_question(
+        self, store: Store, project: Path
+    ) -> None:
+        store.client.create_work_pool(WorkPool(name="compras-prod"))
+        first = cauce(
+            project,
+            "deploy",
+            "basic.py:basic_flow",
+            "--name=printear-mensaje",
+            "--pool=compras-prod",
+            "--cron=30 1,13,17 * * *",
+            f"--timezone={BUENOS_AIRES}",
+            "--param=mensaje=hola",
+            "--tag=compras",
+            "--no-prompt",
+        )
+        assert first.returncode == 0, first.stderr
+        assert "next runs" in first.stdout and "-03:00" in first.stdout
+        deployment = store.client.read_deployment_by_name("basic-flow/printear-mensaje")
+        assert deployment.parameters == {"mensaje": "hola"} and deployment.tags == ["compras"]
+        assert deployment.parameter_schema["properties"]["mensaje"]["type"] == "string"
+        assert Path(deployment.source) == project.resolve()
+
+        again = cauce(project, "deploy", "--all", "--no-prompt")
+        assert again.returncode == 0, again.stderr
+        assert store.client.read_deployment_by_name("basic-flow/printear-mensaje").id == (
+            deployment.id
+        )
+        assert _scheduled_local_times(store, "basic-flow/printear-mensaje") == [
+            "01:30",
+            "13:30",
+            "17:30",
+        ]
+
+    def test_without_a_timezone_the_machines_zone_is_used_not_utc(
+        self, store: Store, project: Path
+    ) -> None:
+        store.client.create_work_pool(WorkPool(name="compras-prod"))
+        result = cauce(
+            project,
+            "deploy",
+            "basic.py:basic_flow",
+            "--name=n",
+            "--pool=compras-prod",
+            "--cron=30 1,13,17 * * *",
+            "--no-prompt",
+            TZ=BUENOS_AIRES,
+        )
+        assert result.returncode == 0, result.stderr
+        [schedule] = store.client.read_deployment_by_name("basic-flow/n").schedules
+        assert schedule.timezone == BUENOS_AIRES
+        assert f"timezone: {BUENOS_AIRES}" in (project / "cauce.yaml").read_text()
+
+
+class TestBadInput:
+    """The checks are the core's, the same on every store: these run on the embedded one."""
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--cron=61 * * * *"], "cron '61 * * * *': minute field: 61 is out of range 0-59"),
+            (
+                ["--cron=30 1,13,17 * *"],
+                "cron '30 1,13,17 * *': expected 5 fields (minute hour day month weekday), got 4",
+            ),
+            (
+                ["--cron=0 9 * * *", "--timezone=America/Buenos_Aire"],
+                "unknown timezone 'America/Buenos_Aire'; did you mean America/Buenos_Aires",
+            ),
+            (["--pool=nowhere"], "work pool 'nowhere' does not exist"),
+            (["--param=mensaje=3"], "parameter 'mensaje' must be a string, got 3"),
+            (["--param=otro=1"], "unknown parameter 'otro' (the flow takes: mensaje)"),
+        ],
+    )
+    def test_one_line_naming_what_is_wrong_and_nothing_written(
+        self, local: CauceClient, project: Path, args: list[str], message: str
+    ) -> None:
+        local.create_work_pool(WorkPool(name="compras-prod"))
+        flags = ["--name=n", "--pool=compras-prod", *args]
+        result = cauce(project, "deploy", "basic.py:basic_flow", *flags, "--no-prompt")
+        assert result.returncode == 1
+        [line] = result.stderr.strip().splitlines()
+        assert message in line
+        assert "Traceback" not in result.stderr
+        assert not (project / "cauce.yaml").exists()
+        assert local.read_deployments() == []
+
+    @pytest.mark.parametrize(
+        ("entrypoint", "message"),
+        [
+            ("basic.py:nope", "basic.py has no function 'nope'"),
+            ("basic.py:print_text", "'print_text' in basic.py is not a flow"),
+            ("missing.py:f", "file missing.py not found"),
+        ],
+    )
+    def test_an_entrypoint_that_is_not_a_flow(
+        self, local: CauceClient, project: Path, entrypoint: str, message: str
+    ) -> None:
+        result = cauce(project, "deploy", entrypoint, "--name=n", "--pool=p", "--no-prompt")
+        assert result.returncode == 1
+        [line] = result.stderr.strip().splitlines()
+        assert message in line and "--debug" not in line
+
+    def test_with_no_terminal_a_missing_answer_names_its_flag(
+        self, local: CauceClient, project: Path
+    ) -> None:
+        result = cauce(project, "deploy", "basic.py:basic_flow", "--name=n")
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            "cauce deploy: the work pool was not given and there is no terminal to ask; pass --pool"
+        )
+
+    def test_an_unknown_key_in_cauce_yaml_is_named_with_its_line(
+        self, local: CauceClient, project: Path
+    ) -> None:
+        (project / "cauce.yaml").write_text(
+            "deployments:\n"
+            "  - name: n\n"
+            "    entrypoint: basic.py:basic_flow\n"
+            "    work_pool: compras-prod\n"
+            "    schedules:\n"
+            "      - crn: '0 9 * * *'\n"
+        )
+        result = cauce(project, "deploy", "--all", "--no-prompt")
+        assert result.returncode == 1
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"{project / 'cauce.yaml'}:6:")
+        assert "unknown key 'crn'" in line and "did you mean 'cron'" in line
