@@ -49,7 +49,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (),
     ),
     "insert_scheduled_flow_run": (
-        "INSERT INTO flow_runs (id, flow_id, name, parameters, tags, parent_flow_run_id, parent_task_run_id, deployment_id, expected_start_time, auto_scheduled, state_id, state_type, state_name, state_message, state_timestamp, scheduled_time, run_count, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (deployment_id, expected_start_time) WHERE auto_scheduled DO NOTHING RETURNING id",
+        "INSERT INTO flow_runs (id, flow_id, name, parameters, tags, parent_flow_run_id, parent_task_run_id, deployment_id, expected_start_time, auto_scheduled, state_id, state_type, state_name, state_message, state_timestamp, scheduled_time, run_count, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
         (
             ("id", "uuid"),
             ("flow_id", "uuid"),
