@@ -8,7 +8,10 @@ engine share a small pool.
 Failures, mapped to the client's exceptions:
 - 404 -> NotFound (set_flow_run_state answers ABORT instead, as the core does);
 - 401 -> ClientError saying the credentials were rejected;
-- any other 4xx or 5xx -> ClientError with the server's detail;
+- 409 and 422 of the pool and deployment verbs -> ClientError whose message is
+  the server's detail alone: the core's one-line refusal, as the embedded
+  client raises it;
+- any other 4xx or 5xx -> ClientError with the method, URL, status and detail;
 - no connection, or 503 -> retried with backoff for `retry_seconds`
   (CAUCE_API_RETRY_TIMEOUT, 30 s by default, so a server restarted within
   that time is survived), then ServerUnreachable naming the URL. Once the
@@ -24,7 +27,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -41,6 +46,18 @@ from cauce.schemas.api import (
     TaskRunModel,
     batch_json,
 )
+from cauce.schemas.api_deployments import (
+    DeploymentApply,
+    DeploymentModel,
+    DeploymentPause,
+    DeploymentRunRequest,
+    ScheduleActive,
+    ScheduleCreate,
+    WorkPoolCreate,
+    WorkPoolModel,
+    WorkPoolUpdate,
+)
+from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
@@ -88,9 +105,15 @@ class HttpClient:
         self._request("POST", "/flow_runs", json=_dump(body), created_id=flow_run.id)
 
     def set_flow_run_state(
-        self, flow_run_id: uuid.UUID, state: State, force: bool = False
+        self,
+        flow_run_id: uuid.UUID,
+        state: State,
+        force: bool = False,
+        expected_state_id: uuid.UUID | None = None,
     ) -> SetStateResult:
-        body = SetStateRequest(state=StateModel.from_domain(state), force=force)
+        body = SetStateRequest(
+            state=StateModel.from_domain(state), force=force, expected_state_id=expected_state_id
+        )
         try:
             response = self._request(
                 "POST", f"/flow_runs/{flow_run_id}/set_state", json=_dump(body)
@@ -147,16 +170,119 @@ class HttpClient:
         body = batch_json(task_runs, task_run_states, logs)
         self._request("POST", "/batches", content=body, headers=_JSON)
 
+    def create_work_pool(self, pool: WorkPool) -> WorkPool:
+        body = WorkPoolCreate.from_domain(pool)
+        response = self._request("POST", "/work_pools", json=_dump(body), refusals=True)
+        return WorkPoolModel.model_validate(response.json()).to_domain()
+
+    def read_work_pool(self, name: str) -> WorkPool:
+        response = self._request("GET", f"/work_pools/{_segment(name)}")
+        return WorkPoolModel.model_validate(response.json()).to_domain()
+
+    def read_work_pools(self) -> list[WorkPool]:
+        response = self._request("GET", "/work_pools")
+        return [WorkPoolModel.model_validate(p).to_domain() for p in response.json()]
+
+    def update_work_pool(
+        self,
+        name: str,
+        *,
+        is_paused: bool | None = None,
+        concurrency_limit: int | None = None,
+        clear_concurrency_limit: bool = False,
+        description: str | None = None,
+    ) -> WorkPool:
+        body = WorkPoolUpdate(
+            is_paused=is_paused,
+            concurrency_limit=concurrency_limit,
+            clear_concurrency_limit=clear_concurrency_limit,
+            description=description,
+        )
+        path = f"/work_pools/{_segment(name)}"
+        response = self._request("PATCH", path, json=_dump(body), refusals=True)
+        return WorkPoolModel.model_validate(response.json()).to_domain()
+
+    def delete_work_pool(self, name: str) -> None:
+        self._request("DELETE", f"/work_pools/{_segment(name)}", refusals=True)
+
+    def apply_deployment(self, deployment: Deployment) -> Deployment:
+        body = DeploymentApply.from_domain(deployment)
+        response = self._request("POST", "/deployments", json=_dump(body), refusals=True)
+        return _deployment(response)
+
+    def read_deployment(self, deployment_id: uuid.UUID) -> Deployment:
+        return _deployment(self._request("GET", f"/deployments/{deployment_id}"))
+
+    def read_deployment_by_name(self, full_name: str) -> Deployment:
+        flow_name, slash, name = full_name.partition("/")
+        if not slash or not flow_name or not name:
+            # No path the route could take: refused here, in the core's words.
+            raise ClientError(f"deployment {full_name!r} must be named FLOW/DEPLOYMENT")
+        path = f"/deployments/name/{_segment(flow_name)}/{_segment(name)}"
+        return _deployment(self._request("GET", path, refusals=True))
+
+    def read_deployments(self) -> list[Deployment]:
+        response = self._request("GET", "/deployments")
+        return [DeploymentModel.model_validate(d).to_domain() for d in response.json()]
+
+    def set_deployment_paused(self, deployment_id: uuid.UUID, is_paused: bool) -> Deployment:
+        body = DeploymentPause(is_paused=is_paused)
+        path = f"/deployments/{deployment_id}/set_paused"
+        return _deployment(self._request("POST", path, json=_dump(body), refusals=True))
+
+    def delete_deployment(self, deployment_id: uuid.UUID) -> None:
+        self._request("DELETE", f"/deployments/{deployment_id}", refusals=True)
+
+    def add_deployment_schedule(
+        self, deployment_id: uuid.UUID, schedule: DeploymentSchedule
+    ) -> Deployment:
+        body = ScheduleCreate.from_domain(schedule)
+        path = f"/deployments/{deployment_id}/schedules"
+        return _deployment(self._request("POST", path, json=_dump(body), refusals=True))
+
+    def set_deployment_schedule_active(
+        self, deployment_id: uuid.UUID, schedule_id: uuid.UUID, is_active: bool
+    ) -> Deployment:
+        body = ScheduleActive(is_active=is_active)
+        path = f"/deployments/{deployment_id}/schedules/{schedule_id}/set_active"
+        return _deployment(self._request("POST", path, json=_dump(body), refusals=True))
+
+    def delete_deployment_schedule(
+        self, deployment_id: uuid.UUID, schedule_id: uuid.UUID
+    ) -> Deployment:
+        path = f"/deployments/{deployment_id}/schedules/{schedule_id}"
+        return _deployment(self._request("DELETE", path, refusals=True))
+
+    def create_flow_run_from_deployment(
+        self,
+        deployment_id: uuid.UUID,
+        parameters: dict[str, Any] | None = None,
+        scheduled_time: datetime | None = None,
+        tags: list[str] | None = None,
+    ) -> FlowRun:
+        body = DeploymentRunRequest(
+            parameters=parameters or {}, scheduled_time=scheduled_time, tags=tags or []
+        )
+        path = f"/deployments/{deployment_id}/create_flow_run"
+        response = self._request("POST", path, json=_dump(body), refusals=True)
+        return FlowRunModel.model_validate(response.json()).to_domain()
+
     def close(self) -> None:
         self._http.close()
 
     def _request(
-        self, method: str, path: str, created_id: uuid.UUID | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        created_id: uuid.UUID | None = None,
+        refusals: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response:
         """Send one request, retrying while the server is unreachable; the 2xx response.
 
         `created_id`: the request creates the flow run with this id, so a 409 after a
         lost response means the earlier attempt was recorded, not a conflict.
+        `refusals`: a 409 or 422 is the core's refusal, raised with its detail alone.
         """
         deadline = time.monotonic() + (0 if self._is_unreachable else self.retry_seconds)
         delay = _FIRST_DELAY_SECONDS
@@ -173,7 +299,7 @@ class HttpClient:
                     self._is_unreachable = False
                     if created_id is not None and was_sent and response.status_code == 409:
                         return response
-                    return _checked(response, method, self.api_url, path)
+                    return _checked(response, method, self.api_url, path, refusals)
                 problem = f"503 {_detail(response)}"
             if time.monotonic() + delay > deadline:
                 self._is_unreachable = True
@@ -188,13 +314,26 @@ def _dump(body: Any) -> Any:
     return body.model_dump(mode="json")
 
 
-def _checked(response: httpx.Response, method: str, api_url: str, path: str) -> httpx.Response:
+def _segment(name: str) -> str:
+    """`name` as one segment of a URL path (a slash in it too: the routes read it whole)."""
+    return quote(name, safe="")
+
+
+def _deployment(response: httpx.Response) -> Deployment:
+    return DeploymentModel.model_validate(response.json()).to_domain()
+
+
+def _checked(
+    response: httpx.Response, method: str, api_url: str, path: str, refusals: bool = False
+) -> httpx.Response:
     """`response` if it is a success; otherwise the exception its status means."""
     if response.is_success:
         return response
     detail = _detail(response)
     if response.status_code == 404:
         raise NotFound(detail)
+    if refusals and response.status_code in (409, 422):
+        raise ClientError(detail)
     if response.status_code == 401:
         raise ClientError(
             f"the cauce server at {api_url} rejected the credentials "

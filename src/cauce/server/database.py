@@ -120,10 +120,16 @@ class ServerDatabase:
             raise Unstorable(_reason(exc.orig)) from exc
 
     def _read_transaction(self, fn: Callable[[Connection], T]) -> T:
+        from sqlalchemy.exc import DataError
+
         from cauce.database.connections import read_only
 
-        with read_only(self.engine) as connection:
-            return fn(connection)
+        try:
+            with read_only(self.engine) as connection:
+                return fn(connection)
+        except DataError as exc:
+            # A name looked up with a NUL in it, which PostgreSQL cannot even compare.
+            raise Unstorable(_reason(exc.orig)) from exc
 
 
 def _sqlite_is_current(url: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cauce.server.api import batches, flow_runs, flows, logs, task_runs
+from cauce.server.api import batches, deployments, flow_runs, flows, logs, task_runs, work_pools
 
 ROUTERS: tuple[APIRouter, ...] = (
     flows.router,
@@ -12,4 +12,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     task_runs.router,
     logs.router,
     batches.router,
+    work_pools.router,
+    deployments.router,
 )

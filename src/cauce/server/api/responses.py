@@ -8,6 +8,7 @@ from fastapi import Response
 from pydantic import BaseModel
 
 from cauce.schemas.api import ErrorModel
+from cauce.schemas.api_deployments import RefusalModel
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorModel, "description": "No flow run with this id"},
@@ -16,6 +17,19 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
         "model": ErrorModel,
         "description": "Conflicts with what is recorded (nothing of the request was written)",
+    },
+}
+NO_WORK_POOL: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorModel, "description": "No work pool with this name"},
+}
+NO_DEPLOYMENT: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorModel, "description": "No deployment (or schedule of it) with this id"},
+}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {
+        "model": RefusalModel,
+        "description": "A field failed validation, or the core refused a value "
+        "(a schedule, a parameter, a pool that does not exist or is still in use)",
     },
 }
 UNREADABLE_BODY: dict[int | str, dict[str, Any]] = {
