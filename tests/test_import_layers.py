@@ -22,10 +22,13 @@ LEAVES = {"ids", "run_names", "schemas", "settings", "states", "version"}
 # core only through the client.
 ALLOWED: dict[str, set[str]] = {
     # Entry points: nobody imports them. `cauce server database` administers the database.
-    "cli": {"client", "server", "database"},
-    "server": {"orchestration", "database"},
-    # `cauce deploy` and Flow.deploy(): find flows in a project, keep cauce.yaml.
-    "deploy": {"client"},
+    "cli": {"client", "server", "database", "deployments", "orchestration"},
+    "server": {"orchestration", "database", "services"},
+    # The server's loops: passes of the core on a connection.
+    "services": {"orchestration", "database"},
+    # `cauce deploy` and Flow.deploy(): find flows in a project, keep cauce.yaml; the
+    # core's pure checks (schedules, parameters) before anything is sent.
+    "deployments": {"client", "orchestration"},
     # The lazy public facade (its runtime imports go through importlib).
     "cauce": {"flows", "tasks", "futures", "logging", "runtime", "task_runners", "engine"},
     # The run path.

@@ -19,7 +19,7 @@ import pytest
 
 from cauce.client.base import CauceClient, ClientError, NotFound
 from cauce.client.embedded import EmbeddedClient
-from cauce.deploy.parameter_schema import schema_from_function
+from cauce.deployments.parameter_schema import schema_from_function
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRunFilter
 from cauce.schemas.logs import LogEntry

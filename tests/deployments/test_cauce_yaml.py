@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cauce.deploy.cauce_yaml import (
+from cauce.deployments.cauce_yaml import (
     HEADER,
     CauceYamlError,
     DeploymentEntry,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cauce.deploy.discovery import (
+from cauce.deployments.discovery import (
     EntrypointError,
     FlowEntrypoint,
     find_flow_entrypoints,

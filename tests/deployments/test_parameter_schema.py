@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import pytest
 
-from cauce.deploy.parameter_schema import schema_from_function, schema_from_source
+from cauce.deployments.parameter_schema import schema_from_function, schema_from_source
 from cauce.orchestration.parameters import ParameterError, check_parameters
 
 

@@ -54,9 +54,9 @@ def deploy(
     ] = False,
 ) -> None:
     """Deploy a flow: where its code is, how it is called, when it runs, in which pool."""
-    from cauce.deploy.cauce_yaml import CauceYamlError
-    from cauce.deploy.discovery import EntrypointError
-    from cauce.deploy.prompts import Cancelled
+    from cauce.deployments.cauce_yaml import CauceYamlError
+    from cauce.deployments.discovery import EntrypointError
+    from cauce.deployments.prompts import Cancelled
 
     try:
         _deploy(
@@ -83,8 +83,8 @@ def _deploy(
     no_prompt: bool,
 ) -> None:
     from cauce.client.factory import get_client
-    from cauce.deploy.apply import apply_entries
-    from cauce.deploy.cauce_yaml import FILE_NAME, find_cauce_yaml, load_cauce_yaml
+    from cauce.deployments.apply import apply_entries
+    from cauce.deployments.cauce_yaml import FILE_NAME, find_cauce_yaml, load_cauce_yaml
     from cauce.settings import get_settings
 
     cwd = Path.cwd()
@@ -121,7 +121,7 @@ def _deploy(
     )
     entry = answers.entry(client, tags, description, version)
     [deployment] = apply_entries(client, [entry], root, default_timezone)
-    from cauce.deploy.cauce_yaml import save_deployment
+    from cauce.deployments.cauce_yaml import save_deployment
 
     save_deployment(yaml_path, entry)
     _report(deployment)
@@ -157,9 +157,9 @@ class _Answers:
     def entry(
         self, client: Any, tags: list[str], description: str | None, version: str | None
     ) -> Any:
-        from cauce.deploy import prompts
-        from cauce.deploy.cauce_yaml import DeploymentEntry, ScheduleEntry
-        from cauce.deploy.discovery import find_flow_entrypoints, load_entrypoint
+        from cauce.deployments import prompts
+        from cauce.deployments.cauce_yaml import DeploymentEntry, ScheduleEntry
+        from cauce.deployments.discovery import find_flow_entrypoints, load_entrypoint
 
         if self.target is not None:
             flow = load_entrypoint(self.root, self.target)
@@ -247,8 +247,12 @@ class _Answers:
 
 
 def _report(deployment: Any) -> None:
-    from cauce.orchestration.schedules import describe, next_run_times, resolve_timezone
-    from cauce.orchestration.scheduling import as_schedule
+    from cauce.orchestration.schedules import (
+        as_schedule,
+        describe,
+        next_run_times,
+        resolve_timezone,
+    )
     from cauce.states import now_utc
 
     typer.echo(

@@ -437,8 +437,12 @@ def _new_schedule(
     timezone: str | None,
 ) -> DeploymentSchedule:
     """The schedule the options describe, checked by the core's rules; a CliError if bad."""
-    from cauce.orchestration.schedules import ScheduleError, resolve_timezone, validate_schedule
-    from cauce.orchestration.scheduling import as_schedule
+    from cauce.orchestration.schedules import (
+        ScheduleError,
+        as_schedule,
+        resolve_timezone,
+        validate_schedule,
+    )
     from cauce.schemas.deployments import DeploymentSchedule
     from cauce.settings import get_settings
     from cauce.settings.durations import parse_duration
@@ -498,15 +502,13 @@ def _read(client: CauceClient, name: str) -> Deployment:
 
 
 def _describe(schedule: DeploymentSchedule) -> str:
-    from cauce.orchestration.schedules import describe
-    from cauce.orchestration.scheduling import as_schedule
+    from cauce.orchestration.schedules import as_schedule, describe
 
     return describe(as_schedule(schedule))
 
 
 def _next_times(schedule: DeploymentSchedule, now: datetime, count: int) -> list[datetime]:
-    from cauce.orchestration.schedules import next_run_times
-    from cauce.orchestration.scheduling import as_schedule
+    from cauce.orchestration.schedules import as_schedule, next_run_times
 
     return next_run_times(as_schedule(schedule), now, count=count)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cauce.client.base import CauceClient
-from cauce.deploy.cauce_yaml import DeploymentEntry, ScheduleEntry
-from cauce.deploy.discovery import load_entrypoint
+from cauce.deployments.cauce_yaml import DeploymentEntry, ScheduleEntry
+from cauce.deployments.discovery import load_entrypoint
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 
 
@@ -82,8 +82,7 @@ def preflight(client: CauceClient, deployment: Deployment) -> None:
     """Raise ClientError, in the words the core would use, for what it would refuse."""
     from cauce.client.base import ClientError, NotFound
     from cauce.orchestration.parameters import ParameterError, check_parameters
-    from cauce.orchestration.schedules import ScheduleError, validate_schedule
-    from cauce.orchestration.scheduling import as_schedule
+    from cauce.orchestration.schedules import ScheduleError, as_schedule, validate_schedule
 
     name = deployment.full_name
     try:

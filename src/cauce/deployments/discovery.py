@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cauce.deploy.parameter_schema import schema_from_source
+from cauce.deployments.parameter_schema import schema_from_source
 
 _FLOW_PACKAGES = frozenset({"cauce", "prefect"})
 # Besides these, every folder whose name starts with "." and every virtualenv

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cauce.deploy.discovery import EntrypointError, FlowEntrypoint, load_entrypoint
+from cauce.deployments.discovery import EntrypointError, FlowEntrypoint, load_entrypoint
 
 MANUAL = "Enter a flow entrypoint manually"
 CREATE_POOL = "Create a new work pool"

@@ -24,8 +24,8 @@ from cauce.ids import new_id
 from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 from cauce.orchestration.flow_runs import create_flow_run
 from cauce.orchestration.parameters import ParameterError, check_parameters
-from cauce.orchestration.schedules import ScheduleError, validate_schedule
-from cauce.orchestration.scheduling import as_schedule, reschedule_deployment, scheduled_at
+from cauce.orchestration.schedules import ScheduleError, as_schedule, validate_schedule
+from cauce.orchestration.scheduling import reschedule_deployment, scheduled_at
 from cauce.run_names import generate_run_name
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.schemas.flow_runs import FlowRun

@@ -1,6 +1,6 @@
 """Check a deployment run's parameters against the flow's parameter schema.
 
-The schema is the JSON Schema that `cauce.deploy.parameter_schema` derives from
+The schema is the JSON Schema that `cauce.deployments.parameter_schema` derives from
 the flow's signature: an object whose properties are the parameters, each with a
 JSON type when its annotation has one (`anyOf` for unions such as `int | None`)
 and its default. The check happens where the run is created (the API, the CLI,

@@ -64,6 +64,7 @@ from cronsim import CronSim, CronSimError
 from dateutil.parser import isoparse  # type: ignore[import-untyped]
 from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 
+from cauce.schemas.deployments import DeploymentSchedule
 from cauce.settings.durations import format_duration
 
 
@@ -97,6 +98,18 @@ class RRuleSchedule:
 
 
 Schedule = CronSchedule | IntervalSchedule | RRuleSchedule
+
+
+def as_schedule(schedule: DeploymentSchedule) -> Schedule:
+    """The pure schedule (for the math in schedules.py) of a stored one."""
+    if schedule.cron is not None:
+        return CronSchedule(schedule.cron, schedule.timezone)
+    if schedule.interval_seconds is not None:
+        anchor = schedule.anchor or schedule.created
+        return IntervalSchedule(schedule.interval_seconds, schedule.timezone, anchor)
+    assert schedule.rrule is not None
+    return RRuleSchedule(schedule.rrule, schedule.timezone)
+
 
 # --- cron validation ----------------------------------------------------------------
 

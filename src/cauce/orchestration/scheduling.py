@@ -24,13 +24,7 @@ from cauce.database.recording.executors import SqlAlchemyExecutor
 from cauce.database.tables import flow_runs
 from cauce.ids import new_id
 from cauce.orchestration.flow_runs import create_flow_run
-from cauce.orchestration.schedules import (
-    CronSchedule,
-    IntervalSchedule,
-    RRuleSchedule,
-    Schedule,
-    next_run_times,
-)
+from cauce.orchestration.schedules import as_schedule, next_run_times
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.run_names import generate_run_name
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
@@ -49,17 +43,6 @@ def scheduled_at(when: datetime, now: datetime) -> State:
     state = Scheduled(scheduled_time=when)
     state.timestamp = now
     return state
-
-
-def as_schedule(schedule: DeploymentSchedule) -> Schedule:
-    """The pure schedule (for the math in schedules.py) of a stored one."""
-    if schedule.cron is not None:
-        return CronSchedule(schedule.cron, schedule.timezone)
-    if schedule.interval_seconds is not None:
-        anchor = schedule.anchor or schedule.created
-        return IntervalSchedule(schedule.interval_seconds, schedule.timezone, anchor)
-    assert schedule.rrule is not None
-    return RRuleSchedule(schedule.rrule, schedule.timezone)
 
 
 def upcoming_times(schedule: DeploymentSchedule, now: datetime) -> list[datetime]:

@@ -108,7 +108,9 @@ def start_services(database: ServerDatabase, settings: Settings) -> list[asyncio
     from cauce.services.scheduler import scheduler_pass
 
     interval = settings.server.scheduler_interval.total_seconds()
-    scheduler = run_every(database, "scheduler", interval, scheduler_pass(settings.late_after))
+    scheduler = run_every(
+        database.transaction, "scheduler", interval, scheduler_pass(settings.late_after)
+    )
     return [asyncio.get_running_loop().create_task(scheduler, name="cauce-scheduler")]
 
 

@@ -12,19 +12,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 
 from sqlalchemy import Connection, text
 
-from cauce.server.database import ServerDatabase
 from cauce.states import now_utc
 
 logger = logging.getLogger("cauce.services")
 
 Pass = Callable[[Connection, datetime], str | None]
 """One pass of a service at `now`: what it did in words for the log, or None if nothing."""
+
+Transaction = Callable[[Callable[[Connection], str | None]], Awaitable[str | None]]
+"""Runs a function in a write transaction of the server's database, its result once
+committed (`ServerDatabase.transaction`)."""
 
 
 def holds_service_lock(connection: Connection, name: str) -> bool:
@@ -44,13 +47,13 @@ def run_pass(connection: Connection, *, name: str, job: Pass, now: datetime) -> 
 
 
 async def run_every(
-    database: ServerDatabase, name: str, interval_seconds: float, job: Pass
+    transaction: Transaction, name: str, interval_seconds: float, job: Pass
 ) -> None:
     """Run `job` now and then every `interval_seconds`, until cancelled."""
     while True:
         now = now_utc()
         try:
-            done = await database.transaction(partial(run_pass, name=name, job=job, now=now))
+            done = await transaction(partial(run_pass, name=name, job=job, now=now))
             if done:
                 logger.info("%s: %s", name, done)
         except Exception:
