@@ -347,3 +347,10 @@ class TestOffsetZone:
     def test_the_offset_as_an_etc_gmt_name(self, machine: Machine, offset, dst_offset, zone):
         machine.utc_offset(offset, dst_offset)
         assert parsers.machine_timezone() == zone
+
+    def test_out_of_daylight_saving_time_the_standard_offset_counts(
+        self, machine: Machine, monkeypatch
+    ):
+        machine.utc_offset(3600)  # Europe/Paris in winter: UTC+1, UTC+2 in summer
+        monkeypatch.setattr(time, "altzone", -7200)
+        assert parsers.machine_timezone() == "Etc/GMT-1"
