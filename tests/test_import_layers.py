@@ -32,7 +32,8 @@ ALLOWED: dict[str, set[str]] = {
     # The lazy public facade (its runtime imports go through importlib).
     "cauce": {"flows", "tasks", "futures", "logging", "runtime", "task_runners", "engine"},
     # The run path.
-    "flows": {"engine", "task_runners"},
+    # Flow.deploy() / from_source() are one-line delegations to deployments/.
+    "flows": {"engine", "task_runners", "deployments"},
     "tasks": {"engine", "context", "futures"},
     "engine": {
         "client",
@@ -61,7 +62,11 @@ ALLOWED: dict[str, set[str]] = {
 
 # Type-only references back up, under `if TYPE_CHECKING:`: the engine and the run
 # context hold the Flow and the Task they run.
-TYPE_ONLY = {"engine": {"flows", "tasks"}, "context": {"flows", "tasks"}}
+TYPE_ONLY = {
+    "engine": {"flows", "tasks"},
+    "context": {"flows", "tasks"},
+    "deployments": {"flows"},
+}
 
 ENTRY_POINTS = {"cli", "server", "workers"}
 

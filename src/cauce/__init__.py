@@ -57,6 +57,7 @@ __all__ = [
     "TaskRunFuture",
     "TaskRunFutureList",
     "__version__",
+    "deploy",
     "exponential_backoff",
     "flow",
     "get_run_logger",
@@ -98,6 +99,7 @@ _LOCATIONS: dict[str, str] = {
     "TaskRunFutureList": "cauce.futures",
     "wait": "cauce.futures",
     "exponential_backoff": "cauce.engine.retries",
+    "deploy": "cauce.deployments.from_code",
     "get_run_logger": "cauce.logging.run_logger",
 }
 _SUBMODULES = {"runtime", "task_runners"}

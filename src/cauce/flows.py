@@ -6,11 +6,16 @@ import inspect
 from collections.abc import Callable, Iterable
 from functools import update_wrapper
 from pathlib import Path
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from cauce.engine.parameters import ParameterBinder
 from cauce.engine.retries import RetryDelay
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
+
+if TYPE_CHECKING:
+    import uuid
+
+    from cauce.deployments.from_code import DeploymentSpec, FlowSource
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,6 +63,8 @@ class Flow(Generic[P, R]):
         self.is_async = inspect.iscoroutinefunction(fn)
         self.log_file = log_file
         self.binder = ParameterBinder(fn)
+        self.source: FlowSource | None = None
+        """Where `.deploy()` says the code is, when `from_source` loaded it."""
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
@@ -95,6 +102,34 @@ class Flow(Generic[P, R]):
         }
         return Flow(self.fn, **{**current, **options})
 
+    @classmethod
+    def from_source(
+        cls, source: str | Path, entrypoint: str, branch: str | None = None
+    ) -> Flow[..., Any]:
+        """The flow at `entrypoint` (`file.py:function`) in `source`, a folder or a git URL,
+        ready to `.deploy()` from there."""
+        from cauce.deployments.from_code import load_flow_from_source
+
+        return load_flow_from_source(source, entrypoint, branch)
+
+    def to_deployment(self, name: str, **options: Any) -> DeploymentSpec:
+        """This flow's deployment `name`, not applied yet: for `cauce.deploy(...)`. The
+        options are `deploy()`'s."""
+        from cauce.deployments.from_code import flow_to_deployment
+
+        return flow_to_deployment(self, name, **options)
+
+    def deploy(self, name: str, work_pool_name: str | None = None, **options: Any) -> uuid.UUID:
+        """Create or update this flow's deployment `name` in `work_pool_name`; its id.
+
+        Options: cron=, interval= (seconds or a timedelta), rrule= (each may be a list),
+        timezone= (default CAUCE_DEFAULT_TIMEZONE, else the machine's), anchor_date=,
+        parameters=, tags=, description=, version=, paused=, concurrency_limit=.
+        """
+        from cauce.deployments.from_code import deploy
+
+        return deploy(self.to_deployment(name, work_pool_name=work_pool_name, **options))[0]
+
     def format_run_name(self, parameters: dict[str, Any]) -> str | None:
         """The run's name from `flow_run_name`, or None for a generated one."""
         if self.flow_run_name is None:
@@ -104,41 +139,52 @@ class Flow(Generic[P, R]):
         return self.flow_run_name.format(**parameters)
 
 
-@overload
-def flow(fn: Callable[P, R], /) -> Flow[P, R]: ...
+class FlowDecorator:
+    """`flow`: `@flow`, `@flow(name=..., retries=2, ...)`, and `flow.from_source(...)`."""
+
+    @overload
+    def __call__(self, fn: Callable[P, R], /) -> Flow[P, R]: ...
+
+    @overload
+    def __call__(
+        self,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        version: str | None = None,
+        retries: int = 0,
+        retry_delay_seconds: RetryDelay = None,
+        timeout_seconds: float | None = None,
+        log_prints: bool | None = None,
+        validate_parameters: bool = True,
+        flow_run_name: str | Callable[[], str] | None = None,
+        task_runner: ThreadPoolTaskRunner | None = None,
+        tags: Iterable[str] | None = None,
+        log_file: str | Path | None = None,
+    ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
+
+    def __call__(self, fn: Any = None, /, **options: Any) -> Any:
+        """Make a function a flow: `@flow` or `@flow(name=..., retries=2, ...)`.
+
+        Args:
+            name: defaults to the function's name with `_` replaced by `-`.
+            validate_parameters: coerce arguments to the type hints (pydantic) and fail
+                the run before any user code when they do not fit.
+            flow_run_name: a template such as "report-{day}" filled from the
+                parameters, or a function returning the name.
+            log_prints: send `print()` calls inside the flow and its tasks to the run's logs.
+            log_file: write this flow run's log records to this file instead of
+                CAUCE_LOGGING_FILE; it may hold {flow_name}, {script_dir} and {date}.
+        """
+        if fn is not None:
+            return Flow(fn)
+        return lambda f: Flow(f, **options)
+
+    from_source = staticmethod(Flow.from_source)
+
+    def __repr__(self) -> str:
+        return "cauce.flow"
 
 
-@overload
-def flow(
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    version: str | None = None,
-    retries: int = 0,
-    retry_delay_seconds: RetryDelay = None,
-    timeout_seconds: float | None = None,
-    log_prints: bool | None = None,
-    validate_parameters: bool = True,
-    flow_run_name: str | Callable[[], str] | None = None,
-    task_runner: ThreadPoolTaskRunner | None = None,
-    tags: Iterable[str] | None = None,
-    log_file: str | Path | None = None,
-) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
-
-
-def flow(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
-    """Make a function a flow: `@flow` or `@flow(name=..., retries=2, ...)`.
-
-    Args:
-        name: defaults to the function's name with `_` replaced by `-`.
-        validate_parameters: coerce arguments to the type hints (pydantic) and fail
-            the run before any user code when they do not fit.
-        flow_run_name: a template such as "report-{day}" filled from the
-            parameters, or a function returning the name.
-        log_prints: send `print()` calls inside the flow and its tasks to the run's logs.
-        log_file: write this flow run's log records to this file instead of
-            CAUCE_LOGGING_FILE; it may hold {flow_name}, {script_dir} and {date}.
-    """
-    if fn is not None:
-        return Flow(fn)
-    return lambda f: Flow(f, **options)
+flow = FlowDecorator()

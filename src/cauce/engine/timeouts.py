@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,35 +40,38 @@ def call_with_time_limit(fn: Callable[[], T], seconds: float | None) -> T:
     """`fn()`, raising timeout_error(seconds) if it runs longer than `seconds`."""
     if not seconds:
         return fn()
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+    # Windows has no SIGALRM: there, and off the main thread, a helper thread keeps time.
+    if sys.platform != "win32" and threading.current_thread() is threading.main_thread():
         with _signal_time_limit(seconds):
             return fn()
     return _call_in_helper_thread(fn, seconds)
 
 
-@contextmanager
-def _signal_time_limit(seconds: float) -> Iterator[None]:
-    outer_remaining = signal.getitimer(signal.ITIMER_REAL)[0]
-    if outer_remaining and outer_remaining <= seconds:
-        # An enclosing limit (a timed flow around this task) ends first: it alone applies.
-        yield
-        return
-    started = time.monotonic()
+if sys.platform != "win32":
 
-    def on_alarm(_signum: int, _frame: FrameType | None) -> None:
-        raise_here_or_deferred(timeout_error(seconds))
+    @contextmanager
+    def _signal_time_limit(seconds: float) -> Iterator[None]:
+        outer_remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+        if outer_remaining and outer_remaining <= seconds:
+            # An enclosing limit (a timed flow around this task) ends first: it alone applies.
+            yield
+            return
+        started = time.monotonic()
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer_remaining:
-            # Give the enclosing limit back what is left of it (at once if already due).
-            left = outer_remaining - (time.monotonic() - started)
-            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+        def on_alarm(_signum: int, _frame: FrameType | None) -> None:
+            raise_here_or_deferred(timeout_error(seconds))
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer_remaining:
+                # Give the enclosing limit back what is left of it (at once if already due).
+                left = outer_remaining - (time.monotonic() - started)
+                signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
 
 
 class _Abandoned(BaseException):

@@ -1,0 +1,262 @@
+"""Deployments from Python, as Prefect users write them.
+
+    flow.deploy(name="diario", work_pool_name="compras-prod", cron="0 9 * * *")
+    flow.from_source(source="https://github.com/org/repo.git", entrypoint="f.py:f").deploy(...)
+    cauce.deploy(f.to_deployment("a", cron=...), g.to_deployment("b"), work_pool_name="p")
+    cauce.deployments.run_deployment("basic-flow/diario", parameters={"n": 3})
+
+A flow defined in a file needs no `from_source`: its source is the file's folder
+and its entrypoint `file.py:function`, read from the function itself. Schedules
+without a timezone take CAUCE_DEFAULT_TIMEZONE, else the machine's zone. The
+parameter schema comes from the function's signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cauce.schemas.deployments import Deployment, DeploymentSchedule
+
+if TYPE_CHECKING:
+    from cauce.flows import Flow
+    from cauce.schemas.flow_runs import FlowRun
+
+
+class DeploymentError(ValueError):
+    """A deployment that cannot be made from this code; the message says why."""
+
+
+@dataclass(frozen=True)
+class FlowSource:
+    """Where a flow's code lives for its deployment: a folder or a git URL, and the
+    entrypoint `path/to/file.py:function` inside it."""
+
+    source: str
+    entrypoint: str
+    branch: str | None = None
+
+
+@dataclass
+class DeploymentSpec:
+    """A deployment described in code, not yet applied (`Flow.to_deployment`)."""
+
+    flow: Flow[..., Any]
+    name: str
+    work_pool_name: str | None = None
+    schedules: list[DeploymentSchedule] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None
+    version: str | None = None
+    paused: bool = False
+    concurrency_limit: int | None = None
+
+    def to_deployment(self, work_pool_name: str | None = None) -> Deployment:
+        """The deployment to store, with the flow's source, entrypoint and schema."""
+        from cauce.deployments.parameter_schema import schema_from_function
+
+        pool = self.work_pool_name or work_pool_name
+        if pool is None:
+            raise DeploymentError(f"deployment {self.name!r} needs a work_pool_name")
+        where = flow_source(self.flow)
+        return Deployment(
+            flow_name=self.flow.name,
+            name=self.name,
+            entrypoint=where.entrypoint,
+            work_pool_name=pool,
+            source=where.source,
+            branch=where.branch,
+            parameters=dict(self.parameters),
+            parameter_schema=schema_from_function(self.flow.fn),
+            schedules=list(self.schedules),
+            tags=sorted({*self.flow.tags, *self.tags}),
+            description=self.description or self.flow.description,
+            version=self.version or self.flow.version,
+            is_paused=self.paused,
+            concurrency_limit=self.concurrency_limit,
+        )
+
+
+def schedules_from(
+    cron: str | list[str] | None,
+    interval: float | timedelta | list[float | timedelta] | None,
+    rrule: str | list[str] | None,
+    timezone: str | None,
+    anchor_date: datetime | None = None,
+) -> list[DeploymentSchedule]:
+    """The schedules that `cron=`, `interval=` and `rrule=` say (each may be a list)."""
+    from cauce.settings import get_settings
+
+    zone = timezone or get_settings().default_timezone
+
+    def listed(value: Any) -> list[Any]:
+        return [] if value is None else list(value) if isinstance(value, list) else [value]
+
+    found = [DeploymentSchedule(timezone=zone, cron=c) for c in listed(cron)]
+    for every in listed(interval):
+        seconds = every.total_seconds() if isinstance(every, timedelta) else float(every)
+        found.append(
+            DeploymentSchedule(timezone=zone, interval_seconds=seconds, anchor=anchor_date)
+        )
+    found += [DeploymentSchedule(timezone=zone, rrule=r) for r in listed(rrule)]
+    return found
+
+
+def flow_source(flow: Flow[..., Any]) -> FlowSource:
+    """Where `flow`'s code is: given by `from_source`, else the file that defines it."""
+    given: FlowSource | None = getattr(flow, "source", None)
+    if given is not None:
+        return given
+    file = inspect.getsourcefile(flow.fn)
+    if file is None or not Path(file).is_file() or flow.fn.__name__ != flow.fn.__qualname__:
+        raise DeploymentError(
+            f"flow {flow.name!r} is not a module-level function of a file; "
+            "use flow.from_source(source=..., entrypoint='file.py:function')"
+        )
+    path = Path(file).resolve()
+    return FlowSource(str(path.parent), f"{path.name}:{flow.fn.__name__}")
+
+
+def flow_to_deployment(
+    flow: Flow[..., Any],
+    name: str,
+    *,
+    work_pool_name: str | None = None,
+    cron: str | list[str] | None = None,
+    interval: float | timedelta | list[float | timedelta] | None = None,
+    rrule: str | list[str] | None = None,
+    timezone: str | None = None,
+    anchor_date: datetime | None = None,
+    parameters: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+    description: str | None = None,
+    version: str | None = None,
+    paused: bool = False,
+    concurrency_limit: int | None = None,
+) -> DeploymentSpec:
+    """The deployment `name` of `flow`, described but not applied (Flow.to_deployment)."""
+    return DeploymentSpec(
+        flow,
+        name,
+        work_pool_name,
+        schedules_from(cron, interval, rrule, timezone, anchor_date),
+        dict(parameters or {}),
+        list(tags or []),
+        description,
+        version,
+        paused,
+        concurrency_limit,
+    )
+
+
+def apply(client: Any, specs: list[DeploymentSpec], work_pool_name: str | None) -> list[uuid.UUID]:
+    """Apply the specs (each checked first, so a bad one writes nothing); their ids."""
+    from cauce.deployments.apply import preflight
+
+    deployments = [spec.to_deployment(work_pool_name) for spec in specs]
+    for deployment in deployments:
+        preflight(client, deployment)
+    return [client.apply_deployment(deployment).id for deployment in deployments]
+
+
+def deploy(*deployments: DeploymentSpec, work_pool_name: str | None = None) -> list[uuid.UUID]:
+    """Create or update these deployments (made with `flow.to_deployment(...)`); their ids.
+
+    `work_pool_name` is the pool of those that do not name one."""
+    from cauce.client.factory import get_client
+
+    return apply(get_client(), list(deployments), work_pool_name)
+
+
+def load_flow_from_source(
+    source: str | Path, entrypoint: str, branch: str | None = None
+) -> Flow[..., Any]:
+    """The flow at `entrypoint` inside `source` (a folder, or a git URL cloned under
+    CAUCE_HOME), imported, and remembering where it came from for `.deploy()`."""
+    from cauce.deployments.apply import is_git_url
+
+    text = str(source)
+    folder = _clone(text, branch) if is_git_url(text) else Path(text).resolve()
+    path_text, _, function = entrypoint.rpartition(":")
+    file = folder / path_text.replace("\\", "/")
+    if not file.is_file():
+        raise DeploymentError(f"entrypoint {entrypoint!r}: {file} not found")
+    name = f"cauce_source_{hashlib.sha1(str(file).encode()).hexdigest()[:12]}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(file.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(file.parent))
+    found = getattr(module, function, None)
+    # Told apart by its class's name: flows.py imports this module, not the other way.
+    if (type(found).__module__, type(found).__qualname__) != ("cauce.flows", "Flow"):
+        raise DeploymentError(f"entrypoint {entrypoint!r}: {function!r} is not a flow")
+    kept: Flow[..., Any] = found.with_options()  # type: ignore[union-attr]
+    kept.source = FlowSource(text if is_git_url(text) else str(folder), entrypoint, branch)
+    return kept
+
+
+def _clone(url: str, branch: str | None) -> Path:
+    from cauce.settings import get_settings
+
+    key = hashlib.sha1(f"{url}#{branch or ''}".encode()).hexdigest()[:16]
+    folder = get_settings().home / "sources" / key
+    if (folder / ".git").is_dir():
+        command = ["git", "-C", str(folder), "pull", "--ff-only"]
+    else:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        command = ["git", "clone", "--depth", "1", *(["-b", branch] if branch else []), url]
+        command.append(str(folder))
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        message = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
+        raise DeploymentError(f"cannot get {url}: {message}")
+    return folder
+
+
+def run_deployment(
+    name: str | uuid.UUID,
+    parameters: dict[str, Any] | None = None,
+    scheduled_time: datetime | None = None,
+    timeout: float | None = None,
+    poll_interval: float = 1.0,
+    tags: list[str] | None = None,
+) -> FlowRun:
+    """Create a run of the deployment `flow-name/deployment-name` (or id) and return it.
+
+    With `timeout=0` it returns at once, the run Scheduled; otherwise it waits for the
+    run to end (`None`: as long as it takes) and returns it as it is then.
+    """
+    from cauce.client.factory import get_client
+
+    client = get_client()
+    deployment = (
+        client.read_deployment(name)
+        if isinstance(name, uuid.UUID)
+        else client.read_deployment_by_name(name)
+    )
+    flow_run = client.create_flow_run_from_deployment(
+        deployment.id, parameters or {}, scheduled_time, tags
+    )
+    if timeout == 0:
+        return flow_run
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while not flow_run.state.is_final():
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        time.sleep(poll_interval)
+        flow_run = client.read_flow_run(flow_run.id)
+    return flow_run
