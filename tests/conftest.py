@@ -189,6 +189,13 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+# The session's servers are shared by tests that run the scheduler's core at a time of
+# their own choosing; a pass of the servers' own at the real time would change their runs
+# (Late) in between. Deployments still get their runs when applied; the scheduler service
+# is tested with servers of its own (tests/server/test_scheduler_service.py).
+QUIET_SCHEDULER = {"CAUCE_SERVER_SCHEDULER_INTERVAL": "1000h"}
+
+
 @dataclass
 class HttpServer:
     """The session's `cauce server start`: its API URL and its SQLite file."""
@@ -215,7 +222,7 @@ def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer
     """A `cauce server start` subprocess for the session, on its own CAUCE_HOME."""
     home = tmp_path_factory.mktemp("http-server") / "home"
     port = free_port()
-    process = start_server(home, port, home.parent / "server.log")
+    process = start_server(home, port, home.parent / "server.log", **QUIET_SCHEDULER)
     try:
         yield HttpServer(f"http://127.0.0.1:{port}/api", f"sqlite:///{home / 'cauce.db'}")
     finally:
@@ -230,7 +237,7 @@ def http_postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[H
     home = tmp_path_factory.mktemp("http-postgres-server") / "home"
     port = free_port()
     log = home.parent / "server.log"
-    process = start_server(home, port, log, CAUCE_API_DATABASE_URL=POSTGRES_URL)
+    process = start_server(home, port, log, CAUCE_API_DATABASE_URL=POSTGRES_URL, **QUIET_SCHEDULER)
     try:
         yield HttpServer(f"http://127.0.0.1:{port}/api", POSTGRES_URL)
     finally:
