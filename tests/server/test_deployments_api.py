@@ -372,6 +372,18 @@ class TestCreateFlowRunFromDeployment:
         assert datetime.fromisoformat(run["state"]["scheduled_time"]) == when
         assert (await api_client.get(f"/api/flow_runs/{run['id']}")).json() == run
 
+    async def test_the_same_request_sent_again_returns_the_run_it_made(self, api_client):
+        created = await deployed(api_client)
+        url = f"/api/deployments/{created['id']}/create_flow_run"
+        body = {"parameters": {"veces": 2}, "id": str(uuid.uuid4())}
+        first = await api_client.post(url, json=body)
+        again = await api_client.post(url, json=body)  # its answer was lost: sent again
+        assert first.status_code == again.status_code == 201
+        assert again.json() == first.json()
+        runs = await api_client.post("/api/flow_runs/filter", json={"state_names": ["Scheduled"]})
+        by_hand = [r for r in runs.json() if not r["auto_scheduled"]]
+        assert [r["id"] for r in by_hand] == [body["id"]]
+
     async def test_without_a_time_the_run_is_for_now(self, api_client):
         created = await deployed(api_client)
         before = datetime.now(UTC)

@@ -34,6 +34,7 @@ from urllib.parse import quote
 import httpx
 
 from cauce.client.base import ClientError, NotFound, ServerUnreachable
+from cauce.ids import new_id
 from cauce.schemas.api import (
     FlowModel,
     FlowRunCreate,
@@ -261,7 +262,7 @@ class HttpClient:
         tags: list[str] | None = None,
     ) -> FlowRun:
         body = DeploymentRunRequest(
-            parameters=parameters or {}, scheduled_time=scheduled_time, tags=tags or []
+            parameters=parameters or {}, scheduled_time=scheduled_time, tags=tags or [], id=new_id()
         )
         path = f"/deployments/{deployment_id}/create_flow_run"
         response = self._request("POST", path, json=_dump(body), refusals=True)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from cauce.database.queries import deployments as queries
+from cauce.database.queries.flow_runs import select_flow_run
 from cauce.database.queries.work_pools import select_work_pool
 from cauce.database.recording import writes
 from cauce.database.recording.executors import SqlAlchemyExecutor
@@ -161,10 +162,18 @@ def create_flow_run_from_deployment(
     now: datetime,
     scheduled_time: datetime | None = None,
     tags: list[str] | None = None,
+    flow_run_id: uuid.UUID | None = None,
 ) -> FlowRun:
     """A run of the deployment asked for by hand: Scheduled for `scheduled_time` (now
     when omitted), with the deployment's default parameters overridden by `parameters`,
-    which are checked against the flow's signature first."""
+    which are checked against the flow's signature first.
+
+    `flow_run_id`, chosen by the caller, makes the request safe to send again: if that
+    run of this deployment exists already, it is returned as it is."""
+    if flow_run_id is not None:
+        existing = select_flow_run(connection, flow_run_id)
+        if existing is not None and existing.deployment_id == deployment_id:
+            return existing
     deployment = read_deployment(connection, deployment_id)
     merged = {**deployment.parameters, **parameters}
     try:
@@ -173,7 +182,7 @@ def create_flow_run_from_deployment(
         raise InvalidRequest(str(exc)) from None
     when = scheduled_time or now
     flow_run = FlowRun(
-        id=new_id(),
+        id=flow_run_id or new_id(),
         flow_name=deployment.flow_name,
         name=generate_run_name(),
         state=scheduled_at(when, now),

@@ -228,6 +228,11 @@ class DeploymentRunRequest(_WireModel):
     )
     scheduled_time: UtcDatetime | None = Field(None, description="When to run it; now if null.")
     tags: list[str] = Field(default_factory=list, description="Added to the deployment's own tags.")
+    id: uuid.UUID | None = Field(
+        None,
+        description="The new run's id, chosen by the client: the same request sent again "
+        "(its answer lost) returns that run instead of making a second one.",
+    )
 
 
 class FieldErrorModel(BaseModel):

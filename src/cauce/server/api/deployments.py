@@ -179,7 +179,13 @@ async def create_flow_run_from_deployment(
     now = now_utc()
     flow_run = await database.transaction(
         lambda connection: create(
-            connection, deployment_id, body.parameters, now, body.scheduled_time, body.tags
+            connection,
+            deployment_id,
+            body.parameters,
+            now,
+            body.scheduled_time,
+            body.tags,
+            body.id,
         )
     )
     return json_response(FlowRunModel.from_domain(flow_run), status.HTTP_201_CREATED)
