@@ -247,11 +247,11 @@ class _Answers:
 
 
 def _report(deployment: Any) -> None:
+    from cauce.cli.output import offset_time
     from cauce.orchestration.schedules import (
         as_schedule,
         describe,
         next_run_times,
-        resolve_timezone,
     )
     from cauce.states import now_utc
 
@@ -261,9 +261,8 @@ def _report(deployment: Any) -> None:
     now = now_utc()
     for schedule in deployment.schedules:
         pure = as_schedule(schedule)
-        zone = resolve_timezone(schedule.timezone)
         times = ", ".join(
-            t.astimezone(zone).isoformat(" ", "seconds") for t in next_run_times(pure, now, count=3)
+            offset_time(t, schedule.timezone) for t in next_run_times(pure, now, count=3)
         )
         typer.echo(f"  {describe(pure)}: next runs {times}")
     if not deployment.schedules:

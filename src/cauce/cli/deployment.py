@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cauce.cli.errors import CliError
-from cauce.cli.flow_run import offset_time, runs_table, scheduled_time
-from cauce.cli.output import console, format_seconds, pretty_json, state_text, table
+from cauce.cli.flow_run import runs_table, scheduled_time
+from cauce.cli.output import console, format_seconds, offset_time, pretty_json, state_text, table
 from cauce.cli.work_pool import Yes, confirm_or_abort, yes_no
 from cauce.schemas.flow_runs import FlowRunFilter
 from cauce.states import now_utc

@@ -18,6 +18,7 @@ from cauce.cli.output import (
     console,
     duration,
     local_time,
+    offset_time,
     pretty_json,
     state_text,
     table,
@@ -205,19 +206,6 @@ def scheduled_time(run: FlowRun) -> datetime | None:
     if run.state.type is StateType.SCHEDULED:
         return run.state.scheduled_time
     return run.expected_start_time
-
-
-def offset_time(moment: datetime | None, zone: str | None = None) -> str:
-    """`2026-12-02 01:30:00-03:00`: `moment` in `zone` (CAUCE_DEFAULT_TIMEZONE when
-    omitted) with its UTC offset, so no reader has to guess the zone; '-' for None."""
-    if moment is None:
-        return "-"
-    from zoneinfo import ZoneInfo
-
-    from cauce.settings import get_settings
-
-    shown = moment.astimezone(ZoneInfo(zone or get_settings().default_timezone))
-    return shown.isoformat(sep=" ", timespec="seconds")
 
 
 def _details(run: FlowRun) -> Table:

@@ -124,3 +124,16 @@ def pretty_json(data: Any) -> Text:
     from rich.text import Text
 
     return Text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def offset_time(moment: datetime | None, zone: str | None = None) -> str:
+    """`2026-12-02 01:30:00-03:00`: `moment` in `zone` (CAUCE_DEFAULT_TIMEZONE when
+    omitted) with its UTC offset, so no reader has to guess the zone; '-' for None."""
+    if moment is None:
+        return "-"
+    from zoneinfo import ZoneInfo
+
+    from cauce.settings import get_settings
+
+    shown = moment.astimezone(ZoneInfo(zone or get_settings().default_timezone))
+    return shown.isoformat(sep=" ", timespec="seconds")

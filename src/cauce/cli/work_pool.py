@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cauce.cli.errors import CliError
-from cauce.cli.flow_run import offset_time
-from cauce.cli.output import console, table
+from cauce.cli.output import console, offset_time, table
 
 if TYPE_CHECKING:
     from rich.table import Table
