@@ -22,7 +22,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +43,13 @@ def free_port() -> int:
         return port
 
 
-def server_env(framework: Framework, home: Path, database_url: str | None) -> dict[str, str]:
-    """The server's environment: no framework setting of ours, a fresh home."""
+def server_env(
+    framework: Framework,
+    home: Path,
+    database_url: str | None,
+    settings: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The server's environment: no framework setting of ours but `settings`, a fresh home."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -61,6 +66,7 @@ def server_env(framework: Framework, home: Path, database_url: str | None) -> di
             )
     elif database_url:
         env["CAUCE_API_DATABASE_URL"] = database_url
+    env.update(settings or {})
     return env
 
 
@@ -98,11 +104,13 @@ def running_server(
     python: str,
     home: Path | None = None,
     database_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[RunningServer]:
     """Start the server on a free port and wait for /api/health; stop it on exit.
 
     `start_to_health_s` runs from just before the process is spawned to the first
     200 from /api/health. `home` defaults to a fresh directory, deleted after.
+    `settings` are environment variables for the server (e.g. a service turned off).
     """
     with tempfile.TemporaryDirectory(prefix=f"bench-server-{framework.name}-") as tmp:
         home = home or Path(tmp) / "home"
@@ -113,7 +121,7 @@ def running_server(
             started = time.perf_counter()
             process = subprocess.Popen(
                 server_command(framework, python, port),
-                env=server_env(framework, home, database_url),
+                env=server_env(framework, home, database_url, settings),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -27,6 +27,9 @@ SCRIPTS = (
     "task_logging.py",
     "server_startup.py",
     "server_load.py",
+    "deploy_command.py",
+    "scheduler_pass.py",
+    "deployment_run.py",
 )
 FRAMEWORKS = ("cauce", "prefect")
 NOT_FIGURES = {"load_avg_1m"}
