@@ -191,10 +191,14 @@ class TestResultCacheFiles:
 
     def test_an_entry_is_readable_until_the_instant_it_expires(self, tmp_path: Path) -> None:
         cache = ResultCache(tmp_path / "results")
+        before = datetime.now(UTC)
         cache.write("k", "value", timedelta(minutes=5))
+        after = datetime.now(UTC)
+        assert cache.read("k") == CacheHit("value")
         [entry] = (tmp_path / "results").iterdir()
         expires_at, value = pickle.loads(entry.read_bytes())
         assert value == "value"
+        assert before + timedelta(minutes=5) <= expires_at <= after + timedelta(minutes=5)
         assert cache.read("k", now=expires_at - timedelta(microseconds=1)) == CacheHit("value")
         assert cache.read("k", now=expires_at) is None
 
