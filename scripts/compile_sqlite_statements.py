@@ -58,7 +58,9 @@ def render() -> str:
         )
         columns = tuple(
             (column.name, _kind(column.type))
-            for column in getattr(statement, "selected_columns", ())
+            # What a SELECT selects, or what an INSERT ... RETURNING returns.
+            for column in getattr(statement, "selected_columns", None)
+            or getattr(statement, "exported_columns", ())
         )
         lines.append(f"    {name!r}: (")
         lines.append(f"        {sql!r},")

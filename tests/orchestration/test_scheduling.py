@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from cauce.database.connections import create_engine, ensure_schema
-from cauce.database.tables import flow_runs
+from cauce.database.tables import flow_runs, work_pools
 from cauce.orchestration import deployments as core
 from cauce.orchestration import scheduling
 from cauce.orchestration.work_pools import create_work_pool, update_work_pool
@@ -196,3 +196,47 @@ class TestLateRuns:
                 .group_by(flow_runs.c.state_name)
             ).all()
         assert dict(names) == {"Late": 1, "Scheduled": 3}
+
+
+class TestMemoisedPasses:
+    """The server's passes share a memo: an idle pass computes nothing, and a deployment
+    new or changed since (by any server) is scheduled at the next pass."""
+
+    def _without_runs(self, engine: Engine, name: str) -> uuid.UUID:
+        from cauce.database.queries import deployments as queries
+        from cauce.database.recording.executors import executor_for
+        from cauce.database.recording.writes import flow_id_for_name
+
+        deployment = _deployment(_cron(), name=name)
+        with engine.begin() as connection:
+            flow_id = flow_id_for_name(executor_for(connection), deployment.flow_name)
+            pool = connection.execute(select(work_pools.c.id)).scalar_one()
+            queries.insert_deployment(connection, deployment, flow_id, pool)
+            queries.insert_schedules(connection, deployment.id, deployment.schedules)
+        return deployment.id
+
+    def test_idle_passes_do_nothing_and_changes_are_seen(self, engine):
+        from cauce.database.queries.deployments import touch_deployment
+
+        scheduler = scheduler_pass(timedelta(seconds=15))
+
+        def run(now: datetime) -> str | None:
+            with engine.begin() as connection:
+                return scheduler(connection, now)
+
+        first = self._without_runs(engine, "uno")
+        assert run(NOW) == "made 3 scheduled run(s)"
+        second = self._without_runs(engine, "dos")
+        assert run(NOW) == "made 3 scheduled run(s)"
+        with engine.begin() as connection:
+            connection.execute(
+                flow_runs.delete().where(
+                    flow_runs.c.deployment_id == first,
+                    flow_runs.c.expected_start_time == _utc(1, 20, 30),
+                )
+            )
+        assert run(NOW) is None  # nothing changed that the scheduler knows of
+        with engine.begin() as connection:
+            touch_deployment(connection, first, NOW)
+        assert run(NOW) == "made 1 scheduled run(s)"
+        assert _scheduled(engine, first) == _scheduled(engine, second)

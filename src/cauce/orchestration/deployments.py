@@ -20,7 +20,7 @@ from cauce.database.queries import deployments as queries
 from cauce.database.queries.flow_runs import select_flow_run
 from cauce.database.queries.work_pools import select_work_pool
 from cauce.database.recording import writes
-from cauce.database.recording.executors import SqlAlchemyExecutor
+from cauce.database.recording.executors import executor_for
 from cauce.ids import new_id
 from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 from cauce.orchestration.flow_runs import create_flow_run
@@ -84,7 +84,7 @@ def apply_deployment(connection: Connection, deployment: Deployment, now: dateti
     pool_id = _pool_id(connection, deployment.work_pool_name)
     existing = queries.select_deployment_by_name(connection, deployment.flow_name, deployment.name)
     if existing is None:
-        flow_id = writes.flow_id_for_name(SqlAlchemyExecutor(connection), deployment.flow_name)
+        flow_id = writes.flow_id_for_name(executor_for(connection), deployment.flow_name)
         stored = replace(deployment, created=now, updated=now)
         queries.insert_deployment(connection, stored, flow_id, pool_id)
     else:
@@ -124,7 +124,9 @@ def add_schedule(
     _check_schedule(schedule)
     deployment = read_deployment(connection, deployment_id)
     queries.insert_schedules(connection, deployment.id, [schedule])
+    queries.touch_deployment(connection, deployment.id, now)
     deployment.schedules.append(schedule)
+    deployment.updated = now
     reschedule_deployment(connection, deployment, now)
     return deployment
 
@@ -139,6 +141,7 @@ def set_schedule_active(
     """Pause or resume one schedule of a deployment, remaking its future runs."""
     if not queries.update_schedule_activity(connection, deployment_id, schedule_id, is_active):
         raise ObjectNotFound(f"deployment {deployment_id} has no schedule {schedule_id}")
+    queries.touch_deployment(connection, deployment_id, now)
     deployment = read_deployment(connection, deployment_id)
     reschedule_deployment(connection, deployment, now)
     return deployment
@@ -150,6 +153,7 @@ def delete_schedule(
     """Remove one schedule of a deployment, with the future runs only it would make."""
     if not queries.delete_schedules(connection, deployment_id, schedule_id):
         raise ObjectNotFound(f"deployment {deployment_id} has no schedule {schedule_id}")
+    queries.touch_deployment(connection, deployment_id, now)
     deployment = read_deployment(connection, deployment_id)
     reschedule_deployment(connection, deployment, now)
     return deployment
@@ -192,5 +196,5 @@ def create_flow_run_from_deployment(
         deployment_id=deployment.id,
         expected_start_time=when,
     )
-    create_flow_run(SqlAlchemyExecutor(connection), flow_run, None)
+    create_flow_run(executor_for(connection), flow_run, None)
     return flow_run

@@ -8,6 +8,11 @@ made through the core's `create_flow_run`, auto-scheduled: a unique index on
 a second server never makes a run twice. A deployment created or changed gets
 its runs at once (`schedule_deployment_runs`), not at the scheduler's next tick.
 
+A pass that finds nothing to do computes nothing: `SchedulerMemo` keeps, for
+each deployment, the version it was scheduled at and the first moment its wanted
+runs can change (its next run passes, or a new one enters the 24 h), and only
+deployments changed since or due again are read and computed.
+
 Scheduled runs whose time is more than `late_after` past become Late (a
 Scheduled-type state), through the flow-run rules like any other change.
 """
@@ -15,12 +20,13 @@ Scheduled-type state), through the flow-run rules like any other change.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
 from cauce.database.queries import deployments as queries
-from cauce.database.recording.executors import SqlAlchemyExecutor
+from cauce.database.recording.executors import executor_for
 from cauce.database.tables import flow_runs
 from cauce.ids import new_id
 from cauce.orchestration.flow_runs import create_flow_run
@@ -54,22 +60,57 @@ def upcoming_times(schedule: DeploymentSchedule, now: datetime) -> list[datetime
     return times
 
 
+@dataclass
+class SchedulerMemo:
+    """What earlier passes of one scheduler found: for each deployment, the version
+    (`updated`) it was scheduled at and when its wanted runs next change."""
+
+    checked: dict[uuid.UUID, tuple[datetime, datetime]] = field(default_factory=dict)
+
+    def is_due(self, deployment_id: uuid.UUID, version: datetime, now: datetime) -> bool:
+        """Whether the deployment must be looked at again."""
+        seen = self.checked.get(deployment_id)
+        return seen is None or seen[0] != version or seen[1] <= now
+
+
+def _next_change(schedule: DeploymentSchedule, times: list[datetime], now: datetime) -> datetime:
+    """When the runs `schedule` wants can next differ from `times`: its first run passes,
+    or the run after the last one enters the horizon."""
+    if not times:
+        return now + HORIZON
+    moments = [times[0]]
+    following = next_run_times(as_schedule(schedule), times[-1], count=1)
+    if following and len(times) < MAX_RUNS and following[0] - HORIZON > now:
+        moments.append(following[0] - HORIZON)
+    return min(moments)
+
+
 def schedule_deployment_runs(
-    connection: Connection, deployments: list[Deployment], now: datetime
+    connection: Connection,
+    deployments: list[Deployment],
+    now: datetime,
+    memo: SchedulerMemo | None = None,
 ) -> int:
     """Create the missing upcoming runs of these deployments; how many were made."""
     active = [d for d in deployments if not d.is_paused and any(s.is_active for s in d.schedules)]
+    if memo is not None:
+        active_ids = {d.id for d in active}
+        for deployment in deployments:
+            if deployment.id not in active_ids:  # nothing to schedule until it changes
+                memo.checked[deployment.id] = (deployment.updated, now + HORIZON)
     if not active:
         return 0
     existing = queries.select_scheduled_times(connection, [d.id for d in active], now)
-    executor = SqlAlchemyExecutor(connection)
+    executor = executor_for(connection)
     made = 0
     flow_ids: dict[str, uuid.UUID] = {}
     for deployment in active:
         have = existing.get(deployment.id, set())
-        wanted = sorted(
-            {t for s in deployment.schedules if s.is_active for t in upcoming_times(s, now)}
-        )
+        by_schedule = [(s, upcoming_times(s, now)) for s in deployment.schedules if s.is_active]
+        wanted = sorted({t for _, times in by_schedule for t in times})
+        if memo is not None:
+            change = min(_next_change(s, times, now) for s, times in by_schedule)
+            memo.checked[deployment.id] = (deployment.updated, change)
         for when in wanted:
             if when in have:
                 continue
@@ -93,11 +134,22 @@ def schedule_deployment_runs(
     return made
 
 
-def schedule_upcoming_runs(connection: Connection, now: datetime) -> int:
-    """One scheduler pass over every active deployment; how many runs it made."""
-    return schedule_deployment_runs(
-        connection, queries.select_deployments(connection, active_only=True), now
-    )
+def schedule_upcoming_runs(
+    connection: Connection, now: datetime, memo: SchedulerMemo | None = None
+) -> int:
+    """One scheduler pass over the active deployments (with `memo`, those changed or due
+    since the last pass); how many runs it made."""
+    if memo is None:
+        due = queries.select_deployments(connection, active_only=True)
+        return schedule_deployment_runs(connection, due, now)
+    versions = queries.select_active_deployment_versions(connection)
+    for gone in memo.checked.keys() - versions.keys():
+        del memo.checked[gone]
+    ids = [i for i, version in versions.items() if memo.is_due(i, version, now)]
+    if not ids:
+        return 0
+    due = queries.select_deployments(connection, active_only=True, ids=ids)
+    return schedule_deployment_runs(connection, due, now, memo)
 
 
 def reschedule_deployment(connection: Connection, deployment: Deployment, now: datetime) -> int:
@@ -116,7 +168,7 @@ def mark_late_runs(connection: Connection, now: datetime, late_after: timedelta)
             flow_runs.c.scheduled_time < now - late_after,
         )
     ).all()
-    executor = SqlAlchemyExecutor(connection)
+    executor = executor_for(connection)
     marked = 0
     for row in overdue:
         message = f"Not started {format_duration(late_after)} after its scheduled time."

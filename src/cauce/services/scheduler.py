@@ -10,14 +10,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from cauce.orchestration.scheduling import mark_late_runs, schedule_upcoming_runs
+from cauce.orchestration.scheduling import SchedulerMemo, mark_late_runs, schedule_upcoming_runs
 
 
 def scheduler_pass(late_after: timedelta) -> Callable[[Connection, datetime], str | None]:
-    """The pass at `now`: make missing upcoming runs, then mark overdue Scheduled runs Late."""
+    """The pass at `now`: make missing upcoming runs, then mark overdue Scheduled runs Late.
+
+    The passes share a memo, so that one that finds nothing to do computes nothing."""
+    memo = SchedulerMemo()
 
     def run(connection: Connection, now: datetime) -> str | None:
-        made = schedule_upcoming_runs(connection, now)
+        made = schedule_upcoming_runs(connection, now, memo)
         late = mark_late_runs(connection, now, late_after)
         done = [f"made {made} scheduled run(s)"] if made else []
         done += [f"marked {late} run(s) Late"] if late else []

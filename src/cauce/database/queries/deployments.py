@@ -103,6 +103,23 @@ def select_deployments(
     return _with_schedules(connection, connection.execute(query))
 
 
+def select_active_deployment_versions(connection: Connection) -> dict[uuid.UUID, datetime]:
+    """When each active deployment (neither it nor its pool paused) last changed."""
+    query = (
+        select(deployments.c.id, deployments.c.updated)
+        .join(work_pools, work_pools.c.id == deployments.c.work_pool_id)
+        .where(~deployments.c.is_paused, ~work_pools.c.is_paused)
+    )
+    return {row.id: row.updated for row in connection.execute(query)}
+
+
+def touch_deployment(connection: Connection, deployment_id: uuid.UUID, now: datetime) -> None:
+    """Mark a deployment changed at `now` (its schedules changed)."""
+    connection.execute(
+        update(deployments).where(deployments.c.id == deployment_id).values(updated=now)
+    )
+
+
 def _deployment_values(deployment: Deployment, work_pool_id: uuid.UUID) -> dict[str, Any]:
     return {
         "name": deployment.name,

@@ -136,6 +136,17 @@ class SqliteExecutor:
             self.connection.executemany(statement.sql, [statement.bind(row) for row in rows])
 
 
+def executor_for(connection: Connection) -> StatementExecutor:
+    """The recording statements inside `connection`'s transaction: on SQLite straight on
+    its sqlite3 connection (the compiled statements, no SQLAlchemy compiling per row: the
+    scheduler makes thousands of runs in one pass), else through SQLAlchemy."""
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        return SqliteExecutor(raw)
+    return SqlAlchemyExecutor(connection)
+
+
 class SqlAlchemyExecutor:
     """Recording statements through SQLAlchemy, for PostgreSQL (and SQLite if asked)."""
 

@@ -70,7 +70,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
             ("run_count", None),
             ("created", "datetime"),
         ),
-        (),
+        (("id", "uuid"),),
     ),
     "insert_flow_run_state": (
         "INSERT INTO flow_run_states (id, type, name, message, timestamp, scheduled_time, flow_run_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
