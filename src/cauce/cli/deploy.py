@@ -106,19 +106,8 @@ def _deploy(
         return
 
     interactive = not no_prompt and sys.stdin.isatty() and sys.stdout.isatty()
-    answers = _Answers(
-        root,
-        interactive,
-        target,
-        name,
-        pool,
-        cron,
-        interval,
-        rrule,
-        timezone,
-        params,
-        default_timezone,
-    )
+    schedule = (cron, interval, rrule, timezone)
+    answers = _Answers(root, interactive, target, name, pool, *schedule, params, default_timezone)
     entry = answers.entry(client, tags, description, version)
     [deployment] = apply_entries(client, [entry], root, default_timezone)
     from cauce.deployments.cauce_yaml import save_deployment

@@ -94,7 +94,10 @@ def _values(columns: tuple[str, ...]) -> dict[str, Any]:
 
 
 def build_statements(dialect: str) -> dict[str, Executable]:
-    """Every statement of the recording path, by name, for "sqlite" or "postgresql"."""
+    """Every statement of the recording path, by name, for "sqlite" or "postgresql".
+
+    Long because it is the list of them, one entry each, side by side so that the
+    names the executors use are all in one place."""
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     upsert_task_run = dialect_insert(task_runs).values(_values(TASK_RUN_COLUMNS))
     upsert_task_run = upsert_task_run.on_conflict_do_update(
