@@ -102,6 +102,21 @@ class TestLateBatches:
         assert by_id[fresh.id].state.name == "Running"
         assert _history(store, fresh.id) == ["Pending", "Running"]
 
+    def test_a_new_run_whose_last_state_is_refused_keeps_the_states_before_it(
+        self, store: Store
+    ) -> None:
+        flow_run_id = _flow_run(store)
+        pending, completed, late = Pending(), Completed(), Running()
+        task_run = _task_run(flow_run_id, pending)
+        store.client.write_batch(
+            [replace(task_run, state=late)],
+            [(task_run.id, pending), (task_run.id, completed), (task_run.id, late)],
+            [],
+        )
+        [stored] = store.client.read_task_runs(flow_run_id)
+        assert stored.state.name == "Completed"
+        assert _history(store, task_run.id) == ["Pending", "Completed"]
+
 
 class TestCreatingFlowRuns:
     def test_a_second_run_with_the_same_id_is_refused_naming_it(self, store: Store) -> None:

@@ -6,7 +6,8 @@ But others may end a task run meanwhile: the server marking a dead process's
 runs Crashed, a cancellation. So every batch is decided again here, under the
 rows' locks, against what is stored: a state the rules reject is dropped (a
 late batch never undoes a newer state), and a task run's row is rewritten
-only when the last of its states in the batch was accepted, with that state.
+only when the last of its states in the batch was accepted (or the run is new),
+with the last state accepted.
 A batch sent twice (its answer lost) changes nothing the second time.
 """
 
@@ -43,6 +44,7 @@ def write_task_run_batch(
 
     Call inside a write transaction."""
     current = writes.select_task_run_states(executor, [t.id for t in task_runs])
+    recorded = set(current)
     accepted: list[tuple[uuid.UUID, State]] = []
     last_accepted: dict[uuid.UUID, bool] = {}
     for task_run_id, state in task_run_states:
@@ -64,7 +66,7 @@ def write_task_run_batch(
     changed = [
         t if current[t.id] is t.state else replace(t, state=current[t.id])
         for t in task_runs
-        if last_accepted.get(t.id, True) and t.id in current
+        if t.id in current and (last_accepted.get(t.id, True) or t.id not in recorded)
     ]
     writes.write_batch(executor, changed, accepted, logs)
     return BatchOutcome(len(accepted), len(task_run_states) - len(accepted))
