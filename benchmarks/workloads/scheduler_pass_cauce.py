@@ -7,9 +7,10 @@ In the embedded store of this process's fresh CAUCE_HOME (its default SQLite
 file), one transaction records the pool and BENCH_N deployments of one flow, each
 with one cron schedule (BENCH_CRONS, a JSON list) in BENCH_TIMEZONE, through the
 queries alone, so no run is made yet. Then, each in its own write transaction
-(BEGIN IMMEDIATE to COMMIT), `schedule_upcoming_runs` at the clock's now: the
-first pass, which makes every upcoming run, and BENCH_IDLE_PASSES passes right
-after it, which find nothing to make.
+(BEGIN IMMEDIATE to COMMIT), `schedule_upcoming_runs` at the clock's now with one
+memo shared by the passes, as the server's scheduler runs it: the first pass,
+which makes every upcoming run, and BENCH_IDLE_PASSES passes right after it,
+which find nothing to make.
 """
 
 import json
@@ -28,7 +29,7 @@ def main() -> None:
     from cauce.database.recording.executors import SqlAlchemyExecutor
     from cauce.database.recording.writes import flow_id_for_name
     from cauce.database.tables import flow_runs
-    from cauce.orchestration.scheduling import schedule_upcoming_runs
+    from cauce.orchestration.scheduling import SchedulerMemo, schedule_upcoming_runs
     from cauce.orchestration.work_pools import create_work_pool
     from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
     from cauce.settings import get_settings
@@ -61,10 +62,12 @@ def main() -> None:
         with engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(flow_runs)).scalar())
 
+    memo = SchedulerMemo()
+
     def one_pass() -> tuple[float, int]:
         started = time.perf_counter()
         with engine.begin() as connection:
-            made = schedule_upcoming_runs(connection, now_utc())
+            made = schedule_upcoming_runs(connection, now_utc(), memo)
         return time.perf_counter() - started, made
 
     runs_before = count_runs()
