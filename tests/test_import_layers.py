@@ -29,6 +29,8 @@ ALLOWED: dict[str, set[str]] = {
     # `cauce deploy` and Flow.deploy(): find flows in a project, keep cauce.yaml; the
     # core's pure checks (schedules, parameters) before anything is sent.
     "deployments": {"client", "orchestration"},
+    # The process that runs one deployment run: its flow loaded, the engine taking over.
+    "workers": {"client", "deployments", "engine"},
     # The lazy public facade (its runtime imports go through importlib).
     "cauce": {"flows", "tasks", "futures", "logging", "runtime", "task_runners", "engine"},
     # The run path.

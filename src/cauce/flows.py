@@ -130,6 +130,16 @@ class Flow(Generic[P, R]):
 
         return deploy(self.to_deployment(name, work_pool_name=work_pool_name, **options))[0]
 
+    def serve(self, name: str, *, limit: int | None = None, **options: Any) -> None:
+        """Register this flow's deployment `name` and run its scheduled and on-demand runs
+        from this process, each in a subprocess, at most `limit` at once, until Ctrl-C.
+
+        Options as `deploy()`'s: cron=, interval=, rrule=, timezone=, parameters=, tags=...
+        """
+        from cauce.deployments.serving import serve
+
+        serve(self, name, limit=limit, **options)
+
     def format_run_name(self, parameters: dict[str, Any]) -> str | None:
         """The run's name from `flow_run_name`, or None for a generated one."""
         if self.flow_run_name is None:

@@ -88,7 +88,7 @@ def preflight(client: CauceClient, deployment: Deployment) -> None:
     try:
         for schedule in deployment.schedules:
             validate_schedule(as_schedule(schedule))
-        check_parameters(deployment.parameter_schema, deployment.parameters)
+        check_parameters(deployment.parameter_schema, deployment.parameters, complete=False)
     except (ScheduleError, ParameterError) as exc:
         raise ClientError(f"deployment {name!r}: {exc}") from None
     try:

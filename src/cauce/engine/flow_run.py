@@ -62,24 +62,36 @@ class FlowRunAborted(Exception):
 class FlowRunEngine:
     """The decisions of one flow run, shared by the sync and async loops."""
 
-    def __init__(self, flow: Flow[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]):
+    def __init__(
+        self,
+        flow: Flow[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        existing: FlowRun | None = None,
+    ):
         configure_logging(get_settings())
         self.flow = flow
         self.client = get_client()
         self.writer = get_batch_writer()
         self.parent = flow_run_context.get()
         parent_task = task_run_context.get()
-        self.parameters = flow.binder.bind(args, kwargs)
-        self.flow_run = FlowRun(
-            id=new_id(),
-            flow_name=flow.name,
-            name=flow.format_run_name(self.parameters) or generate_run_name(),
-            state=Pending(),
-            parameters=jsonable_parameters(self.parameters),
-            tags=sorted(flow.tags),
-            parent_task_run_id=parent_task.task_run.id if parent_task else None,
-            created=now_utc(),
-        )
+        self.is_taken_over = existing is not None
+        """The run was created elsewhere (a deployment's): this engine takes it over."""
+        if existing is not None:
+            self.parameters = flow.binder.bind((), dict(existing.parameters))
+            self.flow_run = existing
+        else:
+            self.parameters = flow.binder.bind(args, kwargs)
+            self.flow_run = FlowRun(
+                id=new_id(),
+                flow_name=flow.name,
+                name=flow.format_run_name(self.parameters) or generate_run_name(),
+                state=Pending(),
+                parameters=jsonable_parameters(self.parameters),
+                tags=sorted(flow.tags),
+                parent_task_run_id=parent_task.task_run.id if parent_task else None,
+                created=now_utc(),
+            )
         self.logger = flow_run_logger(self.flow_run.id, self.flow_run.name, flow.name)
         self.context: FlowRunContext | None = None
         self.final: State | None = None
@@ -87,8 +99,8 @@ class FlowRunEngine:
         self._tasks_left_running = False
         self.unrecorded: str | None = None
         """Why the server stopped recording this run (it went on regardless); None if it did not."""
-        self._is_created = False
-        """The store has the run: create_flow_run succeeded."""
+        self._is_created = self.is_taken_over
+        """The store has the run: create_flow_run succeeded, or another writer made it."""
         self._exit_stack = ExitStack()
         if flow.log_file is not None:
             self._exit_stack.enter_context(log_to_file(flow.log_file))
@@ -134,6 +146,8 @@ class FlowRunEngine:
 
     def begin(self) -> bool:
         """Record the run and start it; False when it ended before user code ran."""
+        if self.is_taken_over:
+            return self._take_over()
         parent_id = self.parent.flow_run.id if self.parent else None
         try:
             with interruptions_deferred():
@@ -141,6 +155,23 @@ class FlowRunEngine:
             self._is_created = True
         except ServerUnreachable as exc:
             self._server_lost(exc)
+        return self._start()
+
+    def _take_over(self) -> bool:
+        """Start a run someone else created: claim it (Scheduled -> Pending) unless the
+        claimer (a worker, `serve`) did, then run it as if it were this engine's own."""
+        engine_logger.info(
+            "Running flow run %r of flow %r",
+            self.flow_run.name,
+            self.flow.name,
+            extra={"flow_run_id": self.flow_run.id, "flow_name": self.flow.name},
+        )
+        if self.flow_run.state.type.value != "PENDING" and not self.set_state(Pending()):
+            self._finish_rejected()
+            return False
+        return self._validate_and_run()
+
+    def _start(self) -> bool:
         if self.parent is not None:
             self.parent.count_subflow()
             flow_run_logger(self.parent.flow_run.id, self.parent.flow_run.name).info(
@@ -153,6 +184,9 @@ class FlowRunEngine:
                 self.flow.name,
                 extra={"flow_run_id": self.flow_run.id, "flow_name": self.flow.name},
             )
+        return self._validate_and_run()
+
+    def _validate_and_run(self) -> bool:
         if self.flow.validate_parameters:
             try:
                 self.parameters = self.flow.binder.validate(self.parameters)
@@ -313,10 +347,15 @@ def _futures_as_states(value: Any) -> Any:
 
 
 def run_flow_sync(
-    flow: Flow[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
+    flow: Flow[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    return_state: bool,
+    existing: FlowRun | None = None,
 ) -> Any:
-    """Run a sync flow to its final state; its value, or the state with `return_state`."""
-    engine = FlowRunEngine(flow, args, kwargs)
+    """Run a sync flow to its final state; its value, or the state with `return_state`.
+    With `existing`, the engine takes over that run (made by a deployment) instead."""
+    engine = FlowRunEngine(flow, args, kwargs, existing)
     with engine.ending_on_escape():
         again = engine.begin()
         while again:
@@ -336,12 +375,17 @@ def run_flow_sync(
 
 
 async def run_flow_async(
-    flow: Flow[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
+    flow: Flow[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    return_state: bool,
+    existing: FlowRun | None = None,
 ) -> Any:
-    """Run an async flow to its final state; its value, or the state with `return_state`."""
+    """Run an async flow to its final state; its value, or the state with `return_state`.
+    With `existing`, the engine takes over that run (made by a deployment) instead."""
     import asyncio  # here: a sync flow never loads asyncio, a fifth of its start-up
 
-    engine = FlowRunEngine(flow, args, kwargs)
+    engine = FlowRunEngine(flow, args, kwargs, existing)
     with engine.ending_on_escape():
         again = engine.begin()
         while again:
@@ -359,3 +403,15 @@ async def run_flow_async(
                 await asyncio.sleep(engine.retry_delay)
                 engine.start_retry()
     return engine.outcome(return_state)
+
+
+def run_existing_flow_run(flow: Flow[..., Any], flow_run: FlowRun) -> State:
+    """Run `flow` as the run `flow_run` that a deployment made (same id, its parameters,
+    Scheduled or Pending -> Running -> final); its final state."""
+    if flow.is_async:
+        import asyncio
+
+        state: State = asyncio.run(run_flow_async(flow, (), {}, True, flow_run))
+        return state
+    final: State = run_flow_sync(flow, (), {}, True, flow_run)
+    return final

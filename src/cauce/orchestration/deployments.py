@@ -76,7 +76,7 @@ def apply_deployment(connection: Connection, deployment: Deployment, now: dateti
     for schedule in deployment.schedules:
         _check_schedule(schedule)
     try:
-        check_parameters(deployment.parameter_schema, deployment.parameters)
+        check_parameters(deployment.parameter_schema, deployment.parameters, complete=False)
     except ParameterError as exc:
         raise InvalidRequest(f"deployment {deployment.full_name!r}: {exc}") from None
     if deployment.concurrency_limit is not None and deployment.concurrency_limit < 0:

@@ -54,10 +54,14 @@ def _allowed_types(spec: dict[str, Any]) -> list[str]:
     return [] if None in types else [t for t in types if isinstance(t, str)]
 
 
-def check_parameters(schema: dict[str, Any], parameters: dict[str, Any]) -> None:
+def check_parameters(
+    schema: dict[str, Any], parameters: dict[str, Any], complete: bool = True
+) -> None:
     """Raise ParameterError for the first parameter that the schema refuses.
 
-    An empty schema (a deployment made without one) accepts anything.
+    With `complete` (a run's parameters), every parameter without a default must be
+    there; without (a deployment's defaults), the run may bring them later. An empty
+    schema (a deployment made without one) accepts anything.
     """
     properties: dict[str, Any] = schema.get("properties", {})
     if not properties and not schema.get("required"):
@@ -72,5 +76,5 @@ def check_parameters(schema: dict[str, Any], parameters: dict[str, Any]) -> None
             expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
             raise ParameterError(f"parameter {name!r} must be {expected}, got {value!r}")
     missing = [name for name in schema.get("required", []) if name not in parameters]
-    if missing:
+    if complete and missing:
         raise ParameterError(f"parameter {missing[0]!r} is required and has no default")

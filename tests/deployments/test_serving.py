@@ -1,0 +1,150 @@
+"""flow.serve(): a script serves its flow and runs its deployment's runs, each in a process
+of its own, as the user starts it (`python flows.py`) and stops it (Ctrl-C)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cauce.deployments import run_deployment
+from cauce.schemas.deployments import WorkPool
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
+from tests.conftest import Store
+from tests.engine.records import names, recorded
+from tests.engine.scripts import script_environment, write_script
+
+SERVED = """\
+import os
+import sys
+
+from cauce import flow, get_run_logger
+
+
+@flow
+def servida(n: int = 1):
+    get_run_logger().info("run of %d in process %d", n, os.getpid())
+    if n < 0:
+        os._exit(3)  # dies without reporting a final state
+    return n * 2
+
+
+if __name__ == "__main__":
+    print(f"serving from {os.getpid()}", flush=True)
+    servida.serve(name="servida", poll_seconds=0.1)
+"""
+
+
+def _until_final(store: Store, flow_run_id: uuid.UUID, seconds: float = 60) -> FlowRun:
+    deadline = time.monotonic() + seconds
+    while True:
+        flow_run = store.client.read_flow_run(flow_run_id)
+        if flow_run.state.is_final():
+            return flow_run
+        assert time.monotonic() < deadline, flow_run.state
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def serving(store: Store, tmp_path: Path):  # type: ignore[no-untyped-def]
+    script = write_script(tmp_path, SERVED, "flujos.py")
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=script_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            store.client.read_deployment_by_name("servida/servida")
+            break
+        except Exception:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    yield process
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+class TestServe:
+    def test_a_run_asked_for_is_run_once_in_a_process_of_its_own(
+        self, store: Store, serving: subprocess.Popen[bytes]
+    ) -> None:
+        flow_run = run_deployment("servida/servida", parameters={"n": 21}, timeout=0)
+        done = _until_final(store, flow_run.id)
+        assert done.state.name == "Completed"
+        assert done.run_count == 1 and done.parameters == {"n": 21}
+        states = recorded(store, flow_run.id)
+        assert names(states.states) == ["Scheduled", "Pending", "Running", "Completed"]
+        [line] = [m for m in states.messages if m.startswith("run of 21 in process ")]
+        assert int(line.rsplit(" ", 1)[1]) != serving.pid
+        # Only the one run of the deployment: nothing ran twice.
+        assert [r.id for r in store.client.read_flow_runs(FlowRunFilter(flow_name="servida"))] == [
+            flow_run.id
+        ]
+
+    def test_a_process_that_dies_leaves_its_run_crashed_with_the_exit_code(
+        self, store: Store, serving: subprocess.Popen[bytes]
+    ) -> None:
+        flow_run = run_deployment("servida/servida", parameters={"n": -1}, timeout=0)
+        done = _until_final(store, flow_run.id)
+        assert done.state.name == "Crashed"
+        assert done.state.message == "Flow run process exited with code 3 before the run ended."
+
+    def test_ctrl_c_stops_serving(self, store: Store, serving: subprocess.Popen[bytes]) -> None:
+        serving.send_signal(signal.SIGINT)
+        output, _ = serving.communicate(timeout=30)
+        assert serving.returncode == 0, output
+        assert b"Stopped serving servida/servida" in output
+        assert b"Traceback" not in output
+
+
+class TestTakeOver:
+    def test_the_engine_runs_a_deployments_run_as_that_run(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        store.client.create_work_pool(WorkPool(name="p"))
+        script = textwrap.dedent("""
+            import sys, uuid
+            from cauce import flow
+            from cauce.deployments import run_deployment
+            from cauce.engine.flow_run import run_existing_flow_run
+
+            @flow
+            def suma(a: int, b: int = 1):
+                return a + b
+
+            suma.deploy(name="d", work_pool_name="p")
+            flow_run = run_deployment("suma/d", parameters={"a": 40, "b": 2}, timeout=0)
+            state = run_existing_flow_run(suma, flow_run)
+            print(flow_run.id, state.result())
+        """)
+        result = subprocess.run(
+            [sys.executable, str(write_script(tmp_path, script))],
+            env=script_environment(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        run_id, value = result.stdout.split()
+        assert value == "42"
+        run = recorded(store, uuid.UUID(run_id))
+        assert names(run.states) == ["Scheduled", "Pending", "Running", "Completed"]
+        assert f"Running flow run '{run.flow_run.name}' of flow 'suma'" in result.stderr
