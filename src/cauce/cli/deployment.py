@@ -10,19 +10,27 @@ through `as_schedule`), so the times `inspect` promises are the times the schedu
 makes. Parameters are checked against the flow by the core when the run is created,
 so a refused one leaves no run behind.
 
-Long because `cauce deployment schedule` is a part of `cauce deployment` and lives
-here with it, and each Typer option is a declaration of its own; the schedule verbs
-(`schedule_app` and `_new_schedule`, `_find_schedule`) are the first part to move out.
+The schedule verbs, and how schedules are shown, are deployment_schedule.py's.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cauce.cli.deployment_schedule import (
+    DeploymentName,
+    cli_client,
+    describe_schedule,
+    next_times,
+    parse_time,
+    read_named,
+    schedule_app,
+    schedules_table,
+)
 from cauce.cli.errors import CliError
 from cauce.cli.flow_run import runs_table, scheduled_time
 from cauce.cli.output import console, format_seconds, offset_time, pretty_json, state_text, table
@@ -35,35 +43,18 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from cauce.client.base import CauceClient
-    from cauce.schemas.deployments import Deployment, DeploymentSchedule
+    from cauce.schemas.deployments import Deployment
     from cauce.schemas.flow_runs import FlowRun
 
 app = typer.Typer(
     help="List, inspect, run, pause and delete deployments, and their schedules.",
     no_args_is_help=True,
 )
-schedule_app = typer.Typer(
-    help="List, add, pause, resume and delete a deployment's schedules.", no_args_is_help=True
-)
 app.add_typer(schedule_app, name="schedule")
 
-NEXT_RUNS = 5
-"""How many run times `inspect` and `schedule ls` show for each schedule."""
 UPCOMING_RUNS_SHOWN = 10
 _UPCOMING_READ = 200
 
-DeploymentName = Annotated[
-    str,
-    typer.Argument(metavar="FLOW/NAME", help="The deployment, as `cauce deployment ls` shows it."),
-]
-ScheduleId = Annotated[
-    str,
-    typer.Argument(
-        metavar="SCHEDULE_ID",
-        help="The schedule's id, or its first characters, as `cauce deployment schedule ls` "
-        "shows it.",
-    ),
-]
 
 ParamOption = Annotated[
     list[str] | None,
@@ -104,35 +95,6 @@ WatchOption = Annotated[
         help="Follow the run's logs until it ends; exit 1 unless it ends Completed.",
     ),
 ]
-CronOption = Annotated[
-    str | None,
-    typer.Option("--cron", metavar="EXPR", help="A cron expression: '0 9 * * 1-5', @daily."),
-]
-IntervalOption = Annotated[
-    str | None,
-    typer.Option("--interval", metavar="DURATION", help="Every this long: 90, 30m, 2h, 1d."),
-]
-AnchorOption = Annotated[
-    str | None,
-    typer.Option(
-        "--anchor",
-        metavar="TIME",
-        help="With --interval: an ISO time the runs keep step with (default: now); "
-        "without an offset it is in the schedule's timezone.",
-    ),
-]
-RRuleOption = Annotated[
-    str | None,
-    typer.Option("--rrule", metavar="TEXT", help="An RFC 5545 rule: 'FREQ=WEEKLY;BYDAY=MO'."),
-]
-TimezoneOption = Annotated[
-    str | None,
-    typer.Option(
-        "--timezone",
-        metavar="TZ",
-        help="The IANA zone the schedule is read in (default CAUCE_DEFAULT_TIMEZONE).",
-    ),
-]
 
 
 @app.command("ls")
@@ -140,7 +102,7 @@ def ls() -> None:
     """List deployments by flow and name, with their pool, schedules and next run."""
     from rich.text import Text
 
-    deployments = _client().read_deployments()
+    deployments = cli_client().read_deployments()
     if not deployments:
         console.print("No deployments found.")
         return
@@ -163,13 +125,13 @@ def inspect(name: DeploymentName) -> None:
     and its upcoming runs."""
     from rich.text import Text
 
-    client = _client()
-    deployment = _read(client, name)
+    client = cli_client()
+    deployment = read_named(client, name)
     console.print(Text(f"Deployment {deployment.full_name!r}", style="bold"))
     console.print(_details(deployment))
     console.print()
     if deployment.schedules:
-        console.print(_schedules_table(deployment.schedules, now_utc()))
+        console.print(schedules_table(deployment.schedules, now_utc()))
     else:
         console.print("Schedules: none")
     console.print()
@@ -197,8 +159,8 @@ def run(
     parameters = parse_parameters(param or [], params)
     now = now_utc()
     when = _start_time(start_in, start_at, now)
-    client = _client()
-    deployment = _read(client, name)
+    client = cli_client()
+    deployment = read_named(client, name)
     flow_run = client.create_flow_run_from_deployment(deployment.id, parameters, when)
     _print_created(flow_run, deployment, now)
     if watch:
@@ -222,74 +184,11 @@ def delete(name: DeploymentName, yes: Yes = False) -> None:
     """Delete a deployment with its schedules and its runs not started yet."""
     from rich.text import Text
 
-    client = _client()
-    deployment = _read(client, name)
+    client = cli_client()
+    deployment = read_named(client, name)
     confirm_or_abort(f"Delete deployment {deployment.full_name!r}?", yes)
     client.delete_deployment(deployment.id)
     console.print(Text(f"Deleted deployment {deployment.full_name!r}."))
-
-
-@schedule_app.command("ls")
-def schedule_ls(name: DeploymentName) -> None:
-    """List a deployment's schedules with their next run times."""
-    from rich.text import Text
-
-    deployment = _read(_client(), name)
-    if not deployment.schedules:
-        console.print(Text(f"Deployment {deployment.full_name!r} has no schedules."))
-        return
-    console.print(_schedules_table(deployment.schedules, now_utc()))
-
-
-@schedule_app.command("add")
-def schedule_add(
-    name: DeploymentName,
-    cron: CronOption = None,
-    interval: IntervalOption = None,
-    anchor: AnchorOption = None,
-    rrule: RRuleOption = None,
-    timezone: TimezoneOption = None,
-) -> None:
-    """Add a schedule to a deployment; its upcoming runs are made at once."""
-    from rich.text import Text
-
-    schedule = _new_schedule(cron, interval, anchor, rrule, timezone)
-    client = _client()
-    deployment = _read(client, name)
-    updated = client.add_deployment_schedule(deployment.id, schedule)
-    added = next((s for s in updated.schedules if s.id == schedule.id), schedule)
-    console.print(
-        Text(
-            f"Added schedule {added.id} to deployment {deployment.full_name!r}: {_describe(added)}"
-        )
-    )
-    times = ", ".join(offset_time(t, added.timezone) for t in _next_times(added, now_utc(), 3))
-    console.print(Text(f"Next runs: {times or 'none'}"))
-
-
-@schedule_app.command("pause")
-def schedule_pause(name: DeploymentName, schedule_id: ScheduleId) -> None:
-    """Pause one schedule: it makes no runs, and the ones it made that wait are removed."""
-    _set_schedule_active(name, schedule_id, False)
-
-
-@schedule_app.command("resume")
-def schedule_resume(name: DeploymentName, schedule_id: ScheduleId) -> None:
-    """Resume a paused schedule; its runs are made again at once."""
-    _set_schedule_active(name, schedule_id, True)
-
-
-@schedule_app.command("delete")
-def schedule_delete(name: DeploymentName, schedule_id: ScheduleId, yes: Yes = False) -> None:
-    """Delete one schedule of a deployment, with the waiting runs only it made."""
-    from rich.text import Text
-
-    client = _client()
-    deployment = _read(client, name)
-    schedule = _find_schedule(deployment, schedule_id)
-    confirm_or_abort(f"Delete schedule {schedule.id} ({_describe(schedule)})?", yes)
-    client.delete_deployment_schedule(deployment.id, schedule.id)
-    console.print(Text(f"Deleted schedule {schedule.id} of deployment {deployment.full_name!r}."))
 
 
 def parse_parameters(pairs: list[str], params: str | None) -> dict[str, Any]:
@@ -322,22 +221,6 @@ def parse_parameters(pairs: list[str], params: str | None) -> dict[str, Any]:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
-
-
-def parse_time(raw: str, zone: str, option: str) -> datetime:
-    """An ISO date and time typed for `option`, read in `zone` when it has no offset."""
-    from zoneinfo import ZoneInfo
-
-    try:
-        moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise CliError(
-            f"{option}: expected an ISO date and time such as 2026-03-01T14:30 or "
-            f"2026-03-01T14:30-03:00, got {raw!r}"
-        ) from None
-    if moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.astimezone(UTC)
 
 
 def _start_time(start_in: str | None, start_at: str | None, now: datetime) -> datetime | None:
@@ -398,8 +281,8 @@ def _watch(client: CauceClient, flow_run: FlowRun) -> None:
 def _set_paused(name: str, is_paused: bool) -> None:
     from rich.text import Text
 
-    client = _client()
-    deployment = _read(client, name)
+    client = cli_client()
+    deployment = read_named(client, name)
     full_name = deployment.full_name
     if deployment.is_paused == is_paused:
         now = "paused" if is_paused else "active"
@@ -414,112 +297,16 @@ def _set_paused(name: str, is_paused: bool) -> None:
         console.print(Text(f"Resumed deployment {full_name!r}; its schedules make runs again."))
 
 
-def _set_schedule_active(name: str, schedule_id: str, is_active: bool) -> None:
-    from rich.text import Text
-
-    client = _client()
-    deployment = _read(client, name)
-    schedule = _find_schedule(deployment, schedule_id)
-    shown = f"schedule {schedule.id} ({_describe(schedule)})"
-    if schedule.is_active == is_active:
-        now = "active" if is_active else "paused"
-        console.print(Text(f"The {shown} is already {now}."))
-        return
-    client.set_deployment_schedule_active(deployment.id, schedule.id, is_active)
-    console.print(Text(f"{'Resumed' if is_active else 'Paused'} {shown}."))
-
-
-def _new_schedule(
-    cron: str | None,
-    interval: str | None,
-    anchor: str | None,
-    rrule: str | None,
-    timezone: str | None,
-) -> DeploymentSchedule:
-    """The schedule the options describe, checked by the core's rules; a CliError if bad."""
-    from cauce.orchestration.schedules import (
-        ScheduleError,
-        as_schedule,
-        resolve_timezone,
-        validate_schedule,
-    )
-    from cauce.schemas.deployments import DeploymentSchedule
-    from cauce.settings import get_settings
-    from cauce.settings.durations import parse_duration
-
-    given = [o for o, v in (("--cron", cron), ("--interval", interval), ("--rrule", rrule)) if v]
-    if len(given) != 1:
-        raise CliError("give exactly one of --cron, --interval and --rrule")
-    if anchor is not None and interval is None:
-        raise CliError("--anchor goes with --interval")
-    zone = timezone or get_settings().default_timezone
-    try:
-        resolve_timezone(zone)
-        seconds = None
-        if interval is not None:
-            try:
-                seconds = parse_duration(interval).total_seconds()
-            except ValueError as exc:
-                raise CliError(f"--interval: {exc}") from None
-        schedule = DeploymentSchedule(
-            timezone=zone,
-            cron=cron,
-            interval_seconds=seconds,
-            anchor=None if anchor is None else parse_time(anchor, zone, "--anchor"),
-            rrule=rrule,
-        )
-        validate_schedule(as_schedule(schedule))
-    except ScheduleError as exc:
-        raise CliError(str(exc)) from None
-    return schedule
-
-
-def _find_schedule(deployment: Deployment, raw: str) -> DeploymentSchedule:
-    """The deployment's schedule with this id, or the only one whose id starts so."""
-    key = raw.strip().lower()
-    matches = [s for s in deployment.schedules if str(s.id) == key]
-    matches = matches or [s for s in deployment.schedules if key and str(s.id).startswith(key)]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise CliError(
-            f"{raw!r} starts the ids of {len(matches)} schedules of deployment "
-            f"{deployment.full_name!r}; give more of the id"
-        )
-    raise CliError(
-        f"deployment {deployment.full_name!r} has no schedule {raw!r} "
-        f"(`cauce deployment schedule ls {deployment.full_name}` lists them)"
-    )
-
-
-def _read(client: CauceClient, name: str) -> Deployment:
-    flow_name, slash, deployment_name = name.partition("/")
-    if not (slash and flow_name and deployment_name):
-        raise CliError(
-            f"deployment {name!r} must be named FLOW/NAME, as `cauce deployment ls` shows"
-        )
-    return client.read_deployment_by_name(name)
-
-
-def _describe(schedule: DeploymentSchedule) -> str:
-    from cauce.orchestration.schedules import as_schedule, describe
-
-    return describe(as_schedule(schedule))
-
-
-def _next_times(schedule: DeploymentSchedule, now: datetime, count: int) -> list[datetime]:
-    from cauce.orchestration.schedules import as_schedule, next_run_times
-
-    return next_run_times(as_schedule(schedule), now, count=count)
-
-
 def _schedules_text(deployment: Deployment) -> Text:
     from rich.text import Text
 
     if not deployment.schedules:
         return Text("-")
     return Text(
-        "\n".join(_describe(s) + ("" if s.is_active else " (paused)") for s in deployment.schedules)
+        "\n".join(
+            describe_schedule(s) + ("" if s.is_active else " (paused)")
+            for s in deployment.schedules
+        )
     )
 
 
@@ -530,27 +317,10 @@ def _next_run(deployment: Deployment, now: datetime) -> str:
     soonest: tuple[datetime, str] | None = None
     for schedule in deployment.schedules:
         if schedule.is_active:
-            for moment in _next_times(schedule, now, 1):
+            for moment in next_times(schedule, now, 1):
                 if soonest is None or moment < soonest[0]:
                     soonest = (moment, schedule.timezone)
     return "-" if soonest is None else offset_time(*soonest)
-
-
-def _schedules_table(schedules: list[DeploymentSchedule], now: datetime) -> Table:
-    """Each schedule with its id, what it says, whether it is active and its next runs,
-    in its own zone."""
-    from rich.text import Text
-
-    shown = table("ID", "Schedule", "Active", f"Next {NEXT_RUNS} runs", title="Schedules")
-    for schedule in schedules:
-        times = [offset_time(t, schedule.timezone) for t in _next_times(schedule, now, NEXT_RUNS)]
-        shown.add_row(
-            str(schedule.id),
-            Text(_describe(schedule)),
-            yes_no(schedule.is_active),
-            "\n".join(times) or "-",
-        )
-    return shown
 
 
 def _details(deployment: Deployment) -> Table:
@@ -590,9 +360,3 @@ def _upcoming_runs(client: CauceClient, deployment: Deployment) -> list[FlowRun]
     )
     runs = client.read_flow_runs(where)
     return sorted(runs, key=lambda r: (scheduled_time(r) or r.created, str(r.id)))
-
-
-def _client() -> CauceClient:
-    from cauce.client.factory import get_client
-
-    return get_client()
