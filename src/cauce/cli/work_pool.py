@@ -55,7 +55,7 @@ def create(
     )
     created = _client().create_work_pool(pool)
     console.print(Text(f"Created work pool {created.name!r} (type {created.type})."))
-    console.print(Text(f"Start a worker for it with: cauce worker start --pool {created.name}"))
+    console.print(Text(f"Deploy a flow to it with: cauce deploy --pool {created.name}"))
 
 
 @app.command("ls")
