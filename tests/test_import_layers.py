@@ -15,14 +15,14 @@ import cauce
 
 # Modules every layer may import: plain values, run names and the settings, which
 # import no other layer.
-LEAVES = {"ids", "run_names", "schemas", "settings", "states", "version"}
+LEAVES = {"ids", "processes", "run_names", "schemas", "settings", "states", "version"}
 
 # Layer (the first name under cauce) -> the layers it may import directly. Within a
 # layer imports are free. Skipping a layer is a leak too: the engine reaches the
 # core only through the client.
 ALLOWED: dict[str, set[str]] = {
     # Entry points: nobody imports them. `cauce server database` administers the database.
-    "cli": {"client", "server", "database", "deployments", "orchestration"},
+    "cli": {"client", "server", "database", "deployments", "orchestration", "workers"},
     "server": {"orchestration", "database", "services"},
     # The server's loops: passes of the core on a connection.
     "services": {"orchestration", "database"},
@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     # core's pure checks (schedules, parameters) before anything is sent.
     "deployments": {"client", "orchestration"},
     # The process that runs one deployment run: its flow loaded, the engine taking over.
-    "workers": {"client", "deployments", "engine"},
+    "workers": {"client", "deployments", "engine", "logging", "runtime", "interruptions"},
     # The lazy public facade (its runtime imports go through importlib).
     "cauce": {"flows", "tasks", "futures", "logging", "runtime", "task_runners", "engine"},
     # The run path.
@@ -143,9 +143,12 @@ def test_the_layers_have_no_cycle() -> None:
     graphlib.TopologicalSorter(ALLOWED).prepare()  # raises CycleError
 
 
-def test_entry_points_are_imported_by_nobody_but_the_cli_starting_the_server() -> None:
+def test_entry_points_are_imported_by_nobody_but_the_cli_starting_them() -> None:
     importers = {(layer, target) for layer, targets in ALLOWED.items() for target in targets}
-    assert {(layer, t) for layer, t in importers if t in ENTRY_POINTS} == {("cli", "server")}
+    assert {(layer, t) for layer, t in importers if t in ENTRY_POINTS} == {
+        ("cli", "server"),
+        ("cli", "workers"),
+    }
 
 
 def test_the_checker_sees_function_level_and_type_only_imports() -> None:

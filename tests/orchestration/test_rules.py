@@ -226,9 +226,19 @@ class TestStaleWriter:
         flow_run_id = _new_run(store)
         running = Running()
         _move(store, flow_run_id, running, Cancelling())
-        result = _propose(store, flow_run_id, Completed(), seen=running)
+        result = _propose(store, flow_run_id, Running(name="Retrying"), seen=running)
         assert result.status is SetStateStatus.REJECT
         assert result.reason is not None and result.reason.startswith("stale proposal")
+        assert store.client.read_flow_run(flow_run_id).state.name == "Cancelling"
+
+    def test_a_run_that_completes_while_being_cancelled_is_completed(self, store: Store) -> None:
+        """Its process could not see the Cancelling; the work was done."""
+        flow_run_id = _new_run(store)
+        running = Running()
+        _move(store, flow_run_id, running, Cancelling())
+        result = _propose(store, flow_run_id, Completed(), seen=running)
+        assert result.status is SetStateStatus.ACCEPT
+        assert store.client.read_flow_run(flow_run_id).state.name == "Completed"
 
     def test_a_writer_whose_clock_is_behind_is_not_stale(self, store: Store) -> None:
         flow_run_id = _new_run(store)
@@ -271,11 +281,37 @@ class TestCancellingOnlyEnds:
         assert result.reason == "the run is being cancelled"
         assert store.client.read_flow_run(flow_run_id).state.name == "Cancelling"
 
-    @pytest.mark.parametrize("final", TERMINAL, ids=lambda f: f.__name__)
+    @pytest.mark.parametrize("final", [Completed, Cancelled], ids=lambda f: f.__name__)
     def test_cancelling_run_may_end(self, store: Store, final) -> None:  # type: ignore[no-untyped-def]
         flow_run_id = _new_run(store)
         _move(store, flow_run_id, Running(), Cancelling(), final())
         assert store.client.read_flow_run(flow_run_id).state.name == final().name
+
+    @pytest.mark.parametrize("final", [Failed, Crashed], ids=lambda f: f.__name__)
+    def test_the_end_its_process_saw_coming_from_running_ends_it_cancelled(
+        self, store: Store, final
+    ) -> None:  # type: ignore[no-untyped-def]
+        """The run's process proposes its end from Running: it never saw the Cancelling."""
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running())
+        running = store.client.read_flow_run(flow_run_id).state
+        _move(store, flow_run_id, Cancelling("asked by ana"))
+        result = _propose(store, flow_run_id, final(), seen=running)
+        assert result.status is SetStateStatus.ACCEPT
+        assert result.state is not None and result.state.name == "Cancelled"
+        assert store.client.read_flow_run(flow_run_id).state.name == "Cancelled"
+
+    @pytest.mark.parametrize("final", [Failed, Crashed], ids=lambda f: f.__name__)
+    def test_a_cancelling_run_stopped_by_force_ends_cancelled(self, store: Store, final) -> None:  # type: ignore[no-untyped-def]
+        """A process killed because it was cancelled fails or crashes; the run was cancelled."""
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), Cancelling("asked by ana"))
+        result = _propose(store, flow_run_id, final())
+        assert result.status is SetStateStatus.ACCEPT
+        run = store.client.read_flow_run(flow_run_id)
+        assert run.state.name == "Cancelled"
+        assert run.state.message == "asked by ana"
+        assert _names(store, flow_run_id)[-1] == "Cancelled"
 
 
 class TestRunStartsOnce:

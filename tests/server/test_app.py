@@ -44,6 +44,14 @@ ENDPOINTS = {
     ("post", "/api/deployments/{deployment_id}/schedules/{schedule_id}/set_active"),
     ("delete", "/api/deployments/{deployment_id}/schedules/{schedule_id}"),
     ("post", "/api/deployments/{deployment_id}/create_flow_run"),
+    ("get", "/api/workers"),
+    ("post", "/api/workers/heartbeat"),
+    ("post", "/api/workers/stopped"),
+    ("post", "/api/workers/claim"),
+    ("post", "/api/flow_run_heartbeats"),
+    ("post", "/api/flow_runs/{flow_run_id}/crash"),
+    ("post", "/api/flow_runs/{flow_run_id}/cancel"),
+    ("post", "/api/watchdog/run"),
     ("get", "/api/health"),
 }
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cauce.client.base import CauceClient
     from cauce.schemas.task_runs import TaskRun
 
-app = typer.Typer(help="List, inspect, follow and delete flow runs.", no_args_is_help=True)
+app = typer.Typer(help="List, inspect, follow, cancel and delete flow runs.", no_args_is_help=True)
 
 FlowRunId = Annotated[
     str, typer.Argument(metavar="ID", help="The flow run's id, as `cauce flow-run ls` shows it.")
@@ -111,6 +111,20 @@ def logs(
     client = _client()
     run = client.read_flow_run(run_id)
     print_logs(client, run, min_level, follow)
+
+
+@app.command("cancel")
+def cancel(flow_run_id: FlowRunId) -> None:
+    """Cancel a flow run: at once if it has not started, else its process is stopped."""
+    from rich.text import Text
+
+    run_id = parse_id(flow_run_id)
+    run = _client().cancel_flow_run(run_id, "Cancelled from the CLI (cauce flow-run cancel).")
+    if run.state.type is StateType.CANCELLING:
+        said = "is being cancelled: its process is being stopped"
+    else:
+        said = f"is {run.state.name}"
+    console.print(Text(f"Flow run {run.name!r} ({run.id}) {said}."))
 
 
 @app.command("delete")

@@ -13,7 +13,17 @@ from typing import Annotated
 
 import typer
 
-from cauce.cli import config, deployment, flow, flow_run, profile, server, work_pool
+from cauce.cli import (
+    config,
+    deployment,
+    flow,
+    flow_run,
+    profile,
+    server,
+    watchdog,
+    work_pool,
+    worker,
+)
 from cauce.cli.deploy import deploy
 from cauce.cli.errors import describe
 from cauce.cli.version import version
@@ -31,7 +41,9 @@ app.add_typer(flow.app, name="flow")
 app.add_typer(flow_run.app, name="flow-run")
 app.add_typer(profile.app, name="profile")
 app.add_typer(server.app, name="server")
+app.add_typer(watchdog.app, name="watchdog")
 app.add_typer(work_pool.app, name="work-pool")
+app.add_typer(worker.app, name="worker")
 app.command("version")(version)
 app.command("deploy")(deploy)
 

@@ -12,6 +12,7 @@ from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.states import SetStateResult
 from cauce.schemas.task_runs import TaskRun
+from cauce.schemas.workers import WatchdogAction, Worker, WorkerHeartbeat
 from cauce.states import State
 
 
@@ -147,6 +148,40 @@ class CauceClient(Protocol):
     ) -> FlowRun:
         """A run of the deployment, Scheduled for `scheduled_time` (now when omitted);
         ClientError naming a parameter the flow refuses."""
+
+    def worker_heartbeat(
+        self, pool_name: str, name: str, host: str, pid: int, flow_run_ids: list[uuid.UUID]
+    ) -> WorkerHeartbeat:
+        """The worker `name` of the pool is alive, running these runs; which to stop.
+        NotFound if the pool does not exist."""
+
+    def worker_stopped(self, worker_id: uuid.UUID) -> None:
+        """The worker left on its own."""
+
+    def claim_flow_runs(
+        self, pool_name: str, worker_id: uuid.UUID, most: int, prefetch_seconds: float = 0.0
+    ) -> list[FlowRun]:
+        """Claim up to `most` due runs of the pool for the worker (Pending, each once)."""
+
+    def read_workers(self, pool_name: str | None = None) -> list[Worker]:
+        """Every worker, or those of one pool."""
+
+    def flow_run_heartbeat(
+        self, flow_run_ids: list[uuid.UUID], host: str, pid: int
+    ) -> list[uuid.UUID]:
+        """These runs' process (`pid` on `host`) is alive; those of them to stop."""
+
+    def crash_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> bool:
+        """End an unfinished run Crashed (Cancelled if it was being cancelled), its
+        unfinished task runs too; False if it had ended already."""
+
+    def cancel_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> FlowRun:
+        """Cancel the run: Cancelled if it had not started, else Cancelling until its
+        process is stopped. ClientError if it has ended."""
+
+    def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:
+        """One watchdog pass with the settings of whoever runs it (the server's, or
+        this process's when embedded); what it cancelled or, dry, would cancel."""
 
     def close(self) -> None:
         """Release connections."""

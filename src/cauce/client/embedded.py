@@ -9,6 +9,7 @@ On PostgreSQL both go through SQLAlchemy. Each call is one transaction.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import uuid
@@ -18,12 +19,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cauce.client.base import ClientError, NotFound
+from cauce.client.embedded_workers import EmbeddedWorkerVerbs
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.recording import sqlite_connection, sqlite_schema
 from cauce.database.recording.executors import SqlAlchemyExecutor, SqliteExecutor, StatementExecutor
 from cauce.orchestration.flow_runs import FlowRunExists, create_flow_run
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.orchestration.task_runs import write_task_run_batch
+from cauce.processes import process_is_alive, this_host
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -36,8 +39,13 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 
-class EmbeddedClient:
-    """Records and reads runs directly in the database at `database_url`."""
+class EmbeddedClient(EmbeddedWorkerVerbs):
+    """Records and reads runs directly in the database at `database_url`.
+
+    The first use of the store also ends the runs that a process on this machine left
+    unfinished when it was killed (their process is gone): with no server, whoever
+    reads the store next does it.
+    """
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
@@ -61,6 +69,7 @@ class EmbeddedClient:
                     ensure_schema(engine)
                     self._engine = engine
                     self._schema_checked = True
+                    self._crash_runs_of_gone_processes()
         return self._engine
 
     def _sqlite(self) -> sqlite3.Connection:
@@ -83,8 +92,20 @@ class EmbeddedClient:
         finally:
             connection.close()
         if revision != HEAD_REVISION:
-            _ = self.engine
+            _ = self.engine  # migrates, and ends the runs of killed processes
+        else:
+            self._end_runs_left_by_killed_processes()
         self._schema_checked = True
+
+    def _end_runs_left_by_killed_processes(self) -> None:
+        # Cheap on the sqlite3 statements; SQLAlchemy loads only when one must be ended.
+        connection = sqlite_connection.connect(self.database_url)
+        try:
+            found = SqliteExecutor(connection).execute("select_runs_on_host", {"host": this_host()})
+        finally:
+            connection.close()
+        if any(row["pid"] != os.getpid() and not process_is_alive(row["pid"]) for row in found):
+            _ = self.engine  # its creation ends them
 
     @contextmanager
     def _recording(self) -> Iterator[StatementExecutor]:

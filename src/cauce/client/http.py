@@ -58,12 +58,24 @@ from cauce.schemas.api_deployments import (
     WorkPoolModel,
     WorkPoolUpdate,
 )
+from cauce.schemas.api_workers import (
+    ClaimRequest,
+    ProcessHeartbeat,
+    ReasonRequest,
+    WatchdogActionModel,
+    WatchdogRunRequest,
+    WorkerHeartbeatModel,
+    WorkerHeartbeatRequest,
+    WorkerModel,
+    WorkerStopped,
+)
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.states import SetStateResult, SetStateStatus
 from cauce.schemas.task_runs import TaskRun
+from cauce.schemas.workers import WatchdogAction, Worker, WorkerHeartbeat
 from cauce.states import State
 from cauce.version import __version__
 
@@ -267,6 +279,56 @@ class HttpClient:
         path = f"/deployments/{deployment_id}/create_flow_run"
         response = self._request("POST", path, json=_dump(body), refusals=True)
         return FlowRunModel.model_validate(response.json()).to_domain()
+
+    def worker_heartbeat(
+        self, pool_name: str, name: str, host: str, pid: int, flow_run_ids: list[uuid.UUID]
+    ) -> WorkerHeartbeat:
+        body = WorkerHeartbeatRequest(
+            pool_name=pool_name, name=name, host=host, pid=pid, flow_run_ids=flow_run_ids
+        )
+        response = self._request("POST", "/workers/heartbeat", json=_dump(body), refusals=True)
+        return WorkerHeartbeatModel.model_validate(response.json()).to_domain()
+
+    def worker_stopped(self, worker_id: uuid.UUID) -> None:
+        body = WorkerStopped(worker_id=worker_id)
+        self._request("POST", "/workers/stopped", json=_dump(body))
+
+    def claim_flow_runs(
+        self, pool_name: str, worker_id: uuid.UUID, most: int, prefetch_seconds: float = 0.0
+    ) -> list[FlowRun]:
+        body = ClaimRequest(
+            pool_name=pool_name, worker_id=worker_id, most=most, prefetch_seconds=prefetch_seconds
+        )
+        response = self._request("POST", "/workers/claim", json=_dump(body), refusals=True)
+        return [FlowRunModel.model_validate(r).to_domain() for r in response.json()]
+
+    def read_workers(self, pool_name: str | None = None) -> list[Worker]:
+        params = {} if pool_name is None else {"pool_name": pool_name}
+        response = self._request("GET", "/workers", params=params)
+        return [WorkerModel.model_validate(w).to_domain() for w in response.json()]
+
+    def flow_run_heartbeat(
+        self, flow_run_ids: list[uuid.UUID], host: str, pid: int
+    ) -> list[uuid.UUID]:
+        body = ProcessHeartbeat(flow_run_ids=flow_run_ids, host=host, pid=pid)
+        response = self._request("POST", "/flow_run_heartbeats", json=_dump(body))
+        return [uuid.UUID(i) for i in response.json()]
+
+    def crash_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> bool:
+        body = ReasonRequest(reason=reason)
+        response = self._request("POST", f"/flow_runs/{flow_run_id}/crash", json=_dump(body))
+        return bool(response.json())
+
+    def cancel_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> FlowRun:
+        body = ReasonRequest(reason=reason)
+        path = f"/flow_runs/{flow_run_id}/cancel"
+        response = self._request("POST", path, json=_dump(body), refusals=True)
+        return FlowRunModel.model_validate(response.json()).to_domain()
+
+    def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:
+        body = WatchdogRunRequest(dry_run=dry_run)
+        response = self._request("POST", "/watchdog/run", json=_dump(body))
+        return [WatchdogActionModel.model_validate(a).to_domain() for a in response.json()]
 
     def close(self) -> None:
         self._http.close()

@@ -136,6 +136,8 @@ deployments = Table(
     Column("concurrency_limit", Integer, nullable=True),
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
+    # The watchdog's Running limit for this deployment's runs, over the global one.
+    Column("watchdog_running_after_seconds", Float, nullable=True),
     UniqueConstraint("flow_id", "name"),
 )
 
@@ -182,6 +184,12 @@ flow_runs = Table(
     Column("expected_start_time", UTCDateTime, nullable=True),
     # Made by the scheduler from a schedule (not asked for by hand).
     Column("auto_scheduled", Boolean, nullable=False, server_default=false()),
+    # Where the run's process is: a run whose process is gone, or whose worker or
+    # process stopped heartbeating, is Crashed rather than left Running.
+    Column("worker_id", Uuid, nullable=True, index=True),
+    Column("host", String(255), nullable=True),
+    Column("pid", Integer, nullable=True),
+    Column("heartbeat", UTCDateTime, nullable=True),
     *_state_columns(),
     Index(None, "flow_id"),
     Index(None, "state_type"),
@@ -236,6 +244,28 @@ task_run_states = Table(
         nullable=False,
         index=True,
     ),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "work_pool_id",
+        Uuid,
+        ForeignKey("work_pools.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(255), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started", UTCDateTime, nullable=False),
+    Column("last_heartbeat", UTCDateTime, nullable=False),
+    # Set when the worker stopped on its own (SIGTERM, Ctrl-C); else it is healthy
+    # while it heartbeats.
+    Column("stopped", UTCDateTime, nullable=True),
+    UniqueConstraint("work_pool_id", "name"),
 )
 
 logs = Table(

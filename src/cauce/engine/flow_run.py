@@ -11,6 +11,7 @@ log lines are flushed before the final state is reported.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -43,6 +44,7 @@ from cauce.log_prints import print_to_run_logs
 from cauce.logging.config import configure_logging
 from cauce.logging.run_files import log_to_file
 from cauce.logging.run_logger import NOT_RECORDED, flow_run_logger
+from cauce.processes import this_host
 from cauce.run_names import generate_run_name
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.states import SetStateResult, SetStateStatus
@@ -91,6 +93,8 @@ class FlowRunEngine:
                 tags=sorted(flow.tags),
                 parent_task_run_id=parent_task.task_run.id if parent_task else None,
                 created=now_utc(),
+                host=this_host(),
+                pid=os.getpid(),
             )
         self.logger = flow_run_logger(self.flow_run.id, self.flow_run.name, flow.name)
         self.context: FlowRunContext | None = None
@@ -111,6 +115,9 @@ class FlowRunEngine:
         if result.status is SetStateStatus.ACCEPT:
             if state.type.value == "RUNNING":
                 self.flow_run.run_count += 1
+            if result.state is not None and result.state.type is not state.type:
+                # The core recorded another state (a cancelled run's Crashed -> Cancelled).
+                state = result.state
             self.flow_run.state = state
             return True
         if result.state is not None:
@@ -305,7 +312,7 @@ class FlowRunEngine:
                 # Completed with task runs or logs still missing.
                 self.writer.flush()
                 if self.set_state(state):
-                    self.final = state
+                    self.final = self.flow_run.state
                 else:
                     self._finish_rejected()
                 level = logging.INFO if state.is_completed() else logging.ERROR

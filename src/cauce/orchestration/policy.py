@@ -7,6 +7,7 @@ whatever else is true of it.
 from __future__ import annotations
 
 from cauce.orchestration.rules import (
+    EndCancellingAsCancelled,
     KeepTerminalStatesFinal,
     LetCancellingOnlyEnd,
     RejectStaleWriter,
@@ -18,6 +19,7 @@ FLOW_RUN_RULES: tuple[Rule, ...] = (
     RejectStaleWriter(),
     KeepTerminalStatesFinal(),
     LetCancellingOnlyEnd(),
+    EndCancellingAsCancelled(),
     RunStartsOnce(),
 )
 

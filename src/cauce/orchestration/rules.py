@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from cauce.states import TERMINAL_STATE_TYPES, State, StateType
+from cauce.states import TERMINAL_STATE_TYPES, Cancelled, State, StateType
 
 ALL_TYPES = frozenset(StateType)
 
@@ -30,6 +30,12 @@ class Transition:
 
     def reject(self, reason: str) -> None:
         self.rejection = reason
+
+    def accept_instead(self, state: State) -> None:
+        """Record `state` in place of the proposal (keeping its id, so a resent
+        proposal is still recognised as done)."""
+        state.id = self.proposed.id
+        self.proposed = state
 
 
 class Rule:
@@ -53,11 +59,15 @@ class Rule:
 class RejectStaleWriter(Rule):
     """A proposal made from a state that is no longer current lost a race to another
     writer (compare-and-set on the current state's id). A writer that does not say which
-    state it saw (a cancellation from the CLI) is decided by the other rules alone."""
+    state it saw (a cancellation from the CLI) is decided by the other rules alone, and so
+    is a run's end proposed while it was being cancelled: its process could not see the
+    Cancelling, and that end is what the cancellation waits for."""
 
     def apply(self, transition: Transition) -> None:
         current = transition.current
         assert current is not None
+        if current.type is StateType.CANCELLING and transition.proposed.is_final():
+            return
         expected = transition.expected_state_id
         if expected is not None and expected != current.id:
             transition.reject(
@@ -100,3 +110,16 @@ class RunStartsOnce(Rule):
     def apply(self, transition: Transition) -> None:
         if transition.proposed.name != "Retrying":
             transition.reject("the run is already running")
+
+
+class EndCancellingAsCancelled(Rule):
+    """A run being cancelled that then crashes or fails (its process was stopped by
+    SIGTERM, its worker died) ends Cancelled: that is what was asked for."""
+
+    from_types = frozenset({StateType.CANCELLING})
+    to_types = frozenset({StateType.CRASHED, StateType.FAILED})
+
+    def apply(self, transition: Transition) -> None:
+        assert transition.current is not None
+        asked = transition.current.message or "The flow run was cancelled."
+        transition.accept_instead(Cancelled(asked))

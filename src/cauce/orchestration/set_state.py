@@ -32,14 +32,15 @@ def decide(
     expected_state_id: uuid.UUID | None = None,
 ) -> SetStateResult:
     """Run `rules` in order on the transition; the first rejection wins."""
-    if not force:
-        transition = Transition(current, proposed, expected_state_id)
-        for rule in rules:
-            if rule.applies_to(transition):
-                rule.apply(transition)
-                if transition.rejection is not None:
-                    return SetStateResult(SetStateStatus.REJECT, current, transition.rejection)
-    return SetStateResult(SetStateStatus.ACCEPT, proposed)
+    if force:
+        return SetStateResult(SetStateStatus.ACCEPT, proposed)
+    transition = Transition(current, proposed, expected_state_id)
+    for rule in rules:
+        if rule.applies_to(transition):
+            rule.apply(transition)
+            if transition.rejection is not None:
+                return SetStateResult(SetStateStatus.REJECT, current, transition.rejection)
+    return SetStateResult(SetStateStatus.ACCEPT, transition.proposed)
 
 
 @dataclass(slots=True)
@@ -82,7 +83,9 @@ def set_flow_run_state(
         return SetStateResult(SetStateStatus.ACCEPT, current)
     result = decide(FLOW_RUN_RULES, current, proposed, force, expected_state_id)
     if result.status is SetStateStatus.ACCEPT:
+        accepted = result.state
+        assert accepted is not None
         times = RunTimes(row["run_count"], row["start_time"], row["end_time"])
-        times.advance(proposed)
-        update_flow_run_state(executor, flow_run_id, proposed, asdict(times))
+        times.advance(accepted)
+        update_flow_run_state(executor, flow_run_id, accepted, asdict(times))
     return result

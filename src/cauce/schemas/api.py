@@ -80,6 +80,10 @@ def _json_integer(value: Any) -> Any:
 WireInt = Annotated[int, BeforeValidator(_json_integer)]
 """An integer that was a JSON number on the wire (`5` or `5.0`, not `"5"`)."""
 
+# The bounds come before the validator, so that they reach the JSON Schema of an optional field.
+ProcessId = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_json_integer)]
+"""A process id: a JSON integer."""
+
 UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_time), AfterValidator(_in_utc)]
 """An ISO 8601 time with an offset on the wire, in UTC once read."""
 
@@ -138,6 +142,8 @@ class FlowRunCreate(_WireModel):
     parent_flow_run_id: uuid.UUID | None = None
     parent_task_run_id: uuid.UUID | None = None
     created: UtcDatetime = Field(default_factory=now_utc)
+    host: str | None = Field(default=None, max_length=_NAME)
+    pid: ProcessId | None = None
 
     @classmethod
     def from_domain(cls, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> FlowRunCreate:
@@ -152,6 +158,8 @@ class FlowRunCreate(_WireModel):
             parent_flow_run_id=parent_flow_run_id,
             parent_task_run_id=flow_run.parent_task_run_id,
             created=flow_run.created,
+            host=flow_run.host,
+            pid=flow_run.pid,
         )
 
     def to_domain(self) -> FlowRun:
@@ -176,6 +184,10 @@ class FlowRunModel(_WireModel):
     deployment_id: uuid.UUID | None = None
     expected_start_time: UtcDatetime | None = None
     auto_scheduled: bool = False
+    host: str | None = None
+    pid: int | None = None
+    worker_id: uuid.UUID | None = None
+    heartbeat: UtcDatetime | None = None
 
     @classmethod
     def from_domain(cls, flow_run: FlowRun) -> FlowRunModel:

@@ -31,6 +31,13 @@ class FlowRun:
     """When the run was meant to start, for a run made from a deployment."""
     auto_scheduled: bool = False
     """Made by the scheduler from one of the deployment's schedules."""
+    host: str | None = None
+    """The machine whose process runs it, and that process's id."""
+    pid: int | None = None
+    worker_id: uuid.UUID | None = None
+    """The worker that claimed it, if one did."""
+    heartbeat: datetime | None = None
+    """When its process last said it was alive (processes recording through a server)."""
 
 
 class FlowRunSort(StrEnum):

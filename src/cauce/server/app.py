@@ -68,6 +68,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = database or ServerDatabase(settings.api.database_url)
         app.state.database = opened
+        app.state.settings = settings
         services = start_services(opened, settings) if run_services else []
         try:
             yield
@@ -104,14 +105,32 @@ def create_app(
 
 def start_services(database: ServerDatabase, settings: Settings) -> list[asyncio.Task[None]]:
     """The server's background services, started in the running event loop."""
+    from cauce.services.crashes import crashes_pass
     from cauce.services.loop import run_every
     from cauce.services.scheduler import scheduler_pass
+    from cauce.services.watchdog import watchdog_pass
 
+    transaction = database.transaction
     interval = settings.server.scheduler_interval.total_seconds()
-    scheduler = run_every(
-        database.transaction, "scheduler", interval, scheduler_pass(settings.late_after)
-    )
-    return [asyncio.get_running_loop().create_task(scheduler, name="cauce-scheduler")]
+    heartbeat = settings.worker.heartbeat.total_seconds()
+    services = {
+        "scheduler": run_every(
+            transaction, "scheduler", interval, scheduler_pass(settings.late_after)
+        ),
+        "crashes": run_every(transaction, "crashes", heartbeat, crashes_pass(heartbeat)),
+    }
+    watchdog = settings.watchdog
+    if watchdog.enabled:
+        services["watchdog"] = run_every(
+            transaction,
+            "watchdog",
+            watchdog.interval.total_seconds(),
+            watchdog_pass(
+                watchdog.late_after.total_seconds(), watchdog.running_after.total_seconds()
+            ),
+        )
+    loop = asyncio.get_running_loop()
+    return [loop.create_task(job, name=f"cauce-{name}") for name, job in services.items()]
 
 
 def _document_basic_auth(app: FastAPI) -> None:

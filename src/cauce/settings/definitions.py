@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from cauce.settings import parsers
 from cauce.settings.durations import format_duration, parse_duration
 
-NOT_SETTINGS = ("CAUCE_PROFILE", "CAUCE_DEBUG")
+NOT_SETTINGS = ("CAUCE_PROFILE", "CAUCE_DEBUG", "CAUCE_WORKER_PID")
 """CAUCE_* variables that are read but are not settings (CAUCE_TEST_* are not either)."""
 
 

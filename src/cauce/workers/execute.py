@@ -10,11 +10,18 @@ file, an import error) ends the run Failed with the reason, never left Pending.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+import time
 import uuid
 
 from cauce.client.factory import get_batch_writer, get_client
-from cauce.states import Failed
+from cauce.processes import this_host
+from cauce.schemas.flow_runs import FlowRun
+from cauce.states import Failed, now_utc
+from cauce.workers.output import has_worker, mark_recorded_console_lines
 
 
 def execute(flow_run_id: uuid.UUID) -> int:
@@ -24,6 +31,14 @@ def execute(flow_run_id: uuid.UUID) -> int:
 
     client = get_client()
     flow_run = client.read_flow_run(flow_run_id)
+    client.flow_run_heartbeat([flow_run.id], this_host(), os.getpid())
+    if has_worker():
+        from cauce.logging.config import configure_logging
+        from cauce.settings import get_settings
+
+        configure_logging(get_settings())
+        mark_recorded_console_lines()
+        _stop_when_worker_dies()
     if flow_run.deployment_id is None:
         print(f"cauce: flow run {flow_run_id} was not made by a deployment", file=sys.stderr)
         return 1
@@ -35,9 +50,35 @@ def execute(flow_run_id: uuid.UUID) -> int:
         client.set_flow_run_state(flow_run.id, Failed(reason), expected_state_id=flow_run.state.id)
         print(f"cauce: {reason}", file=sys.stderr)
         return 1
+    _wait_until_due(flow_run)
     state = run_existing_flow_run(flow, flow_run)
     get_batch_writer().flush()
     return 0 if state.is_completed() else 1
+
+
+def _wait_until_due(flow_run: FlowRun) -> None:
+    # A worker started with --prefetch claims runs a little ahead of their time.
+    due = flow_run.expected_start_time
+    if due is not None:
+        time.sleep(max((due - now_utc()).total_seconds(), 0.0))
+
+
+def _stop_when_worker_dies() -> None:
+    def watch() -> None:
+        try:
+            while os.read(sys.stdin.fileno(), 4096):
+                pass
+        except OSError:
+            pass
+        # EOF: the worker is gone. Stop as SIGTERM would, the run ending Crashed.
+        if sys.platform == "win32":
+            import _thread
+
+            _thread.interrupt_main()
+        else:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="cauce-worker-watch", daemon=True).start()
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, delete, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, delete, select
 
 from cauce.database.rows import state_from_row
 from cauce.database.tables import flow_run_states, flow_runs, flows
@@ -15,7 +15,13 @@ from cauce.states import State
 _FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
 
 
-def _flow_run_from_row(row: Row[Any]) -> FlowRun:
+def flow_run_query() -> Select[Any]:
+    """Flow runs with their flow's name, for `flow_run_from_row`."""
+    return select(*_FLOW_RUN_COLUMNS).join(flows, flows.c.id == flow_runs.c.flow_id)
+
+
+def flow_run_from_row(row: Row[Any]) -> FlowRun:
+    """The flow run of a row of `flow_run_query()`."""
     return FlowRun(
         id=row.id,
         flow_name=row.flow_name,
@@ -31,6 +37,10 @@ def _flow_run_from_row(row: Row[Any]) -> FlowRun:
         deployment_id=row.deployment_id,
         expected_start_time=row.expected_start_time,
         auto_scheduled=row.auto_scheduled,
+        host=row.host,
+        pid=row.pid,
+        worker_id=row.worker_id,
+        heartbeat=row.heartbeat,
     )
 
 
@@ -42,7 +52,7 @@ def select_flow_run(connection: Connection, flow_run_id: uuid.UUID) -> FlowRun |
         .where(flow_runs.c.id == flow_run_id)
     )
     row = connection.execute(query).first()
-    return None if row is None else _flow_run_from_row(row)
+    return None if row is None else flow_run_from_row(row)
 
 
 # Runs never started sort last either way; equal keys fall back to the newest first, then to
@@ -87,7 +97,7 @@ def select_flow_runs(connection: Connection, where: FlowRunFilter) -> list[FlowR
     if where.deployment_id:
         query = query.where(flow_runs.c.deployment_id == where.deployment_id)
     query = query.order_by(*_ORDER[where.sort]).limit(where.limit).offset(where.offset)
-    return [_flow_run_from_row(row) for row in connection.execute(query)]
+    return [flow_run_from_row(row) for row in connection.execute(query)]
 
 
 def select_subflow_runs(connection: Connection, parent_flow_run_id: uuid.UUID) -> list[FlowRun]:
@@ -98,7 +108,7 @@ def select_subflow_runs(connection: Connection, parent_flow_run_id: uuid.UUID) -
         .where(flow_runs.c.parent_flow_run_id == parent_flow_run_id)
         .order_by(flow_runs.c.created)
     )
-    return [_flow_run_from_row(row) for row in connection.execute(query)]
+    return [flow_run_from_row(row) for row in connection.execute(query)]
 
 
 def select_flow_run_states(connection: Connection, flow_run_id: uuid.UUID) -> list[State]:

@@ -25,7 +25,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (),
     ),
     "insert_flow_run": (
-        "INSERT INTO flow_runs (id, flow_id, name, parameters, tags, parent_flow_run_id, parent_task_run_id, deployment_id, expected_start_time, auto_scheduled, state_id, state_type, state_name, state_message, state_timestamp, scheduled_time, run_count, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO flow_runs (id, flow_id, name, parameters, tags, parent_flow_run_id, parent_task_run_id, deployment_id, expected_start_time, auto_scheduled, host, pid, state_id, state_type, state_name, state_message, state_timestamp, scheduled_time, run_count, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ("id", "uuid"),
             ("flow_id", "uuid"),
@@ -37,6 +37,8 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
             ("deployment_id", "uuid"),
             ("expected_start_time", "datetime"),
             ("auto_scheduled", None),
+            ("host", None),
+            ("pid", None),
             ("state_id", "uuid"),
             ("state_type", None),
             ("state_name", None),
@@ -49,7 +51,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (),
     ),
     "insert_scheduled_flow_run": (
-        "INSERT INTO flow_runs (id, flow_id, name, parameters, tags, parent_flow_run_id, parent_task_run_id, deployment_id, expected_start_time, auto_scheduled, state_id, state_type, state_name, state_message, state_timestamp, scheduled_time, run_count, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO flow_runs (id, flow_id, name, parameters, tags, parent_flow_run_id, parent_task_run_id, deployment_id, expected_start_time, auto_scheduled, host, pid, state_id, state_type, state_name, state_message, state_timestamp, scheduled_time, run_count, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
         (
             ("id", "uuid"),
             ("flow_id", "uuid"),
@@ -61,6 +63,8 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
             ("deployment_id", "uuid"),
             ("expected_start_time", "datetime"),
             ("auto_scheduled", None),
+            ("host", None),
+            ("pid", None),
             ("state_id", "uuid"),
             ("state_type", None),
             ("state_name", None),
@@ -165,6 +169,11 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         ),
         (),
     ),
+    "select_runs_on_host": (
+        "SELECT flow_runs.id, flow_runs.pid FROM flow_runs WHERE flow_runs.host = ? AND flow_runs.pid IS NOT NULL AND (flow_runs.state_type = 'PENDING' OR flow_runs.state_type = 'RUNNING' OR flow_runs.state_type = 'CANCELLING')",
+        (("host", None),),
+        (("id", "uuid"), ("pid", None)),
+    ),
     "insert_log": (
         "INSERT INTO logs (flow_run_id, task_run_id, name, level, message, timestamp, uid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
         (
@@ -184,16 +193,19 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE flows ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, created DATETIME NOT NULL, CONSTRAINT pk_flows PRIMARY KEY (id), CONSTRAINT uq_flows__name UNIQUE (name) )",
     "CREATE TABLE work_pools ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, type VARCHAR(32) NOT NULL, description TEXT, is_paused BOOLEAN DEFAULT 0 NOT NULL, concurrency_limit INTEGER, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_work_pools PRIMARY KEY (id), CONSTRAINT uq_work_pools__name UNIQUE (name) )",
-    "CREATE TABLE deployments ( id CHAR(32) NOT NULL, flow_id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, entrypoint VARCHAR(1024) NOT NULL, source VARCHAR(2048) NOT NULL, branch VARCHAR(255), parameters JSON NOT NULL, parameter_schema JSON NOT NULL, work_pool_id CHAR(32) NOT NULL, tags JSON NOT NULL, description TEXT, version VARCHAR(255), is_paused BOOLEAN DEFAULT 0 NOT NULL, concurrency_limit INTEGER, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_deployments PRIMARY KEY (id), CONSTRAINT uq_deployments__flow_id_name UNIQUE (flow_id, name), CONSTRAINT fk_deployments__flow_id__flows FOREIGN KEY(flow_id) REFERENCES flows (id) ON DELETE CASCADE, CONSTRAINT fk_deployments__work_pool_id__work_pools FOREIGN KEY(work_pool_id) REFERENCES work_pools (id) )",
+    "CREATE TABLE deployments ( id CHAR(32) NOT NULL, flow_id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, entrypoint VARCHAR(1024) NOT NULL, source VARCHAR(2048) NOT NULL, branch VARCHAR(255), parameters JSON NOT NULL, parameter_schema JSON NOT NULL, work_pool_id CHAR(32) NOT NULL, tags JSON NOT NULL, description TEXT, version VARCHAR(255), is_paused BOOLEAN DEFAULT 0 NOT NULL, concurrency_limit INTEGER, created DATETIME NOT NULL, updated DATETIME NOT NULL, watchdog_running_after_seconds FLOAT, CONSTRAINT pk_deployments PRIMARY KEY (id), CONSTRAINT uq_deployments__flow_id_name UNIQUE (flow_id, name), CONSTRAINT fk_deployments__flow_id__flows FOREIGN KEY(flow_id) REFERENCES flows (id) ON DELETE CASCADE, CONSTRAINT fk_deployments__work_pool_id__work_pools FOREIGN KEY(work_pool_id) REFERENCES work_pools (id) )",
     "CREATE INDEX ix_deployments__work_pool_id ON deployments (work_pool_id)",
+    "CREATE TABLE workers ( id CHAR(32) NOT NULL, work_pool_id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, host VARCHAR(255) NOT NULL, pid INTEGER NOT NULL, started DATETIME NOT NULL, last_heartbeat DATETIME NOT NULL, stopped DATETIME, CONSTRAINT pk_workers PRIMARY KEY (id), CONSTRAINT uq_workers__work_pool_id_name UNIQUE (work_pool_id, name), CONSTRAINT fk_workers__work_pool_id__work_pools FOREIGN KEY(work_pool_id) REFERENCES work_pools (id) ON DELETE CASCADE )",
+    "CREATE INDEX ix_workers__work_pool_id ON workers (work_pool_id)",
     "CREATE TABLE deployment_schedules ( id CHAR(32) NOT NULL, deployment_id CHAR(32) NOT NULL, cron VARCHAR(255), interval_seconds FLOAT, anchor DATETIME, rrule TEXT, timezone VARCHAR(64) NOT NULL, is_active BOOLEAN DEFAULT 1 NOT NULL, created DATETIME NOT NULL, CONSTRAINT pk_deployment_schedules PRIMARY KEY (id), CONSTRAINT fk_deployment_schedules__deployment_id__deployments FOREIGN KEY(deployment_id) REFERENCES deployments (id) ON DELETE CASCADE )",
     "CREATE INDEX ix_deployment_schedules__deployment_id ON deployment_schedules (deployment_id)",
-    "CREATE TABLE flow_runs ( id CHAR(32) NOT NULL, flow_id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, parameters JSON NOT NULL, tags JSON NOT NULL, parent_flow_run_id CHAR(32), parent_task_run_id CHAR(32), deployment_id CHAR(32), expected_start_time DATETIME, auto_scheduled BOOLEAN DEFAULT 0 NOT NULL, state_id CHAR(32), state_type VARCHAR(16), state_name VARCHAR(64), state_message TEXT, state_timestamp DATETIME, scheduled_time DATETIME, run_count INTEGER NOT NULL, start_time DATETIME, end_time DATETIME, created DATETIME NOT NULL, CONSTRAINT pk_flow_runs PRIMARY KEY (id), CONSTRAINT fk_flow_runs__flow_id__flows FOREIGN KEY(flow_id) REFERENCES flows (id) ON DELETE CASCADE, CONSTRAINT fk_flow_runs__deployment_id__deployments FOREIGN KEY(deployment_id) REFERENCES deployments (id) ON DELETE SET NULL )",
+    "CREATE TABLE flow_runs ( id CHAR(32) NOT NULL, flow_id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, parameters JSON NOT NULL, tags JSON NOT NULL, parent_flow_run_id CHAR(32), parent_task_run_id CHAR(32), deployment_id CHAR(32), expected_start_time DATETIME, auto_scheduled BOOLEAN DEFAULT 0 NOT NULL, worker_id CHAR(32), host VARCHAR(255), pid INTEGER, heartbeat DATETIME, state_id CHAR(32), state_type VARCHAR(16), state_name VARCHAR(64), state_message TEXT, state_timestamp DATETIME, scheduled_time DATETIME, run_count INTEGER NOT NULL, start_time DATETIME, end_time DATETIME, created DATETIME NOT NULL, CONSTRAINT pk_flow_runs PRIMARY KEY (id), CONSTRAINT fk_flow_runs__flow_id__flows FOREIGN KEY(flow_id) REFERENCES flows (id) ON DELETE CASCADE, CONSTRAINT fk_flow_runs__deployment_id__deployments FOREIGN KEY(deployment_id) REFERENCES deployments (id) ON DELETE SET NULL )",
     "CREATE INDEX ix_flow_runs__created ON flow_runs (created)",
     "CREATE INDEX ix_flow_runs__deployment_id ON flow_runs (deployment_id)",
     "CREATE INDEX ix_flow_runs__flow_id ON flow_runs (flow_id)",
     "CREATE INDEX ix_flow_runs__parent_flow_run_id ON flow_runs (parent_flow_run_id)",
     "CREATE INDEX ix_flow_runs__state_type ON flow_runs (state_type)",
+    "CREATE INDEX ix_flow_runs__worker_id ON flow_runs (worker_id)",
     "CREATE UNIQUE INDEX uq_flow_runs__auto_scheduled ON flow_runs (deployment_id, expected_start_time) WHERE auto_scheduled = 1",
     "CREATE TABLE flow_run_states ( id CHAR(32) NOT NULL, type VARCHAR(16) NOT NULL, name VARCHAR(64) NOT NULL, message TEXT, timestamp DATETIME NOT NULL, scheduled_time DATETIME, flow_run_id CHAR(32) NOT NULL, CONSTRAINT pk_flow_run_states PRIMARY KEY (id), CONSTRAINT fk_flow_run_states__flow_run_id__flow_runs FOREIGN KEY(flow_run_id) REFERENCES flow_runs (id) ON DELETE CASCADE )",
     "CREATE INDEX ix_flow_run_states__flow_run_id ON flow_run_states (flow_run_id)",

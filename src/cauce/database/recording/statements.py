@@ -20,6 +20,8 @@ from sqlalchemy import (
     column,
     func,
     insert,
+    literal_column,
+    or_,
     select,
     text,
     update,
@@ -58,6 +60,8 @@ FLOW_RUN_COLUMNS = (
     "deployment_id",
     "expected_start_time",
     "auto_scheduled",
+    "host",
+    "pid",
     *STATE_COLUMNS,
 )
 TASK_RUN_COLUMNS = (
@@ -76,6 +80,7 @@ TASK_RUN_COLUMNS = (
 )
 LOG_COLUMNS = ("flow_run_id", "task_run_id", "name", "level", "message", "timestamp", "uid")
 RUN_TIMES = ("run_count", "start_time", "end_time")
+UNFINISHED_TYPES = ("PENDING", "RUNNING", "CANCELLING")
 
 
 class UuidList(TypeDecorator[list[uuid.UUID]]):
@@ -147,6 +152,12 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         "insert_task_run_state": dialect_insert(task_run_states)
         .values(_values((*HISTORY_COLUMNS, "task_run_id")))
         .on_conflict_do_nothing(index_elements=["id"]),
+        # Runs a process on this machine left unfinished: crashed if the process is gone.
+        "select_runs_on_host": select(flow_runs.c.id, flow_runs.c.pid).where(
+            flow_runs.c.host == bindparam("host"),
+            flow_runs.c.pid.is_not(None),
+            or_(*(flow_runs.c.state_type == literal_column(f"'{t}'") for t in UNFINISHED_TYPES)),
+        ),
         # So is a log line: its uid is chosen by the client that made it.
         "insert_log": dialect_insert(logs)
         .values(_values(LOG_COLUMNS))

@@ -73,6 +73,8 @@ def insert_flow_run(
         "deployment_id": flow_run.deployment_id,
         "expected_start_time": flow_run.expected_start_time,
         "auto_scheduled": flow_run.auto_scheduled,
+        "host": flow_run.host,
+        "pid": flow_run.pid,
         **state_columns(flow_run.state),
     }
     if flow_run.auto_scheduled:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cauce.server.api import batches, deployments, flow_runs, flows, logs, task_runs, work_pools
+from cauce.server.api import (
+    batches,
+    deployments,
+    flow_runs,
+    flows,
+    logs,
+    task_runs,
+    work_pools,
+    workers,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     flows.router,
@@ -14,4 +23,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     batches.router,
     work_pools.router,
     deployments.router,
+    workers.router,
 )

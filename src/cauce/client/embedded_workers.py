@@ -1,0 +1,126 @@
+"""The embedded client's verbs for workers, cancellation, crashes and the watchdog.
+
+A mixin of EmbeddedClient, kept apart so that each file stays about one thing.
+They go through the core on SQLAlchemy: none of them is on a flow's hot path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from cauce.processes import process_is_alive, this_host
+from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.workers import WatchdogAction, Worker, WorkerHeartbeat
+from cauce.states import now_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+class EmbeddedWorkerVerbs:
+    """Workers, cancellation, crashes and the watchdog on the in-process database."""
+
+    def _core(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _reading(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def worker_heartbeat(
+        self, pool_name: str, name: str, host: str, pid: int, flow_run_ids: list[uuid.UUID]
+    ) -> WorkerHeartbeat:
+        from cauce.orchestration.workers import record_worker_heartbeat
+
+        with self._core() as connection:
+            return record_worker_heartbeat(
+                connection, pool_name, name, host, pid, flow_run_ids, now_utc()
+            )
+
+    def worker_stopped(self, worker_id: uuid.UUID) -> None:
+        from cauce.orchestration.workers import record_worker_stopped
+
+        with self._core() as connection:
+            record_worker_stopped(connection, worker_id, now_utc())
+
+    def claim_flow_runs(
+        self, pool_name: str, worker_id: uuid.UUID, most: int, prefetch_seconds: float = 0.0
+    ) -> list[FlowRun]:
+        from cauce.orchestration.workers import claim_flow_runs
+
+        with self._core() as connection:
+            return claim_flow_runs(
+                connection, pool_name, worker_id, most, now_utc(), prefetch_seconds
+            )
+
+    def read_workers(self, pool_name: str | None = None) -> list[Worker]:
+        from cauce.database.queries.workers import select_workers
+
+        with self._reading() as connection:
+            return select_workers(connection, pool_name)
+
+    def flow_run_heartbeat(
+        self, flow_run_ids: list[uuid.UUID], host: str, pid: int
+    ) -> list[uuid.UUID]:
+        from cauce.orchestration.workers import record_process_heartbeat
+
+        with self._core() as connection:
+            return record_process_heartbeat(connection, flow_run_ids, host, pid, now_utc())
+
+    def crash_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> bool:
+        from cauce.orchestration.crashes import crash_flow_run
+
+        with self._core() as connection:
+            return crash_flow_run(connection, flow_run_id, reason)
+
+    def cancel_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> FlowRun:
+        from cauce.orchestration.cancellation import cancel_flow_run
+
+        with self._core() as connection:
+            flow_run = cancel_flow_run(connection, flow_run_id, reason)
+        stop_local_process(flow_run)
+        return flow_run
+
+    def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:
+        from cauce.orchestration.watchdog import run_watchdog
+        from cauce.settings import get_settings
+
+        watchdog = get_settings().watchdog
+        with self._core() as connection:
+            return run_watchdog(
+                connection,
+                now_utc(),
+                watchdog.late_after.total_seconds(),
+                watchdog.running_after.total_seconds(),
+                dry_run,
+            )
+
+    def _crash_runs_of_gone_processes(self) -> list[uuid.UUID]:
+        from cauce.orchestration.crashes import crash_runs_of_gone_processes
+
+        with self._core() as connection:
+            return crash_runs_of_gone_processes(connection, this_host(), _is_alive_elsewhere)
+
+
+def _is_alive_elsewhere(pid: int) -> bool:
+    import os
+
+    return pid == os.getpid() or process_is_alive(pid)
+
+
+def stop_local_process(flow_run: FlowRun) -> None:
+    """Send SIGTERM to the process of a run that no worker watches, when it runs on this
+    machine (a script run by hand): it then ends the run itself. A worker's runs are
+    stopped by their worker."""
+    import os
+    import signal
+
+    if flow_run.worker_id is not None or flow_run.host != this_host() or not flow_run.pid:
+        return
+    if flow_run.pid == os.getpid() or not process_is_alive(flow_run.pid):
+        return
+    try:
+        os.kill(flow_run.pid, signal.SIGTERM)
+    except OSError:
+        pass  # it ended meanwhile

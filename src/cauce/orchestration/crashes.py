@@ -1,0 +1,72 @@
+"""Ending runs whose process is gone: a killed worker, a killed script, a machine off.
+
+A run left Pending, Running or Cancelling by a process that no longer exists ends
+Crashed (Cancelled if it was being cancelled), saying why, and so do its task runs
+that had not ended. Nothing is left Running forever.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from cauce.database.queries import workers as queries
+from cauce.database.queries.flow_runs import select_flow_run
+from cauce.database.queries.task_runs import select_task_runs
+from cauce.database.recording.executors import SqlAlchemyExecutor
+from cauce.orchestration.set_state import set_flow_run_state
+from cauce.orchestration.task_runs import write_task_run_batch
+from cauce.schemas.states import SetStateStatus
+from cauce.schemas.workers import SILENT_HEARTBEATS
+from cauce.states import Crashed
+
+
+def crash_flow_run(connection: Connection, flow_run_id: uuid.UUID, reason: str) -> bool:
+    """End the run Crashed with `reason` (Cancelled, if it was being cancelled), and its
+    unfinished task runs Crashed; False if it had ended already."""
+    flow_run = select_flow_run(connection, flow_run_id)
+    if flow_run is None or flow_run.state.is_final():
+        return False
+    executor = SqlAlchemyExecutor(connection)
+    result = set_flow_run_state(
+        executor, flow_run_id, Crashed(reason), expected_state_id=flow_run.state.id
+    )
+    if result.status is not SetStateStatus.ACCEPT:
+        return False
+    unfinished = [t for t in select_task_runs(connection, flow_run_id) if not t.state.is_final()]
+    states = []
+    for task_run in unfinished:
+        task_run.state = Crashed(f"Its flow run crashed: {reason}")
+        states.append((task_run.id, task_run.state))
+    write_task_run_batch(executor, unfinished, states, [])
+    return True
+
+
+def crash_runs_of_gone_processes(
+    connection: Connection, host: str, is_alive: Callable[[int], bool]
+) -> list[uuid.UUID]:
+    """Crash the unfinished runs recorded on `host` whose process is no longer alive."""
+    crashed = []
+    for flow_run_id, pid in queries.select_runs_on_host(connection, host):
+        if not is_alive(pid):
+            reason = f"Its process ({pid} on {host}) is gone: it was killed or the machine stopped."
+            if crash_flow_run(connection, flow_run_id, reason):
+                crashed.append(flow_run_id)
+    return crashed
+
+
+def crash_silent_runs(
+    connection: Connection, now: datetime, heartbeat_seconds: float
+) -> list[uuid.UUID]:
+    """Crash the unfinished runs whose worker, or own process, has been silent for
+    SILENT_HEARTBEATS heartbeat periods."""
+    silent = SILENT_HEARTBEATS * heartbeat_seconds
+    crashed = []
+    for flow_run_id, who in queries.select_silent_runs(connection, now - timedelta(seconds=silent)):
+        reason = f"{who.capitalize()} has not been heard from for {silent:g} s."
+        if crash_flow_run(connection, flow_run_id, reason):
+            crashed.append(flow_run_id)
+    return crashed

@@ -1,0 +1,27 @@
+"""The crash service: runs whose worker or process went silent, or whose process on
+this machine is gone, end Crashed (Cancelled if they were being cancelled)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from cauce.orchestration.crashes import crash_runs_of_gone_processes, crash_silent_runs
+from cauce.processes import process_is_alive, this_host
+
+
+def crashes_pass(heartbeat_seconds: float) -> Callable[[Connection, datetime], str | None]:
+    """The pass at `now`, for workers and run processes that beat every `heartbeat_seconds`."""
+
+    def run(connection: Connection, now: datetime) -> str | None:
+        silent = crash_silent_runs(connection, now, heartbeat_seconds)
+        gone = crash_runs_of_gone_processes(
+            connection, this_host(), lambda pid: pid == os.getpid() or process_is_alive(pid)
+        )
+        crashed = len(silent) + len(gone)
+        return f"ended {crashed} run(s) whose worker or process is gone" if crashed else None
+
+    return run

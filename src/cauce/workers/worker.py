@@ -1,0 +1,188 @@
+"""`cauce worker start`: poll a work pool, claim its due runs, run each in a process.
+
+Every poll (at most POLL_SECONDS apart, sooner while runs are going) the worker
+reaps the runs that ended, heartbeats every `heartbeat_seconds` (which also says
+which of its runs were cancelled: those it stops), and claims as many due runs as
+it has room for. A server that goes away is retried with backoff: nothing is
+claimed meanwhile, the runs already going carry on, and work resumes when it comes
+back. SIGTERM or Ctrl-C stops claiming and waits up to `stop_grace_seconds` for the
+runs going, then stops them; their runs end Crashed (Cancelled if being cancelled).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+from cauce.client.base import CauceClient, ServerUnreachable
+from cauce.client.batch_writer import BatchWriter
+from cauce.processes import this_host
+from cauce.workers.run_process import RunProcess
+
+POLL_SECONDS = 0.5
+BUSY_POLL_SECONDS = 0.1
+# While runs are going the worker beats this often, so a cancel reaches it within a second.
+BUSY_HEARTBEAT_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass(slots=True)
+class WorkerOptions:
+    """What `cauce worker start` was asked for."""
+
+    pool_name: str
+    name: str
+    limit: int | None = None
+    run_once: bool = False
+    prefetch_seconds: float = 0.0
+    heartbeat_seconds: float = 30.0
+    stop_grace_seconds: float = 30.0
+
+
+class Worker:
+    """One worker process; `run()` until stopped (or, with `run_once`, until the due
+    runs it found have ended)."""
+
+    def __init__(
+        self,
+        client: CauceClient,
+        writer: BatchWriter,
+        options: WorkerOptions,
+        say: Callable[[str], None],
+    ) -> None:
+        self.client = client
+        self.writer = writer
+        self.options = options
+        self.say = say
+        self.worker_id: uuid.UUID | None = None
+        self.running: dict[uuid.UUID, RunProcess] = {}
+        self.stopping = threading.Event()
+        self._next_beat = 0.0
+        self._backoff = 0.0
+        self._pid = os.getpid()
+
+    def run(self) -> None:
+        """Work until stopped; the first heartbeat's errors (no such pool) propagate."""
+        self._beat()
+        options = self.options
+        self.say(
+            f"Worker {options.name!r} started on pool {options.pool_name!r} "
+            f"(limit {options.limit or 'none'}). Ctrl-C or SIGTERM stops it."
+        )
+        with self._stop_on_signals():
+            while not self.stopping.is_set():
+                found = self._tick()
+                if options.run_once and not found and not self.running:
+                    break
+                self.stopping.wait(BUSY_POLL_SECONDS if self.running else self._pause())
+        self._leave()
+
+    def _pause(self) -> float:
+        return self._backoff or POLL_SECONDS
+
+    def _tick(self) -> int:
+        """One poll: reap, heartbeat when due, claim; how many runs it started."""
+        self._reap()
+        try:
+            if time.monotonic() >= self._next_beat:
+                self._beat()
+            started = self._claim()
+        except ServerUnreachable as exc:
+            self._backoff = min(max(self._backoff * 2, 1.0), MAX_BACKOFF_SECONDS)
+            self.say(f"Server unreachable ({exc}); retrying in {self._backoff:g}s")
+            return 0
+        if self._backoff:
+            self.say("Server reachable again; carrying on.")
+            self._backoff = 0.0
+        return started
+
+    def _beat(self) -> None:
+        beat = self.client.worker_heartbeat(
+            self.options.pool_name, self.options.name, this_host(), self._pid, list(self.running)
+        )
+        self.worker_id = beat.worker_id
+        period = self.options.heartbeat_seconds
+        if self.running:
+            period = min(period, BUSY_HEARTBEAT_SECONDS)
+        self._next_beat = time.monotonic() + period
+        for flow_run_id in beat.stop:
+            child = self.running.get(flow_run_id)
+            if child is not None and child.kill_at is None:
+                self.say(f"Stopping flow run {child.flow_run.name!r}: it was cancelled.")
+                child.stop(self.options.stop_grace_seconds)
+
+    def _claim(self) -> int:
+        room = (self.options.limit or 1_000_000) - len(self.running)
+        if room <= 0 or self.worker_id is None:
+            return 0
+        claimed = self.client.claim_flow_runs(
+            self.options.pool_name, self.worker_id, min(room, 100), self.options.prefetch_seconds
+        )
+        for flow_run in claimed:
+            self.say(f"Running flow run {flow_run.name!r} ({flow_run.id})")
+            self.running[flow_run.id] = RunProcess(flow_run, self.writer)
+        if claimed:
+            self._next_beat = 0.0  # report the new runs' processes at once
+        return len(claimed)
+
+    def _reap(self) -> None:
+        for flow_run_id, child in list(self.running.items()):
+            code = child.poll()
+            if code is None:
+                continue
+            try:
+                child.end(self.client)
+            except ServerUnreachable:
+                continue  # checked again at the next poll
+            del self.running[flow_run_id]
+            self.say(f"Flow run {child.flow_run.name!r} process exited with code {code}")
+
+    def _leave(self) -> None:
+        """Wait up to the grace period for the runs going, stop those left, say goodbye."""
+        if self.running:
+            grace = self.options.stop_grace_seconds
+            self.say(f"Waiting up to {grace:g}s for {len(self.running)} run(s) to end")
+            deadline = time.monotonic() + grace
+            while self.running and time.monotonic() < deadline:
+                self._reap()
+                time.sleep(BUSY_POLL_SECONDS)
+            for child in self.running.values():
+                child.stop(0)
+            while self.running:
+                self._reap()
+                time.sleep(BUSY_POLL_SECONDS)
+        if self.worker_id is not None:
+            try:
+                self.client.worker_stopped(self.worker_id)
+            except ServerUnreachable:
+                pass
+        self.say(f"Worker {self.options.name!r} stopped.")
+
+    @contextmanager
+    def _stop_on_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def stop(_signum: int, _frame: FrameType | None) -> None:
+            if self.stopping.is_set():
+                return
+            self.say("Stopping: no new runs will be claimed.")
+            self.stopping.set()
+
+        names = ["SIGTERM", "SIGINT"] + (["SIGBREAK"] if sys.platform == "win32" else [])
+        signums = [getattr(signal, name) for name in names]
+        previous = {signum: signal.signal(signum, stop) for signum in signums}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
