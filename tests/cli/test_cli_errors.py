@@ -7,8 +7,11 @@ The cases a user meets first (bad ids, --debug) run in a fresh interpreter
 from __future__ import annotations
 
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -26,6 +29,34 @@ def _one_line_error(result) -> str:
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
     return {"CAUCE_HOME": str(tmp_path / "home")}
+
+
+class _Unavailable(BaseHTTPRequestHandler):
+    """Answers every request 503, as a server behind a proxy that is still starting."""
+
+    def _answer(self) -> None:
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def unavailable_url() -> Iterator[str]:
+    """The API URL of a server that answers every request with 503."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 class TestRunIds:
@@ -79,14 +110,27 @@ class TestSettingsAndDatabase:
         result = run_main({**env, "CAUCE_LOGGING_LEVEL": "LOUD"}, "flow-run", "ls")
         assert _one_line_error(result).startswith("CAUCE_LOGGING_LEVEL: expected DEBUG, INFO")
 
-    def test_unreachable_server(self, run_main, env):
+    def test_refused_connection_fails_at_once_naming_the_url(self, cli, env):
         url = f"http://127.0.0.1:{free_port()}/api"
         started = time.monotonic()
-        result = run_main(
-            {**env, "CAUCE_API_URL": url, "CAUCE_API_RETRY_TIMEOUT": "1s"}, "flow", "ls"
-        )
+        result = cli({**env, "CAUCE_API_URL": url}, "flow-run", "ls")
+        elapsed = time.monotonic() - started
         assert f"cannot reach the cauce server at {url}: " in _one_line_error(result)
-        assert 0.5 < time.monotonic() - started < 10, "the retry budget was not the setting's"
+        assert elapsed < 2, f"a refused connection took {elapsed:.1f}s to report"
+
+    def test_server_answering_503_is_retried_for_the_budget_and_said_once(
+        self, cli, env, unavailable_url
+    ):
+        started = time.monotonic()
+        result = cli(
+            {**env, "CAUCE_API_URL": unavailable_url, "CAUCE_API_RETRY_TIMEOUT": "5s"}, "flow", "ls"
+        )
+        assert 2 < time.monotonic() - started < 10, "the retry budget was not the setting's"
+        assert result.returncode == 1
+        [warning, error] = result.stderr.splitlines()
+        assert warning.startswith(f"The cauce server at {unavailable_url} is not answering (503")
+        assert "retrying for up to 5s" in warning
+        assert error.startswith(f"cannot reach the cauce server at {unavailable_url}: 503")
 
     def test_postgresql_without_its_driver(self, run_main, env, monkeypatch):
         monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed

@@ -12,9 +12,14 @@ Failures, mapped to the client's exceptions:
   the server's detail alone: the core's one-line refusal, as the embedded
   client raises it;
 - any other 4xx or 5xx -> ClientError with the method, URL, status and detail;
-- no connection, or 503 -> retried with backoff for `retry_seconds`
+- a refused connection before any answer from the URL -> ServerUnreachable
+  at once: nothing listens there (a wrong URL, or no server), and waiting
+  will not change that;
+- a refused connection after an answer, a timeout or any other transport
+  error, or 503 -> retried with backoff for `retry_seconds`
   (CAUCE_API_RETRY_TIMEOUT, 30 s by default, so a server restarted within
-  that time is survived), then ServerUnreachable naming the URL. Once the
+  that time is survived; past 2 s a warning says so on stderr, once per
+  outage), then ServerUnreachable naming the URL. Once the
   server stayed unreachable for a whole budget, later requests fail after one
   attempt until one succeeds again, so that a process whose server is gone
   ends promptly instead of waiting out a budget per queued batch.
@@ -25,6 +30,7 @@ httpx nor pydantic through here.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from datetime import datetime
@@ -82,9 +88,13 @@ from cauce.version import __version__
 RETRY_SECONDS = 30.0
 _FIRST_DELAY_SECONDS = 0.1
 _MAX_DELAY_SECONDS = 2.0
+# Retrying longer than this is said on stderr, once per outage.
+_QUIET_RETRY_SECONDS = 2.0
 # Connecting to a live server is fast; a response may wait on a busy database.
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 _JSON = {"Content-Type": "application/json"}
+
+logger = logging.getLogger("cauce.client")
 
 
 class HttpClient:
@@ -112,6 +122,10 @@ class HttpClient:
             headers={"User-Agent": f"cauce/{__version__}"},
         )
         self._is_unreachable = False
+        # Whether any response came from this URL yet: until one does, a refused
+        # connection fails at once instead of being retried.
+        self._has_answered = False
+        self._has_warned = False  # about the retrying of this outage
 
     def create_flow_run(self, flow_run: FlowRun, parent_flow_run_id: uuid.UUID | None) -> None:
         body = FlowRunCreate.from_domain(flow_run, parent_flow_run_id)
@@ -347,7 +361,8 @@ class HttpClient:
         lost response means the earlier attempt was recorded, not a conflict.
         `refusals`: a 409 or 422 is the core's refusal, raised with its detail alone.
         """
-        deadline = time.monotonic() + (0 if self._is_unreachable else self.retry_seconds)
+        started = time.monotonic()
+        deadline = started + (0 if self._is_unreachable else self.retry_seconds)
         delay = _FIRST_DELAY_SECONDS
         was_sent = False
         while True:
@@ -356,21 +371,41 @@ class HttpClient:
                 response = self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
                 problem = str(exc) or type(exc).__name__
-                was_sent = was_sent or not isinstance(exc, httpx.ConnectError)
+                is_refused = isinstance(exc, httpx.ConnectError)
+                was_sent = was_sent or not is_refused
+                if is_refused and not self._has_answered:
+                    # Nothing has ever answered at this URL: a typo or no server, which
+                    # waiting will not mend. After an answer, a refusal is a restart.
+                    raise self._unreachable(problem) from None
             else:
+                self._has_answered = True
                 if response.status_code != 503:
-                    self._is_unreachable = False
+                    self._is_unreachable = self._has_warned = False
                     if created_id is not None and was_sent and response.status_code == 409:
                         return response
                     return _checked(response, method, self.api_url, path, refusals)
                 problem = f"503 {_detail(response)}"
             if time.monotonic() + delay > deadline:
                 self._is_unreachable = True
-                raise ServerUnreachable(
-                    f"cannot reach the cauce server at {self.api_url}: {problem}"
-                )
+                raise self._unreachable(problem)
+            if not self._has_warned and time.monotonic() + delay - started > _QUIET_RETRY_SECONDS:
+                self._has_warned = True
+                self._warn_retrying(problem)
             time.sleep(delay)
             delay = min(delay * 2, _MAX_DELAY_SECONDS)
+
+    def _unreachable(self, problem: str) -> ServerUnreachable:
+        return ServerUnreachable(f"cannot reach the cauce server at {self.api_url}: {problem}")
+
+    def _warn_retrying(self, problem: str) -> None:
+        logger.warning(
+            "The cauce server at %s is not answering (%s); retrying for up to %gs "
+            "(CAUCE_API_RETRY_TIMEOUT)",
+            self.api_url,
+            problem,
+            self.retry_seconds,
+            extra={"not_recorded": True},  # to the terminal only: the store is what is gone
+        )
 
 
 def _dump(body: Any) -> Any:
