@@ -20,6 +20,8 @@ from cauce.cli.errors import CliError, display_url
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from cauce.workers.service_install import ServiceSpec
+
 app = typer.Typer(help="Start the cauce server and manage its database.", no_args_is_help=True)
 database_app = typer.Typer(help="Upgrade or reset the server's database.", no_args_is_help=True)
 app.add_typer(database_app, name="database")
@@ -86,6 +88,51 @@ def _stop_quietly_on_signals() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@app.command("install-service")
+def install_service(
+    print_only: Annotated[
+        bool,
+        typer.Option("--print", help="Only show what would be written and run; change nothing."),
+    ] = False,
+    user: Annotated[
+        bool, typer.Option("--user", help="A service of this user, not of the system.")
+    ] = False,
+) -> None:
+    """Run `cauce server start` as an OS service, at boot and after any exit (systemd,
+    launchd or nssm), with this interpreter, folder, profile and CAUCE_* settings."""
+    from cauce.cli.os_service import install_service as install
+
+    install(_server_service(), print_only=print_only, user=user)
+
+
+@app.command("uninstall-service")
+def uninstall_service(
+    print_only: Annotated[
+        bool,
+        typer.Option("--print", help="Only show what would be removed and run; change nothing."),
+    ] = False,
+    user: Annotated[
+        bool, typer.Option("--user", help="The service of this user, not of the system.")
+    ] = False,
+) -> None:
+    """Stop, disable and remove the service `server install-service` made."""
+    from cauce.cli.os_service import uninstall_service as uninstall
+
+    uninstall(_server_service(), print_only=print_only, user=user)
+
+
+def _server_service() -> ServiceSpec:
+    import os
+
+    from cauce.cli.os_service import service_environment
+    from cauce.workers.service_install import server_spec
+
+    environment, home = service_environment()
+    return server_spec(
+        python=sys.executable, working_directory=os.getcwd(), environment=environment, home=home
+    )
 
 
 @database_app.command("upgrade")

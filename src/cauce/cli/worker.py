@@ -3,7 +3,8 @@
 `worker start` creates the pool when it does not exist (as `prefect worker start`
 does, so that a service with no terminal can start a new pool), unless
 `--no-create-pool`; then it runs the worker (workers/worker.py) until SIGTERM or
-Ctrl-C, printing one line per run it starts and ends.
+Ctrl-C, printing one line per run it starts and ends. `worker install-service` and
+`uninstall-service` make that command an OS service (cli/os_service.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cauce.cli.output import console, offset_time, table
 
 if TYPE_CHECKING:
     from cauce.client.base import CauceClient
+    from cauce.workers.service_install import ServiceSpec
 
 app = typer.Typer(help="Start workers that run deployments' runs, and list them.")
 
@@ -110,6 +112,78 @@ def ls(
             status,
         )
     console.print(shown)
+
+
+PrintOnly = Annotated[
+    bool, typer.Option("--print", help="Only show what would be written and run; change nothing.")
+]
+UserService = Annotated[
+    bool,
+    typer.Option(
+        "--user", help="A service of this user (~/.config/systemd/user), not of the system."
+    ),
+]
+ServicePool = Annotated[
+    str | None, typer.Option("--pool", "-p", help="The work pool the worker takes runs from.")
+]
+ServiceWorkerName = Annotated[
+    str | None,
+    typer.Option("--name", "-n", help="The worker's name (default: this machine's name-POOL)."),
+]
+
+
+@app.command("install-service")
+def install_service(
+    pool: ServicePool = None,
+    name: ServiceWorkerName = None,
+    print_only: PrintOnly = False,
+    user: UserService = False,
+) -> None:
+    """Run `cauce worker start --pool POOL` as an OS service, at boot and after any exit.
+
+    systemd on Linux, launchd on macOS, nssm on Windows; the service keeps this
+    interpreter, this folder, CAUCE_HOME, the profile in use and the CAUCE_* settings
+    set now."""
+    from cauce.cli.os_service import install_service as install
+
+    install(_worker_service(pool, name), print_only=print_only, user=user)
+
+
+@app.command("uninstall-service")
+def uninstall_service(
+    pool: ServicePool = None,
+    name: ServiceWorkerName = None,
+    print_only: PrintOnly = False,
+    user: UserService = False,
+) -> None:
+    """Stop, disable and remove the service `install-service` made for POOL (and NAME)."""
+    from cauce.cli.os_service import uninstall_service as uninstall
+
+    uninstall(_worker_service(pool, name), print_only=print_only, user=user)
+
+
+def _worker_service(pool: str | None, name: str | None) -> ServiceSpec:
+    import os
+    import sys
+
+    from cauce.cli.os_service import service_environment
+    from cauce.workers.service_install import worker_spec
+
+    # One line, as every other error, rather than Click's usage box.
+    if pool is None or not pool.strip():
+        raise CliError("--pool is required: the work pool the service's worker takes runs from")
+    environment, home = service_environment()
+    try:
+        return worker_spec(
+            pool,
+            name,
+            python=sys.executable,
+            working_directory=os.getcwd(),
+            environment=environment,
+            home=home,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _ensure_pool(client: CauceClient, name: str, create: bool) -> None:

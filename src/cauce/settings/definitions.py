@@ -16,7 +16,14 @@ from typing import Any, NamedTuple
 from cauce.settings import parsers
 from cauce.settings.durations import format_duration, parse_duration
 
-NOT_SETTINGS = ("CAUCE_PROFILE", "CAUCE_DEBUG", "CAUCE_WORKER_PID")
+NOT_SETTINGS = (
+    "CAUCE_PROFILE",
+    "CAUCE_DEBUG",
+    "CAUCE_WORKER_PID",
+    # Where `install-service` writes the unit and what it runs instead of systemctl.
+    "CAUCE_SERVICE_UNIT_DIR",
+    "CAUCE_SERVICE_MANAGER",
+)
 """CAUCE_* variables that are read but are not settings (CAUCE_TEST_* are not either)."""
 
 
