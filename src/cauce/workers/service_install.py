@@ -148,7 +148,13 @@ def install_plan(
         path,
         render_systemd_unit(spec, user=user),
         [],
-        [[*systemctl, "daemon-reload"], [*systemctl, "enable", "--now", f"{spec.name}.service"]],
+        # restart, not `enable --now`: installing again over a running service must
+        # start it with the new unit.
+        [
+            [*systemctl, "daemon-reload"],
+            [*systemctl, "enable", f"{spec.name}.service"],
+            [*systemctl, "restart", f"{spec.name}.service"],
+        ],
         notes,
     )
 
@@ -164,8 +170,13 @@ def uninstall_plan(
     """How to stop, disable and remove what `install_plan` installed."""
     if platform == "win32":
         nssm = manager or "nssm"
-        commands = [[nssm, "stop", spec.name], [nssm, "remove", spec.name, "confirm"]]
-        return ServicePlan(platform, None, None, commands, [])
+        return ServicePlan(
+            platform,
+            None,
+            None,
+            [[nssm, "stop", spec.name]],
+            [[nssm, "remove", spec.name, "confirm"]],
+        )
     path = service_path(spec, platform, user=user, unit_dir=unit_dir)
     if platform == "darwin":
         launchctl = manager or "launchctl"
@@ -199,11 +210,12 @@ def render_systemd_unit(spec: ServiceSpec, *, user: bool) -> str:
     """The systemd unit that runs `spec` at boot and again whenever it exits."""
     variables = {**spec.environment, "PYTHONUNBUFFERED": "1"}
     environment = " ".join(_systemd_quoted(f"{k}={v}") for k, v in variables.items())
+    # A user's systemd has no network-online.target to wait for.
+    network = [] if user else ["Wants=network-online.target", "After=network-online.target"]
     lines = [
         "[Unit]",
         f"Description={spec.description}",
-        "Wants=network-online.target",
-        "After=network-online.target",
+        *network,
         "",
         "[Service]",
         "Type=exec",
