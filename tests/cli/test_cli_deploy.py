@@ -111,7 +111,7 @@ class TestTheGuidesSession:
             child.expect("Enter a flow entrypoint manually")
             child.send("\r")
             child.expect("Deployment name")
-            child.send("\x15printear-mensaje\r")  # Ctrl-U clears the suggested name
+            child.send("printear-mensaje\r")  # typing replaces the suggested name
             child.expect("configure a schedule")
             child.send(DOWN + "\r")  # No schedule -> Cron
             child.expect(r"Cron expression \(e\.g\. 30 1,13,17 \* \* \* = every day at 1:30")
@@ -119,7 +119,7 @@ class TestTheGuidesSession:
             child.expect("minute field: 61 is out of range 0-59")
             child.send("\x15" + "30 1,13,17 * * *\r")
             child.expect("Timezone")
-            child.send("\x15America/Buenos_Aire\r")
+            child.send("America/Buenos_Aire\r")
             child.expect("did you mean")
             child.send("\x15" + BUENOS_AIRES + "\r")
             child.expect("default parameters")
@@ -149,6 +149,39 @@ class TestTheGuidesSession:
         listed = cauce(project, "flow-run", "ls", "--state", "SCHEDULED")
         assert listed.returncode == 0, listed.stderr
         assert listed.stdout.count("basic-flow") == 3
+
+    @pytest.mark.parametrize(
+        ("typed", "name"), [("printear-mensaje", "printear-mensaje"), ("", "default")]
+    )
+    def test_the_suggested_name_is_a_hint_that_typing_replaces(
+        self, store: Store, project: Path, typed: str, name: str
+    ) -> None:
+        store.client.create_work_pool(WorkPool(name="compras-prod"))
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "cauce.cli.main", "deploy", "basic.py:basic_flow"],
+            cwd=str(project),
+            env=_env(TZ="UTC"),
+            encoding="utf-8",
+            timeout=30,
+            dimensions=(40, 160),
+        )
+        try:
+            child.expect("Deployment name:")
+            child.expect("default")  # the hint is shown
+            child.send(typed + "\r")  # no Ctrl-U: nothing to clear
+            child.expect("configure a schedule")
+            child.send("\r")  # No schedule
+            child.expect("default parameters")
+            child.send("n\r")
+            child.expect("Which work pool")
+            child.send("\r")
+            child.expect("Saved in")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, child.before
+        assert store.client.read_deployment_by_name(f"basic-flow/{name}").name == name
 
 
 class TestFlags:

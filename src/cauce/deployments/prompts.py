@@ -68,17 +68,36 @@ def choose_flow(root: Path, found: list[FlowEntrypoint]) -> FlowEntrypoint:
     return load_entrypoint(root, text)
 
 
-def deployment_name(default: str) -> str:
-    """The deployment's name."""
+def _text_or_default(message: str, default: str, check: Callable[[str], object]) -> str:
+    """A typed answer, or `default` for Enter alone; stripped and checked.
+
+    The default is a grey hint (a placeholder), not text in the field: typing
+    replaces it, where a pre-filled field would have the typing appended to it.
+    """
     import questionary
+    from prompt_toolkit.formatted_text import FormattedText
+
+    def check_or_default(text: str) -> None:
+        check(text.strip() or default)
+
+    text = _ask(
+        questionary.text(
+            message,
+            validate=_validator(check_or_default),
+            placeholder=FormattedText([("fg:ansibrightblack", default)]),
+        )
+    )
+    return str(text).strip() or default
+
+
+def deployment_name(default: str) -> str:
+    """The deployment's name (Enter alone: `default`)."""
 
     def check(text: str) -> None:
-        if not text.strip():
+        if not text:
             raise ValueError("the name cannot be empty")
 
-    return str(
-        _ask(questionary.text("Deployment name:", default=default, validate=_validator(check)))
-    ).strip()
+    return _text_or_default("Deployment name:", default, check)
 
 
 def schedule(default_timezone: str) -> dict[str, Any] | None:
@@ -115,13 +134,9 @@ def schedule(default_timezone: str) -> dict[str, Any] | None:
                 "RRule (e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=9):", validate=_validator(validate_rrule)
             )
         ).strip()
-    fields["timezone"] = _ask(
-        questionary.text(
-            "Timezone (an IANA name; not UTC unless you mean it):",
-            default=default_timezone,
-            validate=_validator(lambda t: resolve_timezone(t.strip())),
-        )
-    ).strip()
+    fields["timezone"] = _text_or_default(
+        "Timezone (an IANA name; not UTC unless you mean it):", default_timezone, resolve_timezone
+    )
     return fields
 
 
