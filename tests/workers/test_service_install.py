@@ -142,6 +142,29 @@ class TestPrintedSystemdUnit:
         assert "s3cret" not in done.stdout
         assert "CAUCE_API_AUTH_STRING is not written into the service" in done.stderr
 
+    def test_under_sudo_the_unit_is_the_invoking_users(self, tmp_path: Path) -> None:
+        import pwd
+
+        try:
+            nobody = pwd.getpwnam("nobody")
+        except KeyError:
+            pytest.skip("this machine has no user `nobody` to stand for the one who ran sudo")
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("CAUCE_")}
+        environment.update(SUDO_USER="nobody", COLUMNS="250")
+        done = subprocess.run(
+            [sys.executable, "-m", "cauce.cli.main", "worker", "install-service"]
+            + ["--pool", "compras-prod", "--print"],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        service = parsed_unit(done.stdout)["Service"]
+        assert service["User"] == "nobody"
+        environment = dict(word.split("=", 1) for word in shlex.split(service["Environment"]))
+        assert environment["CAUCE_HOME"] == str(Path(nobody.pw_dir) / ".cauce")
+
     def test_unit_passes_systemd_analyze_verify(self, tmp_path: Path) -> None:
         if shutil.which("systemd-analyze") is None:
             pytest.skip("systemd-analyze is not on this machine; the unit is checked key by key")
@@ -299,7 +322,7 @@ class TestWindowsCommands:
 class TestLaunchdPlist:
     def test_plist_runs_at_load_and_is_kept_alive(self, tmp_path: Path) -> None:
         service = spec(tmp_path)
-        document = plistlib.loads(render_launchd_plist(service).encode())
+        document = plistlib.loads(render_launchd_plist(service, user=True).encode())
         assert document["Label"] == service.name
         assert document["ProgramArguments"] == list(service.command)
         assert document["RunAtLoad"] is True
@@ -307,6 +330,14 @@ class TestLaunchdPlist:
         assert document["WorkingDirectory"] == r"C:\flujos"
         assert document["EnvironmentVariables"]["CAUCE_API_URL"] == API_URL
         assert document["ExitTimeOut"] > 30
+        assert "UserName" not in document  # an agent runs as its user already
+
+    def test_daemon_runs_as_the_given_account(self, tmp_path: Path) -> None:
+        service = dataclasses.replace(spec(tmp_path), run_as="ana")
+        plan = install_plan(service, "darwin", user=False)
+        assert plan.path == Path("/Library/LaunchDaemons/cauce-worker-compras-prod-w1.plist")
+        assert plan.content is not None
+        assert plistlib.loads(plan.content.encode())["UserName"] == "ana"
 
     def test_user_plist_goes_to_launch_agents(self, tmp_path: Path) -> None:
         plan = install_plan(spec(tmp_path), "darwin", user=True)

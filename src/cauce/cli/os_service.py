@@ -30,20 +30,23 @@ UNIT_DIR_VARIABLE = "CAUCE_SERVICE_UNIT_DIR"
 MANAGER_VARIABLE = "CAUCE_SERVICE_MANAGER"
 
 
-def service_environment() -> tuple[dict[str, str], str]:
-    """The variables the service runs with, and CAUCE_HOME's value.
+def service_environment() -> tuple[dict[str, str], str, str | None]:
+    """The variables the service runs with, CAUCE_HOME's value, and the account a
+    system service runs as (None: root).
 
     CAUCE_HOME and the profile in use always; every other setting set in this
     environment too, except secrets, which a service file readable by all must not
-    hold (a note says where to put them)."""
+    hold (a note says where to put them). Under sudo the service is the invoking
+    user's: it runs as them, with their CAUCE_HOME unless one is given."""
     from cauce.settings.definitions import DEFINITIONS
     from cauce.settings.settings import resolve
 
-    resolution = resolve()
+    run_as, environ = _account()
+    resolution = resolve(environ)
     home = str(resolution.values["CAUCE_HOME"].value)
     environment = {"CAUCE_HOME": home, "CAUCE_PROFILE": resolution.profile}
     for definition in DEFINITIONS:
-        raw = os.environ.get(definition.env_name, "").strip()
+        raw = environ.get(definition.env_name, "").strip()
         if not raw or definition.env_name in environment:
             continue
         if definition.secret is not None:
@@ -53,7 +56,23 @@ def service_environment() -> tuple[dict[str, str], str]:
             )
             continue
         environment[definition.env_name] = raw
-    return environment, home
+    return environment, home, run_as
+
+
+def _account() -> tuple[str | None, dict[str, str]]:
+    # sudo sets SUDO_USER and (on most systems) HOME to root's: the CAUCE_HOME that
+    # `~/.cauce` means is then the invoking user's, not root's.
+    import getpass
+
+    from cauce.settings.definitions import BY_ENV_NAME
+
+    environ = dict(os.environ)
+    sudo_user = environ.get("SUDO_USER", "").strip()
+    if sudo_user and sudo_user != "root" and not environ.get("CAUCE_HOME", "").strip():
+        default = BY_ENV_NAME["CAUCE_HOME"].default or "~/.cauce"
+        environ["CAUCE_HOME"] = str(Path(default.replace("~", f"~{sudo_user}", 1)).expanduser())
+    account = sudo_user or getpass.getuser()
+    return (None if account == "root" else account), environ
 
 
 def install_service(spec: ServiceSpec, *, print_only: bool, user: bool) -> None:

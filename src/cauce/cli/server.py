@@ -129,9 +129,13 @@ def _server_service() -> ServiceSpec:
     from cauce.cli.os_service import service_environment
     from cauce.workers.service_install import server_spec
 
-    environment, home = service_environment()
+    environment, home, run_as = service_environment()
     return server_spec(
-        python=sys.executable, working_directory=os.getcwd(), environment=environment, home=home
+        python=sys.executable,
+        working_directory=os.getcwd(),
+        environment=environment,
+        home=home,
+        run_as=run_as,
     )
 
 

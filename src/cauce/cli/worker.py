@@ -143,7 +143,7 @@ def install_service(
 
     systemd on Linux, launchd on macOS, nssm on Windows; the service keeps this
     interpreter, this folder, CAUCE_HOME, the profile in use and the CAUCE_* settings
-    set now."""
+    set now, and runs as you (under sudo, as the user who ran sudo)."""
     from cauce.cli.os_service import install_service as install
 
     install(_worker_service(pool, name), print_only=print_only, user=user)
@@ -172,7 +172,7 @@ def _worker_service(pool: str | None, name: str | None) -> ServiceSpec:
     # One line, as every other error, rather than Click's usage box.
     if pool is None or not pool.strip():
         raise CliError("--pool is required: the work pool the service's worker takes runs from")
-    environment, home = service_environment()
+    environment, home, run_as = service_environment()
     try:
         return worker_spec(
             pool,
@@ -181,6 +181,7 @@ def _worker_service(pool: str | None, name: str | None) -> ServiceSpec:
             working_directory=os.getcwd(),
             environment=environment,
             home=home,
+            run_as=run_as,
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None

@@ -45,6 +45,9 @@ class ServiceSpec:
     stop_timeout_seconds: int = WORKER_STOP_TIMEOUT_SECONDS
     log_file: str | None = None
     """Where launchd and nssm write the output (systemd sends it to the journal)."""
+    run_as: str | None = None
+    """The account a system unit or launchd daemon runs as; None: root. (A Windows
+    service runs as LocalSystem, as nssm's services do unless told otherwise.)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ def worker_spec(
     working_directory: str,
     environment: Mapping[str, str],
     home: str,
+    run_as: str | None = None,
 ) -> ServiceSpec:
     """The service for `cauce worker start --pool POOL --name NAME` run by `python`.
 
@@ -99,11 +103,17 @@ def worker_spec(
         environment=dict(environment),
         stop_timeout_seconds=WORKER_STOP_TIMEOUT_SECONDS,
         log_file=str(Path(home) / "logs" / f"{name}.log"),
+        run_as=run_as,
     )
 
 
 def server_spec(
-    *, python: str, working_directory: str, environment: Mapping[str, str], home: str
+    *,
+    python: str,
+    working_directory: str,
+    environment: Mapping[str, str],
+    home: str,
+    run_as: str | None = None,
 ) -> ServiceSpec:
     """The service for `cauce server start` run by `python`."""
     return ServiceSpec(
@@ -114,6 +124,7 @@ def server_spec(
         environment=dict(environment),
         stop_timeout_seconds=SERVER_STOP_TIMEOUT_SECONDS,
         log_file=str(Path(home) / "logs" / "cauce-server.log"),
+        run_as=run_as,
     )
 
 
@@ -134,9 +145,8 @@ def install_plan(
     path = service_path(spec, platform, user=user, unit_dir=unit_dir)
     if platform == "darwin":
         launchctl = manager or "launchctl"
-        return ServicePlan(
-            platform, path, render_launchd_plist(spec), [], [[launchctl, "load", "-w", str(path)]]
-        )
+        plist = render_launchd_plist(spec, user=user)
+        return ServicePlan(platform, path, plist, [], [[launchctl, "load", "-w", str(path)]])
     systemctl = [manager or "systemctl", *(["--user"] if user else [])]
     notes = []
     if user:
@@ -222,6 +232,7 @@ def render_systemd_unit(spec: ServiceSpec, *, user: bool) -> str:
         f"ExecStart={' '.join(_systemd_quoted(word, in_command=True) for word in spec.command)}",
         # The rest of the line is the folder, spaces and all; only specifiers need escaping.
         f"WorkingDirectory={spec.working_directory.replace('%', '%%')}",
+        *([f"User={spec.run_as}"] if spec.run_as and not user else []),
         # One line: tools that read units as INI files keep only the last of repeated keys.
         f"Environment={environment}",
         "Restart=always",
@@ -238,7 +249,7 @@ def render_systemd_unit(spec: ServiceSpec, *, user: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_launchd_plist(spec: ServiceSpec) -> str:
+def render_launchd_plist(spec: ServiceSpec, *, user: bool) -> str:
     """The launchd plist that runs `spec` at load and keeps it running."""
     document: dict[str, object] = {
         "Label": spec.name,
@@ -249,6 +260,8 @@ def render_launchd_plist(spec: ServiceSpec) -> str:
         "KeepAlive": True,
         "ExitTimeOut": spec.stop_timeout_seconds,
     }
+    if spec.run_as and not user:
+        document["UserName"] = spec.run_as
     if spec.log_file is not None:
         document["StandardOutPath"] = document["StandardErrorPath"] = spec.log_file
     return plistlib.dumps(document).decode("utf-8")
