@@ -3,9 +3,9 @@
 A `ServiceSpec` holds what to run: a name, a command line, a folder, an
 environment. `install_plan` turns it into a `ServicePlan` for one platform: the
 file to write (a systemd unit on Linux, a launchd plist on macOS, none on
-Windows) and the commands to run after writing it (`systemctl enable --now`,
-`launchctl load -w`, `nssm install` and `nssm set`); `uninstall_plan` is the
-reverse. Everything here is pure and takes the platform as an argument, so the
+Windows) and the commands to run after writing it (`systemctl enable` and
+`restart`, `launchctl load -w`, `nssm install` and `nssm set`); `uninstall_plan`
+is the reverse. Everything here is pure and takes the platform as an argument, so the
 Windows commands are rendered and checked on Linux; writing the file and running
 the commands is the CLI's (cli/os_service.py).
 """
