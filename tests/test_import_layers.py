@@ -34,8 +34,9 @@ ALLOWED: dict[str, set[str]] = {
     # The lazy public facade (its runtime imports go through importlib).
     "cauce": {"flows", "tasks", "futures", "logging", "runtime", "task_runners", "engine"},
     # The run path.
-    # Flow.deploy() / from_source() are one-line delegations to deployments/.
-    "flows": {"engine", "task_runners", "deployments"},
+    # Flow.deploy() / from_source() are one-line delegations to deployments/, and
+    # Flow.serve() to workers/: it starts a worker of one deployment.
+    "flows": {"engine", "task_runners", "deployments", "workers"},
     "tasks": {"engine", "context", "futures"},
     "engine": {
         "client",
@@ -63,11 +64,12 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 # Type-only references back up, under `if TYPE_CHECKING:`: the engine and the run
-# context hold the Flow and the Task they run.
+# context hold the Flow and the Task they run; deployments and `serve` the Flow they deploy.
 TYPE_ONLY = {
     "engine": {"flows", "tasks"},
     "context": {"flows", "tasks"},
     "deployments": {"flows"},
+    "workers": {"flows"},
 }
 
 ENTRY_POINTS = {"cli", "server", "workers"}
@@ -148,6 +150,7 @@ def test_entry_points_are_imported_by_nobody_but_the_cli_starting_them() -> None
     assert {(layer, t) for layer, t in importers if t in ENTRY_POINTS} == {
         ("cli", "server"),
         ("cli", "workers"),
+        ("flows", "workers"),
     }
 
 

@@ -136,7 +136,7 @@ class Flow(Generic[P, R]):
 
         Options as `deploy()`'s: cron=, interval=, rrule=, timezone=, parameters=, tags=...
         """
-        from cauce.deployments.serving import serve
+        from cauce.workers.serving import serve
 
         serve(self, name, limit=limit, **options)
 

@@ -159,9 +159,15 @@ class CauceClient(Protocol):
         """The worker left on its own."""
 
     def claim_flow_runs(
-        self, pool_name: str, worker_id: uuid.UUID, most: int, prefetch_seconds: float = 0.0
+        self,
+        pool_name: str,
+        worker_id: uuid.UUID,
+        most: int,
+        prefetch_seconds: float = 0.0,
+        deployment_id: uuid.UUID | None = None,
     ) -> list[FlowRun]:
-        """Claim up to `most` due runs of the pool for the worker (Pending, each once)."""
+        """Claim up to `most` due runs of the pool (of one deployment, if given) for the
+        worker: each once, soonest first, now Pending."""
 
     def read_workers(self, pool_name: str | None = None) -> list[Worker]:
         """Every worker, or those of one pool."""

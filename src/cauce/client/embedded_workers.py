@@ -45,13 +45,18 @@ class EmbeddedWorkerVerbs:
             record_worker_stopped(connection, worker_id, now_utc())
 
     def claim_flow_runs(
-        self, pool_name: str, worker_id: uuid.UUID, most: int, prefetch_seconds: float = 0.0
+        self,
+        pool_name: str,
+        worker_id: uuid.UUID,
+        most: int,
+        prefetch_seconds: float = 0.0,
+        deployment_id: uuid.UUID | None = None,
     ) -> list[FlowRun]:
-        from cauce.orchestration.workers import claim_flow_runs
+        from cauce.orchestration.claims import claim_flow_runs
 
         with self._core() as connection:
             return claim_flow_runs(
-                connection, pool_name, worker_id, most, now_utc(), prefetch_seconds
+                connection, pool_name, worker_id, most, now_utc(), prefetch_seconds, deployment_id
             )
 
     def read_workers(self, pool_name: str | None = None) -> list[Worker]:

@@ -308,10 +308,19 @@ class HttpClient:
         self._request("POST", "/workers/stopped", json=_dump(body))
 
     def claim_flow_runs(
-        self, pool_name: str, worker_id: uuid.UUID, most: int, prefetch_seconds: float = 0.0
+        self,
+        pool_name: str,
+        worker_id: uuid.UUID,
+        most: int,
+        prefetch_seconds: float = 0.0,
+        deployment_id: uuid.UUID | None = None,
     ) -> list[FlowRun]:
         body = ClaimRequest(
-            pool_name=pool_name, worker_id=worker_id, most=most, prefetch_seconds=prefetch_seconds
+            pool_name=pool_name,
+            worker_id=worker_id,
+            most=most,
+            prefetch_seconds=prefetch_seconds,
+            deployment_id=deployment_id,
         )
         response = self._request("POST", "/workers/claim", json=_dump(body), refusals=True)
         return [FlowRunModel.model_validate(r).to_domain() for r in response.json()]

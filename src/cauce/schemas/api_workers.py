@@ -42,7 +42,7 @@ class WorkerStopped(_WireModel):
 
 
 class ClaimRequest(_WireModel):
-    """Claim up to `most` due runs of a pool for a worker."""
+    """Claim up to `most` due runs of a pool (of one deployment, if given) for a worker."""
 
     pool_name: str = Field(min_length=1, max_length=_NAME)
     worker_id: uuid.UUID
@@ -50,6 +50,7 @@ class ClaimRequest(_WireModel):
     prefetch_seconds: Annotated[
         float, Field(ge=0, le=86_400, allow_inf_nan=False), BeforeValidator(_json_number)
     ] = 0.0
+    deployment_id: uuid.UUID | None = None
 
 
 class WorkerModel(_WireModel):

@@ -71,12 +71,13 @@ class RunProcess:
         for raw in iter(stream.readline, b""):
             line, recorded = split_mark(raw.decode("utf-8", "replace").rstrip("\r\n"))
             print(line, file=console, flush=True)
+            if recorded or not line.strip():
+                continue
             if level >= 30:
                 self._stderr_tail.append(line)
-            if not recorded and line.strip():
-                self._writer.log(
-                    LogEntry(self.flow_run.id, None, OUTPUT_LOGGER, level, line, now_utc())
-                )
+            self._writer.log(
+                LogEntry(self.flow_run.id, None, OUTPUT_LOGGER, level, line, now_utc())
+            )
         stream.close()
 
     def poll(self) -> int | None:

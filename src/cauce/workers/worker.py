@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from cauce.client.base import CauceClient, ServerUnreachable
+from cauce.client.base import CauceClient, ClientError, ServerUnreachable
 from cauce.client.batch_writer import BatchWriter
 from cauce.processes import this_host
 from cauce.workers.run_process import RunProcess
@@ -45,6 +45,10 @@ class WorkerOptions:
     prefetch_seconds: float = 0.0
     heartbeat_seconds: float = 30.0
     stop_grace_seconds: float = 30.0
+    deployment_id: uuid.UUID | None = None
+    """Only this deployment's runs (`flow.serve()`); None: every deployment of the pool."""
+    cancel_on_stop: bool = False
+    """On SIGTERM or Ctrl-C, cancel the runs going instead of waiting for them (`serve`)."""
 
 
 class Worker:
@@ -123,8 +127,13 @@ class Worker:
         room = (self.options.limit or 1_000_000) - len(self.running)
         if room <= 0 or self.worker_id is None:
             return 0
+        options = self.options
         claimed = self.client.claim_flow_runs(
-            self.options.pool_name, self.worker_id, min(room, 100), self.options.prefetch_seconds
+            options.pool_name,
+            self.worker_id,
+            min(room, 100),
+            options.prefetch_seconds,
+            options.deployment_id,
         )
         for flow_run in claimed:
             self.say(f"Running flow run {flow_run.name!r} ({flow_run.id})")
@@ -146,7 +155,10 @@ class Worker:
             self.say(f"Flow run {child.flow_run.name!r} process exited with code {code}")
 
     def _leave(self) -> None:
-        """Wait up to the grace period for the runs going, stop those left, say goodbye."""
+        """Wait up to the grace period for the runs going (or cancel them), stop those
+        left, say goodbye."""
+        if self.running and self.options.cancel_on_stop:
+            self._cancel_running()
         if self.running:
             grace = self.options.stop_grace_seconds
             self.say(f"Waiting up to {grace:g}s for {len(self.running)} run(s) to end")
@@ -165,6 +177,14 @@ class Worker:
             except ServerUnreachable:
                 pass
         self.say(f"Worker {self.options.name!r} stopped.")
+
+    def _cancel_running(self) -> None:
+        for flow_run_id, child in self.running.items():
+            try:
+                self.client.cancel_flow_run(flow_run_id, f"{self.options.name} was stopped.")
+            except ClientError:
+                pass  # it has just ended
+            child.stop(self.options.stop_grace_seconds)
 
     @contextmanager
     def _stop_on_signals(self) -> Iterator[None]:

@@ -106,6 +106,14 @@ def count_active_runs(connection: Connection, pool_id: uuid.UUID) -> dict[uuid.U
     return {row[0]: row[1] for row in connection.execute(query)}
 
 
+def select_deployment_limits(connection: Connection, pool_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """The concurrency limit of each of the pool's deployments that has one."""
+    query = select(deployments.c.id, deployments.c.concurrency_limit).where(
+        deployments.c.work_pool_id == pool_id, deployments.c.concurrency_limit.is_not(None)
+    )
+    return {row[0]: row[1] for row in connection.execute(query)}
+
+
 def count_worker_runs(connection: Connection, worker_id: uuid.UUID) -> int:
     """The worker's claimed, unfinished runs."""
     query = select(func.count()).where(
@@ -115,9 +123,15 @@ def count_worker_runs(connection: Connection, worker_id: uuid.UUID) -> int:
 
 
 def select_due_runs(
-    connection: Connection, pool_id: uuid.UUID, before: datetime, limit: int, skip_locked: bool
+    connection: Connection,
+    pool_id: uuid.UUID,
+    before: datetime,
+    limit: int,
+    skip_locked: bool,
+    deployment_id: uuid.UUID | None = None,
 ) -> list[FlowRun]:
-    """Scheduled runs of the pool's unpaused deployments due by `before`, oldest first."""
+    """Scheduled (or Late) runs of the pool's unpaused deployments (or of one of them) due
+    by `before`, soonest first."""
     query = (
         flow_run_query()
         .join(deployments, deployments.c.id == flow_runs.c.deployment_id)
@@ -126,6 +140,8 @@ def select_due_runs(
         .order_by(flow_runs.c.scheduled_time, flow_runs.c.id)
         .limit(limit)
     )
+    if deployment_id is not None:
+        query = query.where(flow_runs.c.deployment_id == deployment_id)
     if skip_locked:
         query = query.with_for_update(of=flow_runs, skip_locked=True)
     return [flow_run_from_row(row) for row in connection.execute(query)]

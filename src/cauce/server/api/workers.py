@@ -67,13 +67,20 @@ async def worker_stopped(body: WorkerStopped, database: DatabaseDep) -> None:
 
 @router.post("/workers/claim", responses={**NO_WORK_POOL, **UNREADABLE_BODY})
 async def claim_flow_runs(body: ClaimRequest, database: DatabaseDep) -> list[FlowRunModel]:
-    """Claim up to `most` due runs of the pool for the worker: each run goes to one
-    worker only, Pending, within the pool's and deployments' concurrency limits."""
-    from cauce.orchestration.workers import claim_flow_runs as claim
+    """Claim up to `most` due runs of the pool (of one deployment, if given) for the
+    worker: each run goes to one worker only, soonest first, Pending, within the pool's
+    and deployments' concurrency limits."""
+    from cauce.orchestration.claims import claim_flow_runs as claim
 
     claimed = await database.transaction(
         lambda connection: claim(
-            connection, body.pool_name, body.worker_id, body.most, now_utc(), body.prefetch_seconds
+            connection,
+            body.pool_name,
+            body.worker_id,
+            body.most,
+            now_utc(),
+            body.prefetch_seconds,
+            body.deployment_id,
         )
     )
     return [FlowRunModel.from_domain(r) for r in claimed]

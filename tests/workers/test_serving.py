@@ -3,12 +3,14 @@ of its own, as the user starts it (`python flows.py`) and stops it (Ctrl-C)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from cauce.deployments import run_deployment
 from cauce.schemas.deployments import WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
+from cauce.states import now_utc
 from tests.conftest import Store
 from tests.engine.records import names, recorded
 from tests.engine.scripts import script_environment, write_script
@@ -148,3 +151,116 @@ class TestTakeOver:
         run = recorded(store, uuid.UUID(run_id))
         assert names(run.states) == ["Scheduled", "Pending", "Running", "Completed"]
         assert f"Running flow run '{run.flow_run.name}' of flow 'suma'" in result.stderr
+
+
+SERVED_WITH_LIMIT = """\
+import sys
+import time
+
+from cauce import flow
+
+
+@flow
+def en_orden(n: int = 0, dormir: float = 0.0):
+    time.sleep(dormir)
+    return n
+
+
+if __name__ == "__main__":
+    en_orden.serve(name="en-orden", limit=int(sys.argv[1]))
+"""
+
+
+class _Servers:
+    """`serve` processes of the script above, each in its own process group, killed after."""
+
+    def __init__(self, folder: Path) -> None:
+        self.script = write_script(folder, SERVED_WITH_LIMIT, "orden.py")
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, limit: int) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, str(self.script), str(limit)],
+            cwd=self.script.parent,
+            env=script_environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def kill(self) -> None:
+        for process in self.processes:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(10)
+
+
+@pytest.fixture
+def servers(tmp_path: Path):  # type: ignore[no-untyped-def]
+    started = _Servers(tmp_path)
+    try:
+        yield started
+    finally:
+        started.kill()
+
+
+def _deployment_id(store: Store) -> uuid.UUID:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return store.client.read_deployment_by_name("en-orden/en-orden").id
+        except Exception:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+class TestOneClaimPath:
+    @pytest.mark.timeout(240)
+    def test_two_serve_processes_run_each_of_50_due_runs_once_in_scheduled_order(
+        self, store: Store, servers: _Servers
+    ) -> None:
+        servers.start(limit=1)
+        servers.start(limit=1)
+        deployment_id = _deployment_id(store)
+        soon = now_utc() + timedelta(seconds=3)
+        runs = [
+            store.client.create_flow_run_from_deployment(
+                deployment_id, {"n": n}, scheduled_time=soon + timedelta(milliseconds=n)
+            )
+            for n in range(50)
+        ]
+
+        ended = [_until_final(store, r.id, seconds=200) for r in runs]
+
+        assert {r.state.name for r in ended} == {"Completed"}
+        assert all(r.run_count == 1 for r in ended)
+        by_process: dict[uuid.UUID | None, list[FlowRun]] = {}
+        for flow_run in ended:
+            by_process.setdefault(flow_run.worker_id, []).append(flow_run)
+        for executed in by_process.values():
+            executed.sort(key=lambda r: r.start_time or now_utc())
+            scheduled = [r.expected_start_time or r.created for r in executed]
+            assert scheduled == sorted(scheduled)
+
+    @pytest.mark.timeout(180)
+    def test_a_pools_limit_of_one_holds_under_serve_with_a_limit_of_5(
+        self, store: Store, servers: _Servers
+    ) -> None:
+        store.client.create_work_pool(WorkPool("serve", concurrency_limit=1))
+        servers.start(limit=5)
+        deployment_id = _deployment_id(store)
+        runs = [
+            store.client.create_flow_run_from_deployment(deployment_id, {"n": n, "dormir": 0.3})
+            for n in range(5)
+        ]
+
+        ended = [_until_final(store, r.id, seconds=120) for r in runs]
+
+        assert {r.state.name for r in ended} == {"Completed"}
+        spans = sorted((r.start_time, r.end_time) for r in ended)
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            assert end is not None and start is not None and end <= start
