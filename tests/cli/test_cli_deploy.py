@@ -238,6 +238,53 @@ class TestFlags:
         assert schedule.timezone == BUENOS_AIRES
         assert f"timezone: {BUENOS_AIRES}" in (project / "cauce.yaml").read_text()
 
+    @pytest.mark.parametrize(
+        ("flags", "env", "is_said"),
+        [
+            ([], {}, True),
+            (["--timezone=Etc/UTC"], {}, False),
+            ([], {"CAUCE_DEFAULT_TIMEZONE": "Etc/UTC"}, False),
+        ],
+    )
+    def test_a_zone_taken_from_the_machine_is_said_in_one_line(
+        self,
+        local: CauceClient,
+        project: Path,
+        flags: list[str],
+        env: dict[str, str],
+        is_said: bool,
+    ) -> None:
+        local.create_work_pool(WorkPool(name="compras-prod"))
+        args = ["basic.py:basic_flow", "--name=n", "--pool=compras-prod", "--cron=0 9 * * *"]
+        result = cauce(project, "deploy", *args, *flags, "--no-prompt", TZ="Etc/UTC", **env)
+        assert result.returncode == 0, result.stderr
+        said = (
+            "timezone: Etc/UTC (this machine's zone); pass --timezone or set "
+            "CAUCE_DEFAULT_TIMEZONE for your team's"
+        )
+        assert result.stderr.splitlines() == ([said] if is_said else [])
+        [schedule] = local.read_deployment_by_name("basic-flow/n").schedules
+        assert schedule.timezone == "Etc/UTC"
+
+    def test_a_cauce_yaml_schedule_without_a_zone_says_it_took_the_machines(
+        self, local: CauceClient, project: Path
+    ) -> None:
+        local.create_work_pool(WorkPool(name="compras-prod"))
+        (project / "cauce.yaml").write_text(
+            "deployments:\n"
+            "  - name: n\n"
+            "    entrypoint: basic.py:basic_flow\n"
+            "    work_pool: compras-prod\n"
+            "    schedules:\n"
+            '      - cron: "0 9 * * *"\n'
+        )
+        result = cauce(project, "deploy", "--all", "--no-prompt", TZ="Etc/UTC")
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.splitlines() == [
+            "timezone: Etc/UTC (this machine's zone); add timezone: to the schedule in "
+            "cauce.yaml or set CAUCE_DEFAULT_TIMEZONE for your team's"
+        ]
+
 
 class TestBadInput:
     """The checks are the core's, the same on every store: these run on the embedded one."""

@@ -103,6 +103,8 @@ def _deploy(
             raise CliError(f"{what} in {where}")
         for deployment in apply_entries(client, chosen, root, default_timezone):
             _report(deployment)
+        if any(s.timezone is None for e in chosen for s in e.schedules):
+            _say_machine_zone(default_timezone, "add timezone: to the schedule in cauce.yaml")
         return
 
     interactive = not no_prompt and sys.stdin.isatty() and sys.stdout.isatty()
@@ -114,6 +116,8 @@ def _deploy(
 
     save_deployment(yaml_path, entry)
     _report(deployment)
+    if answers.is_zone_defaulted:
+        _say_machine_zone(default_timezone, "pass --timezone")
     typer.echo(f"Saved in {yaml_path}: `cauce deploy --all --no-prompt` applies it again.")
 
 
@@ -138,6 +142,8 @@ class _Answers:
         self.target, self.name, self.pool = target, name, pool
         self.cron, self.interval, self.rrule = cron, interval, rrule
         self.timezone, self.params, self.default_timezone = timezone, params, default_timezone
+        # Whether a flag-built schedule took the default zone (no --timezone).
+        self.is_zone_defaulted = False
 
     def _missing(self, flag: str, what: str) -> CliError:
         reason = "--no-prompt is set" if sys.stdin.isatty() else "there is no terminal to ask"
@@ -200,6 +206,7 @@ class _Answers:
                 raise CliError(f"--interval: {exc}") from None
         else:
             fields["rrule"] = self.rrule
+        self.is_zone_defaulted = self.timezone is None
         timezone = (self.timezone or self.default_timezone).strip()
         try:
             resolve_timezone(timezone)
@@ -233,6 +240,23 @@ class _Answers:
             client.create_work_pool(WorkPool(name=name))
             typer.echo(f"Created work pool {name!r}.")
         return str(name)
+
+
+def _say_machine_zone(zone: str, remedy: str) -> None:
+    """One line on stderr when `zone`, taken for a schedule, is this machine's.
+
+    A server or a teammate in another zone would run the schedule at other hours
+    than the author meant, and a CI machine's zone is usually UTC: say it, once.
+    """
+    from cauce.settings.settings import resolve
+
+    if resolve().values["CAUCE_DEFAULT_TIMEZONE"].source != "defaults":
+        return  # CAUCE_DEFAULT_TIMEZONE chose it, in the environment or the profile
+    typer.echo(
+        f"timezone: {zone} (this machine's zone); {remedy} or set CAUCE_DEFAULT_TIMEZONE "
+        "for your team's",
+        err=True,
+    )
 
 
 def _report(deployment: Any) -> None:
