@@ -39,6 +39,11 @@ def _deployment(**fields: object) -> Deployment:
     return Deployment(**values)  # type: ignore[arg-type]
 
 
+def _copy(schedule: DeploymentSchedule) -> DeploymentSchedule:
+    """The same schedule, as a new request would carry it (with an id of its own)."""
+    return replace(schedule, id=uuid.uuid4())
+
+
 def _runs(store: Store, deployment: Deployment) -> list[FlowRun]:
     runs = store.client.read_flow_runs(FlowRunFilter(deployment_id=deployment.id, limit=1000))
     return sorted(runs, key=lambda r: r.state.scheduled_time or r.created)
@@ -184,6 +189,51 @@ class TestDeploymentVerbs:
         assert store.client.read_deployments() == []
         assert _runs(store, deployed) == []
         store.client.delete_work_pool("local")
+
+
+class TestIntervalPhase:
+    """Re-applying an unchanged schedule keeps it, so an interval keeps its phase; a
+    naive anchor is wall-clock time in the schedule's zone."""
+
+    def test_reapplying_an_unchanged_interval_keeps_its_id_anchor_and_runs(self, store: Store):
+        store.client.create_work_pool(WorkPool("local"))
+        every_2h = [DeploymentSchedule(ZONE, interval_seconds=7200)]
+        first = store.client.apply_deployment(_deployment(schedules=every_2h))
+        times = [r.expected_start_time for r in _runs(store, first)]
+        again_2h = [DeploymentSchedule(ZONE, interval_seconds=7200)]
+        again = store.client.apply_deployment(_deployment(schedules=again_2h))
+        [kept], [original] = again.schedules, first.schedules
+        assert (kept.id, kept.created, kept.anchor) == (original.id, original.created, None)
+        assert [r.expected_start_time for r in _runs(store, again)] == times
+
+    def test_a_changed_interval_timezone_or_anchor_is_a_new_schedule(self, store: Store):
+        store.client.create_work_pool(WorkPool("local"))
+        anchor = datetime(2026, 1, 1, 9, tzinfo=UTC)
+        base = DeploymentSchedule(ZONE, interval_seconds=7200, anchor=anchor)
+        changes = [
+            replace(base, interval_seconds=3600),
+            replace(base, timezone="UTC"),
+            replace(base, anchor=anchor + timedelta(minutes=30)),
+            replace(base, anchor=None),
+        ]
+        for changed in changes:
+            before = store.client.apply_deployment(_deployment(schedules=[_copy(base)]))
+            unchanged = store.client.apply_deployment(_deployment(schedules=[_copy(base)]))
+            assert unchanged.schedules[0].id == before.schedules[0].id
+            applied = store.client.apply_deployment(_deployment(schedules=[_copy(changed)]))
+            assert applied.schedules[0].id != before.schedules[0].id, changed
+
+    def test_a_naive_anchor_is_read_in_the_schedules_zone(self, store: Store):
+        store.client.create_work_pool(WorkPool("local"))
+        nine_in_madrid = DeploymentSchedule(
+            "Europe/Madrid", interval_seconds=86400, anchor=datetime(2026, 1, 1, 9, 0)
+        )
+        first = store.client.apply_deployment(_deployment(schedules=[nine_in_madrid]))
+        assert first.schedules[0].anchor == datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+        runs = _runs(store, first)
+        assert {(r.expected_start_time or now()).hour for r in runs} <= {7, 8}  # 09:00 CET/CEST
+        again = store.client.apply_deployment(_deployment(schedules=[_copy(nine_in_madrid)]))
+        assert again.schedules[0].id == first.schedules[0].id
 
 
 class TestDeploymentRefusals:

@@ -26,6 +26,7 @@ from cauce.orchestration.schedules import (
     ScheduleError,
     describe,
     next_run_times,
+    resolve_anchor,
     resolve_timezone,
     validate_cron,
     validate_interval,
@@ -143,11 +144,26 @@ class TestValidateOthers:
     def test_good_rrule(self, text):
         validate_rrule(text)
 
-    def test_schedule_without_aware_anchor_is_rejected(self):
-        with pytest.raises(ScheduleError, match="timezone-aware"):
-            validate_schedule(IntervalSchedule(60, "UTC", datetime(2025, 1, 1)))
-        with pytest.raises(ScheduleError, match="aware anchor"):
+    def test_interval_schedule_without_an_anchor_is_rejected(self):
+        with pytest.raises(ScheduleError, match="needs an anchor"):
             next_run_times(IntervalSchedule(60, "UTC"), utc(2025, 1, 1), count=1)
+
+    def test_a_naive_anchor_is_wall_time_in_the_schedules_zone(self):
+        schedule = IntervalSchedule(3600 * 5, "Europe/Madrid", datetime(2026, 1, 1, 9, 0))
+        validate_schedule(schedule)
+        assert next_run_times(schedule, utc(2026, 1, 1), count=2) == [
+            utc(2026, 1, 1, 3, 0),
+            utc(2026, 1, 1, 8, 0),
+        ]
+
+    def test_a_naive_anchor_in_a_dst_gap_is_the_end_of_the_gap(self):
+        spring = datetime(2025, 3, 30, 2, 30)  # Madrid jumps from 02:00 to 03:00
+        assert resolve_anchor(spring, "Europe/Madrid") == utc(2025, 3, 30, 1, 0)
+        assert resolve_anchor(utc(2025, 3, 30, 1, 0), "Asia/Tokyo") == utc(2025, 3, 30, 1, 0)
+
+    def test_an_anchor_out_of_range_is_one_line(self):
+        with pytest.raises(ScheduleError, match="^interval anchor 0001-01-01T00:00:00 is out"):
+            validate_schedule(IntervalSchedule(60, "Asia/Tokyo", datetime(1, 1, 1)))
 
 
 class TestResolveTimezone:

@@ -334,6 +334,21 @@ class TestSchedules:
         assert [s["id"] for s in left["schedules"]] == [created["schedules"][0]["id"]]
         assert len(await scheduled_runs(api_client, created["id"])) == 3
 
+    async def test_a_naive_anchor_is_wall_time_in_the_schedules_zone(self, api_client):
+        nine_in_madrid = {
+            "interval_seconds": 86400,
+            "timezone": "Europe/Madrid",
+            "anchor": "2026-01-01T09:00:00",
+        }
+        created = await deployed(api_client, schedules=[nine_in_madrid])
+        [schedule] = created["schedules"]
+        assert schedule["anchor"] == "2026-01-01T08:00:00Z"
+        again = await apply(api_client, schedules=[nine_in_madrid])
+        assert again["schedules"] == [schedule]
+        base = f"/api/deployments/{created['id']}/schedules"
+        added = (await api_client.post(base, json=nine_in_madrid)).json()
+        assert [s["anchor"] for s in added["schedules"]] == ["2026-01-01T08:00:00Z"] * 2
+
     async def test_unknown_schedule_or_deployment_is_404_naming_it(self, api_client):
         created = await deployed(api_client)
         missing = uuid.uuid4()

@@ -25,21 +25,59 @@ from cauce.ids import new_id
 from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 from cauce.orchestration.flow_runs import create_flow_run
 from cauce.orchestration.parameters import ParameterError, check_parameters
-from cauce.orchestration.schedules import ScheduleError, as_schedule, validate_schedule
+from cauce.orchestration.schedules import (
+    ScheduleError,
+    as_schedule,
+    resolve_anchor,
+    validate_schedule,
+)
 from cauce.orchestration.scheduling import reschedule_deployment, scheduled_at
 from cauce.run_names import generate_run_name
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.schemas.flow_runs import FlowRun
 
 
-def _check_schedule(schedule: DeploymentSchedule) -> None:
+def _checked_schedule(schedule: DeploymentSchedule, now: datetime) -> DeploymentSchedule:
+    """The schedule to store, created at `now`, its anchor an instant; InvalidRequest if bad."""
     kinds = [schedule.cron, schedule.interval_seconds, schedule.rrule]
     if sum(kind is not None for kind in kinds) != 1:
         raise InvalidRequest("a schedule needs exactly one of cron, interval and rrule")
     try:
         validate_schedule(as_schedule(schedule))
+        anchor = (
+            None if schedule.anchor is None else resolve_anchor(schedule.anchor, schedule.timezone)
+        )
     except ScheduleError as exc:
         raise InvalidRequest(str(exc)) from None
+    return replace(schedule, anchor=anchor, created=now)
+
+
+def _schedule_key(schedule: DeploymentSchedule) -> tuple[object, ...]:
+    """What makes two schedules the same one; whether it is active is not part of it."""
+    return (
+        schedule.cron,
+        schedule.interval_seconds,
+        schedule.rrule,
+        schedule.timezone,
+        schedule.anchor,
+    )
+
+
+def _keep_unchanged(
+    stored: list[DeploymentSchedule], applied: list[DeploymentSchedule]
+) -> list[DeploymentSchedule]:
+    """`applied`, each schedule equal to a stored one taking that one's id and creation
+    time: an interval without an anchor counts from its creation, so re-applying it
+    (`cauce deploy --all`, `serve`'s hourly apply) must not move its runs."""
+    unused = list(stored)
+    kept: list[DeploymentSchedule] = []
+    for schedule in applied:
+        same = next((s for s in unused if _schedule_key(s) == _schedule_key(schedule)), None)
+        if same is not None:
+            unused.remove(same)
+            schedule = replace(schedule, id=same.id, created=same.created)
+        kept.append(schedule)
+    return kept
 
 
 def _pool_id(connection: Connection, name: str) -> uuid.UUID:
@@ -72,9 +110,9 @@ def read_deployment_by_name(connection: Connection, full_name: str) -> Deploymen
 
 def apply_deployment(connection: Connection, deployment: Deployment, now: datetime) -> Deployment:
     """Create the deployment, or update the one of the same flow and name (keeping its id
-    and creation time, replacing its schedules); its upcoming runs are made at once."""
-    for schedule in deployment.schedules:
-        _check_schedule(schedule)
+    and creation time, replacing its schedules but keeping the id and creation time of
+    those that did not change); its upcoming runs are made at once."""
+    schedules = [_checked_schedule(schedule, now) for schedule in deployment.schedules]
     try:
         check_parameters(deployment.parameter_schema, deployment.parameters, complete=False)
     except ParameterError as exc:
@@ -85,10 +123,16 @@ def apply_deployment(connection: Connection, deployment: Deployment, now: dateti
     existing = queries.select_deployment_by_name(connection, deployment.flow_name, deployment.name)
     if existing is None:
         flow_id = writes.flow_id_for_name(executor_for(connection), deployment.flow_name)
-        stored = replace(deployment, created=now, updated=now)
+        stored = replace(deployment, schedules=schedules, created=now, updated=now)
         queries.insert_deployment(connection, stored, flow_id, pool_id)
     else:
-        stored = replace(deployment, id=existing.id, created=existing.created, updated=now)
+        stored = replace(
+            deployment,
+            id=existing.id,
+            schedules=_keep_unchanged(existing.schedules, schedules),
+            created=existing.created,
+            updated=now,
+        )
         queries.update_deployment(connection, stored, pool_id)
         queries.delete_schedules(connection, stored.id)
     queries.insert_schedules(connection, stored.id, stored.schedules)
@@ -121,7 +165,7 @@ def add_schedule(
     connection: Connection, deployment_id: uuid.UUID, schedule: DeploymentSchedule, now: datetime
 ) -> Deployment:
     """Add a schedule to a deployment; its runs are made at once."""
-    _check_schedule(schedule)
+    schedule = _checked_schedule(schedule, now)
     deployment = read_deployment(connection, deployment_id)
     queries.insert_schedules(connection, deployment.id, [schedule])
     queries.touch_deployment(connection, deployment.id, now)

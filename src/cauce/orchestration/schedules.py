@@ -29,7 +29,8 @@ minute):
   daily interval anchored at 09:00 stays at 09:00); its missing or repeated local times
   resolve as fixed-time cron. Any other interval runs at exact elapsed multiples of
   interval_seconds from the anchor. The anchor sets the phase: runs before it exist too,
-  as in Prefect.
+  as in Prefect. A naive anchor is wall-clock time in the schedule's zone, resolved as
+  fixed-time cron (`resolve_anchor`).
 - An rrule is expanded by dateutil in the zone's wall-clock time, and each occurrence
   resolves as fixed-time cron, so FREQ=HOURLY runs once in a repeated hour. (RFC 5545
   reads a missing 02:30 with the offset before the gap, 03:30; here it is 03:00, as cron.)
@@ -82,7 +83,8 @@ class CronSchedule:
 
 @dataclass(frozen=True, slots=True)
 class IntervalSchedule:
-    """Runs every interval_seconds, in phase with `anchor` (aware; callers pass creation time)."""
+    """Runs every interval_seconds, in phase with `anchor` (callers pass creation time when
+    the user gave none; a naive one is wall-clock time in `timezone`)."""
 
     interval_seconds: float
     timezone: str
@@ -275,8 +277,20 @@ def validate_schedule(schedule: Schedule) -> None:
         validate_rrule(schedule.rrule)
     else:
         validate_interval(schedule.interval_seconds)
-        if schedule.anchor is not None and schedule.anchor.utcoffset() is None:
-            raise ScheduleError("interval anchor must be timezone-aware")
+        if schedule.anchor is not None:
+            resolve_anchor(schedule.anchor, schedule.timezone)
+
+
+def resolve_anchor(anchor: datetime, timezone: str) -> datetime:
+    """The instant, in UTC, that an interval's anchor means: an aware one as it is, a naive
+    one as wall-clock time in `timezone` (a time skipped by DST is the end of its gap, a
+    repeated one its first occurrence, as fixed-time cron)."""
+    try:
+        if anchor.utcoffset() is not None:
+            return anchor.astimezone(UTC)
+        return _resolve_wall(anchor, resolve_timezone(timezone))
+    except OverflowError:
+        raise ScheduleError(f"interval anchor {anchor.isoformat()} is out of range") from None
 
 
 # --- timezones -------------------------------------------------------------------------
@@ -389,9 +403,9 @@ def _interval_runs(
     schedule: IntervalSchedule, zone: zoneinfo.ZoneInfo, after: datetime
 ) -> Iterator[datetime]:
     validate_interval(schedule.interval_seconds)
-    anchor = schedule.anchor
-    if anchor is None or anchor.utcoffset() is None:
-        raise ScheduleError("interval schedule needs an aware anchor (its creation time)")
+    if schedule.anchor is None:
+        raise ScheduleError("interval schedule needs an anchor (its creation time)")
+    anchor = resolve_anchor(schedule.anchor, schedule.timezone)
     step = round(schedule.interval_seconds * 10**6)
     try:
         if step % _DAY_MICROSECONDS == 0:

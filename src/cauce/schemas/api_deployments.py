@@ -11,12 +11,13 @@ these models': they only refuse what could not be stored.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictBool
 
 from cauce.ids import new_id
-from cauce.schemas.api import INT32_MAX, UtcDatetime, _WireModel
+from cauce.schemas.api import INT32_MAX, UtcDatetime, _in_utc, _iso_time, _WireModel
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 
 # Column widths in database/tables.py: longer values are a 422, not a database error.
@@ -38,6 +39,15 @@ def _json_number(value: Any) -> Any:
 # JSON Schema of an optional field (it would write `ge` for `minimum`).
 ConcurrencyLimit = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_json_number)]
 """How many runs may be running at once (a 32-bit column); a JSON number on the wire."""
+
+
+def _in_utc_when_aware(value: datetime) -> datetime:
+    return value if value.utcoffset() is None else _in_utc(value)
+
+
+# Naive stays naive: the core reads it in the schedule's zone, which it checks first.
+AnchorTime = Annotated[datetime, BeforeValidator(_iso_time), AfterValidator(_in_utc_when_aware)]
+"""An ISO 8601 time, in UTC when it has an offset, else wall-clock time as written."""
 
 IntervalSeconds = Annotated[float, Field(gt=0, allow_inf_nan=False), BeforeValidator(_json_number)]
 """A schedule's interval: a positive, finite JSON number."""
@@ -108,8 +118,10 @@ class ScheduleCreate(_WireModel):
     timezone: str = Field(min_length=1, max_length=_TIMEZONE)
     cron: str | None = Field(None, max_length=_NAME)
     interval_seconds: IntervalSeconds | None = None
-    anchor: UtcDatetime | None = Field(
-        None, description="Where an interval's runs are counted from; its creation by default."
+    anchor: AnchorTime | None = Field(
+        None,
+        description="Where an interval's runs are counted from: with a UTC offset, or without"
+        " one as wall-clock time in `timezone`; the schedule's creation by default.",
     )
     rrule: str | None = None
     is_active: StrictBool = True
