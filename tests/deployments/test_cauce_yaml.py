@@ -306,6 +306,18 @@ class TestErrors:
                 7,
                 "schedule #1 of deployment 'd': 'active' must be true or false, got 'no'",
             ),
+            (
+                "cron: '0 9 * * *'\n        timezone: Europe/Madird",
+                7,
+                "schedule #1 of deployment 'd': 'timezone': unknown timezone 'Europe/Madird';"
+                " did you mean Europe/Madrid, Europe/Samara, Europe/Andorra?",
+            ),
+            (
+                "timezone: Nowhere\n        cron: '0 9 * * *'",
+                6,
+                "schedule #1 of deployment 'd': 'timezone': unknown timezone 'Nowhere';"
+                " use an IANA name such as Europe/Madrid or UTC",
+            ),
         ],
     )
     def test_a_schedule_has_exactly_one_kind_and_well_typed_fields(

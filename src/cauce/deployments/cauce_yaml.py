@@ -52,14 +52,14 @@ Field by field, for each deployment:
 
 An empty value (`description:`) is the same as leaving the key out.
 
-This module decides the shape of the file: its keys, their types, and a
-one-line error naming the file and line for anything else. It leaves to its
-callers whether a cron expression or a time zone is valid, whether the
+This module decides the shape of the file: its keys, their types, whether a
+time zone exists, and a one-line error naming the file and line for anything
+else. It leaves to its callers whether a cron expression is valid, whether the
 entrypoint names a flow (`discovery.load_entrypoint`), which time zone
 `timezone: None` means, and what a source is.
 
 Long because this docstring is the format's reference, which the README quotes;
-the code is under 470 lines, reading and writing side by side so that a key added
+the code is under 480 lines, reading and writing side by side so that a key added
 to one is seen missing from the other (a round-trip test sets every field).
 """
 
@@ -387,6 +387,17 @@ def _anchor(reader: _Reader, node: yaml.Node, where: str) -> datetime:
     raise reader.fail(node, f"{where} must be {expected}, got {reader.shown(node)}")
 
 
+def _timezone(reader: _Reader, node: yaml.Node, where: str) -> str:
+    from cauce.orchestration.schedules import ScheduleError, resolve_timezone
+
+    name = _text(reader, node, where)
+    try:
+        resolve_timezone(name)
+    except ScheduleError as exc:
+        raise reader.fail(node, f"{where}: {exc}") from None
+    return name
+
+
 # In the order the file documents them, which is also the order they are written in.
 _DEPLOYMENT_FIELDS: dict[str, _Convert] = {
     "name": _text,
@@ -407,7 +418,7 @@ _SCHEDULE_FIELDS: dict[str, _Convert] = {
     "cron": _text,
     "interval": _duration,
     "rrule": _text,
-    "timezone": _text,
+    "timezone": _timezone,
     "active": _flag,
     "anchor": _anchor,
 }
