@@ -38,6 +38,7 @@ from cauce.states import (
     Running,
     Scheduled,
     State,
+    TimedOut,
     now_utc,
 )
 from tests.conftest import Store
@@ -161,11 +162,19 @@ class TestTerminalStatesStayFinal:
         assert _propose(store, flow_run_id, Pending()).status is SetStateStatus.REJECT
         assert store.client.read_flow_run(flow_run_id).state.name == "Completed"
 
-    @pytest.mark.parametrize("final", TERMINAL, ids=lambda f: f.__name__)
-    def test_awaiting_retry_reopens_a_finished_run(self, store: Store, final) -> None:  # type: ignore[no-untyped-def]
+    @pytest.mark.parametrize("failed", [Failed, TimedOut], ids=lambda f: f.__name__)
+    def test_awaiting_retry_reopens_a_failed_run(self, store: Store, failed) -> None:  # type: ignore[no-untyped-def]
         flow_run_id = _new_run(store)
-        _move(store, flow_run_id, Running(), final(), AwaitingRetry(now_utc()), Retrying())
+        _move(store, flow_run_id, Running(), failed(), AwaitingRetry(now_utc()), Retrying())
         assert store.client.read_flow_run(flow_run_id).state.name == "Retrying"
+
+    @pytest.mark.parametrize("final", [Completed, Crashed, Cancelled], ids=lambda f: f.__name__)
+    def test_a_late_retry_never_undoes_another_end(self, store: Store, final) -> None:  # type: ignore[no-untyped-def]
+        flow_run_id = _new_run(store)
+        _move(store, flow_run_id, Running(), final())
+        result = _propose(store, flow_run_id, AwaitingRetry(now_utc()))
+        assert result.status is SetStateStatus.REJECT
+        assert store.client.read_flow_run(flow_run_id).state.name == final().name
 
     def test_other_scheduled_states_do_not_reopen_it(self, store: Store) -> None:
         flow_run_id = _new_run(store)
@@ -314,6 +323,24 @@ class TestCancellingOnlyEnds:
         assert _names(store, flow_run_id)[-1] == "Cancelled"
 
 
+class TestLateOnlyFromScheduled:
+    @pytest.mark.parametrize(
+        "moved",
+        [[Pending()], [Running()], [Running(), Completed()]],
+        ids=["Pending", "Running", "Completed"],
+    )
+    def test_a_run_claimed_or_started_is_never_reset_to_late(self, store: Store, moved) -> None:  # type: ignore[no-untyped-def]
+        flow_run_id = _new_run(store, Scheduled(now_utc()))
+        _move(store, flow_run_id, *moved)
+        result = _propose(store, flow_run_id, Late(now_utc()))
+        assert result.status is SetStateStatus.REJECT
+        assert store.client.read_flow_run(flow_run_id).state.name == moved[-1].name
+
+    def test_a_waiting_run_becomes_late(self, store: Store) -> None:
+        flow_run_id = _new_run(store, Scheduled(now_utc()))
+        assert _propose(store, flow_run_id, Late(now_utc())).status is SetStateStatus.ACCEPT
+
+
 class TestRunStartsOnce:
     def test_running_run_cannot_be_started_again(self, store: Store) -> None:
         flow_run_id = _new_run(store)
@@ -357,7 +384,8 @@ class TestDecide:
         completed = Completed()
         assert decide(policy.TASK_RUN_RULES, completed, Running()).status is SetStateStatus.REJECT
         retry = AwaitingRetry(now_utc())
-        assert decide(policy.TASK_RUN_RULES, completed, retry).status is SetStateStatus.ACCEPT
+        assert decide(policy.TASK_RUN_RULES, completed, retry).status is SetStateStatus.REJECT
+        assert decide(policy.TASK_RUN_RULES, Failed(), retry).status is SetStateStatus.ACCEPT
 
     def test_first_rejection_wins_and_keeps_the_current_state(self) -> None:
         current = Completed()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cauce.orchestration.rules import (
     EndCancellingAsCancelled,
     KeepTerminalStatesFinal,
+    LateOnlyFromScheduled,
     LetCancellingOnlyEnd,
     RejectStaleWriter,
     Rule,
@@ -20,6 +21,7 @@ FLOW_RUN_RULES: tuple[Rule, ...] = (
     KeepTerminalStatesFinal(),
     LetCancellingOnlyEnd(),
     EndCancellingAsCancelled(),
+    LateOnlyFromScheduled(),
     RunStartsOnce(),
 )
 

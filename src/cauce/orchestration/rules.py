@@ -77,15 +77,17 @@ class RejectStaleWriter(Rule):
 
 
 class KeepTerminalStatesFinal(Rule):
-    """A finished run stays finished unless a retry is asked for."""
+    """A finished run stays finished unless a retry of a failed run is asked for: a late
+    retry never undoes a Completed, Crashed or Cancelled run."""
 
     from_types = TERMINAL_STATE_TYPES
 
     def apply(self, transition: Transition) -> None:
         proposed = transition.proposed
-        if proposed.type is StateType.SCHEDULED and proposed.name == "AwaitingRetry":
-            return
         assert transition.current is not None
+        failed = transition.current.type is StateType.FAILED
+        if failed and proposed.type is StateType.SCHEDULED and proposed.name == "AwaitingRetry":
+            return
         transition.reject(f"the run has already finished in state {transition.current!r}")
 
 
@@ -99,6 +101,19 @@ class LetCancellingOnlyEnd(Rule):
 
     def apply(self, transition: Transition) -> None:
         transition.reject("the run is being cancelled")
+
+
+class LateOnlyFromScheduled(Rule):
+    """Only a run still waiting becomes Late: one claimed, started or ended in between
+    (the late-runs pass read it a moment ago) is never put back to waiting."""
+
+    to_types = frozenset({StateType.SCHEDULED})
+
+    def apply(self, transition: Transition) -> None:
+        current = transition.current
+        assert current is not None
+        if transition.proposed.name == "Late" and current.type is not StateType.SCHEDULED:
+            transition.reject(f"only a Scheduled run becomes Late; this one is {current!r}")
 
 
 class RunStartsOnce(Rule):

@@ -162,7 +162,7 @@ def reschedule_deployment(connection: Connection, deployment: Deployment, now: d
 def mark_late_runs(connection: Connection, now: datetime, late_after: timedelta) -> int:
     """Scheduled runs more than `late_after` past their time become Late; how many."""
     overdue = connection.execute(
-        select(flow_runs.c.id, flow_runs.c.scheduled_time).where(
+        select(flow_runs.c.id, flow_runs.c.scheduled_time, flow_runs.c.state_id).where(
             flow_runs.c.state_type == "SCHEDULED",
             flow_runs.c.state_name == "Scheduled",
             flow_runs.c.scheduled_time < now - late_after,
@@ -174,6 +174,7 @@ def mark_late_runs(connection: Connection, now: datetime, late_after: timedelta)
         message = f"Not started {format_duration(late_after)} after its scheduled time."
         late = Late(row.scheduled_time, message)
         late.timestamp = now
-        result = set_flow_run_state(executor, row.id, late)
+        # Compare-and-set: a run claimed since it was read stays claimed.
+        result = set_flow_run_state(executor, row.id, late, expected_state_id=row.state_id)
         marked += result.status is SetStateStatus.ACCEPT
     return marked
