@@ -61,6 +61,20 @@ class TestOnEachStore:
         assert "La cola de todos los días" in out
         assert _row(out, "flujo/diario")[:3] == ["flujo/diario", "flujos.py:flujo", "no"]
         assert one_line_error(taken) == "work pool 'principal' already exists"
+        assert "Workers: none" in out
+
+        store.client.worker_heartbeat("principal", "w-ana", "maquina-ana", 4321, [])
+        stopped = store.client.worker_heartbeat("principal", "w-viejo", "maquina-ana", 1, [])
+        store.client.worker_stopped(stopped.worker_id)
+        inspected, workers = cli.all(
+            store_env,
+            ["work-pool", "inspect", "principal"],
+            ["worker", "ls", "--pool", "principal"],
+        )
+        for shown in (inspected.stdout, workers.stdout):
+            assert _row(shown, "w-ana")[:4] == ["w-ana", "principal", "maquina-ana", "4321"]
+            assert _row(shown, "w-ana")[-1] == "healthy"
+            assert _row(shown, "w-viejo")[-1] == "stopped"
 
         paused = cli(store_env, "work-pool", "pause", "principal")
         assert paused.stdout == "Paused work pool 'principal'.\n", paused.stderr

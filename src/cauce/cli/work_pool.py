@@ -83,8 +83,10 @@ def ls() -> None:
 
 @app.command("inspect")
 def inspect(name: PoolName) -> None:
-    """Show a work pool's settings and the deployments whose runs wait in it."""
+    """Show a work pool's settings, the deployments whose runs wait in it, and its workers."""
     from rich.text import Text
+
+    from cauce.cli.worker import workers_table
 
     client = _client()
     pool = client.read_work_pool(name)
@@ -93,6 +95,9 @@ def inspect(name: PoolName) -> None:
     console.print(_details(pool))
     console.print()
     console.print(_deployments_table(deployments) if deployments else "Deployments: none")
+    console.print()
+    workers = client.read_workers(pool.name)
+    console.print(workers_table(workers, title="Workers") if workers else "Workers: none")
 
 
 @app.command("pause")

@@ -18,7 +18,10 @@ from cauce.cli.errors import CliError
 from cauce.cli.output import console, offset_time, table
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from cauce.client.base import CauceClient
+    from cauce.schemas.workers import Worker
     from cauce.workers.service_install import ServiceSpec
 
 app = typer.Typer(help="Start workers that run deployments' runs, and list them.")
@@ -83,18 +86,23 @@ def ls(
     ] = None,
 ) -> None:
     """List workers: their pool, last heartbeat, runs in progress, and health."""
+    workers = _client().read_workers(pool)
+    if not workers:
+        console.print("No workers found.")
+        return
+    console.print(workers_table(workers))
+
+
+def workers_table(workers: list[Worker], title: str | None = None) -> Table:
+    """Workers with their health: healthy while heard from within 3 heartbeat periods."""
     from rich.text import Text
 
     from cauce.settings import get_settings
     from cauce.states import now_utc
 
-    workers = _client().read_workers(pool)
-    if not workers:
-        console.print("No workers found.")
-        return
     heartbeat = get_settings().worker.heartbeat.total_seconds()
     now = now_utc()
-    shown = table("Name", "Pool", "Host", "PID", "Last heartbeat", "Runs", "Status")
+    shown = table("Name", "Pool", "Host", "PID", "Last heartbeat", "Runs", "Status", title=title)
     for worker in workers:
         if worker.stopped is not None:
             status = Text("stopped", style="grey50")
@@ -111,7 +119,7 @@ def ls(
             str(worker.runs_in_progress),
             status,
         )
-    console.print(shown)
+    return shown
 
 
 PrintOnly = Annotated[
