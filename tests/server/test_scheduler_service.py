@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from cauce.client.http import HttpClient
 from cauce.database.connections import create_engine, ensure_schema
 from cauce.database.queries import deployments as queries
 from cauce.database.recording.executors import SqlAlchemyExecutor
@@ -119,3 +121,27 @@ class TestSchedulerService:
             for server in servers:
                 stop_server(server)
         assert count() == (3, 3)
+
+    def test_each_pass_that_did_something_says_so_in_the_servers_log(self, tmp_path: Path) -> None:
+        home = tmp_path / "home"
+        url = f"sqlite:///{home / 'cauce.db'}"
+        home.mkdir()
+        _deployment_without_runs(url)
+        log = tmp_path / "server.log"
+        port = free_port()
+        server = start_server(home, port, log, **INTERVAL)
+        try:
+            _until(lambda: "made 3 scheduled run(s)" in log.read_text())
+            client = HttpClient(f"http://127.0.0.1:{port}/api")
+            [deployment] = client.read_deployments()
+            an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+            client.create_flow_run_from_deployment(deployment.id, scheduled_time=an_hour_ago)
+            client.close()
+            _until(lambda: "marked 1 run(s) Late" in log.read_text())
+        finally:
+            stop_server(server)
+        lines = log.read_text().splitlines()
+        assert "INFO:     scheduler: made 3 scheduled run(s)" in lines
+        assert "INFO:     scheduler: marked 1 run(s) Late" in lines
+        # Only passes that did something: none of the idle ones in between.
+        assert sum("scheduler:" in line for line in lines) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import zlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -46,10 +47,35 @@ def run_pass(connection: Connection, *, name: str, job: Pass, now: datetime) -> 
     return job(connection, now)
 
 
+class _ServerLogFormatter(logging.Formatter):
+    """uvicorn's plain layout (`INFO:     message`), so the passes read like its lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname + ':':<9} {super().format(record)}"
+
+
+def log_to_server_output() -> None:
+    """Send the services' lines (INFO and up) to stderr, beside uvicorn's.
+
+    Only when nobody configured logging for them: uvicorn sets up its own loggers,
+    not cauce's, so without this a pass's INFO line would be dropped and only its
+    failures would show (through logging's last-resort handler).
+    """
+    if logger.hasHandlers():
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ServerLogFormatter())
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
 async def run_every(
     transaction: Transaction, name: str, interval_seconds: float, job: Pass
 ) -> None:
-    """Run `job` now and then every `interval_seconds`, until cancelled."""
+    """Run `job` now and then every `interval_seconds`, until cancelled; each pass that
+    did something is one INFO line on the server's output."""
+    log_to_server_output()
     while True:
         now = now_utc()
         try:
