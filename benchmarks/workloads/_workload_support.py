@@ -167,3 +167,57 @@ def measure_batch(run_batch: Callable[[int], object], n: int, unit: str) -> None
         first_flow_s=first_flow_s,
         peak_rss_mb=peak_rss_mb(),
     )
+
+
+FINAL_STATE_TYPES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+RUN_TIMEOUT_S = 300.0
+
+
+def time_run_to_completion(
+    create: Callable[[], str], state_type: Callable[[str], str]
+) -> dict[str, Any]:
+    """Make one run with `create()` (its id) and poll `state_type(id)` every
+    POLL_INTERVAL_S until the run is final.
+
+    `to_running_s` is when the poll first saw it Running (or past it, then
+    `running_seen` is False: it ran between two polls); both times run from just
+    before `create()`. `created_at` is that moment on the wall clock, to set
+    against the store's state timestamps.
+    """
+    created_at = time.time()
+    started = time.perf_counter()
+    flow_run_id = create()
+    create_s = time.perf_counter() - started
+    to_running_s: float | None = None
+    running_seen = False
+    while True:
+        state = state_type(flow_run_id)
+        elapsed = time.perf_counter() - started
+        if to_running_s is None and (state == "RUNNING" or state in FINAL_STATE_TYPES):
+            to_running_s, running_seen = elapsed, state == "RUNNING"
+        if state in FINAL_STATE_TYPES:
+            return {
+                "id": flow_run_id,
+                "create_s": create_s,
+                "to_running_s": to_running_s,
+                "running_seen": running_seen,
+                "to_completed_s": elapsed,
+                "final_state": state,
+                "created_at": created_at,
+            }
+        if elapsed > RUN_TIMEOUT_S:
+            raise TimeoutError(f"flow run {flow_run_id} still {state} after {elapsed:.0f} s")
+        time.sleep(POLL_INTERVAL_S)
+
+
+def wait_until_all_completed(
+    count_completed: Callable[[], int], expected: int, started: float
+) -> tuple[float, int]:
+    """Poll `count_completed()` every POLL_INTERVAL_S until it reaches `expected`;
+    (seconds since `started`, a perf_counter reading; the last count)."""
+    while True:
+        completed = count_completed()
+        elapsed = time.perf_counter() - started
+        if completed >= expected or elapsed > RUN_TIMEOUT_S * 4:
+            return elapsed, completed
+        time.sleep(POLL_INTERVAL_S)
