@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from cauce.client.base import NotFound
 from cauce.client.embedded import EmbeddedClient
+from cauce.schemas.flow_runs import FlowRun
+from cauce.states import Late, Scheduled
 
 
 def _row(output: str, run_id: str) -> str:
@@ -37,6 +40,35 @@ class TestList:
         assert result.returncode == 0, result.stderr
         assert recorded.failed in result.stdout
         assert recorded.completed not in result.stdout
+
+
+class TestListWaitingRuns:
+    """Runs waiting to start are listed by when they are due, soonest first."""
+
+    def test_scheduled_runs_are_listed_soonest_first(self, cli, store, store_env):
+        now = datetime.now(UTC)
+        # Created in an order that is neither their due order nor its reverse.
+        waiting = {
+            "en-tres-horas": Scheduled(scheduled_time=now + timedelta(hours=3)),
+            "en-una-hora": Scheduled(scheduled_time=now + timedelta(hours=1)),
+            "atrasada": Late(now - timedelta(hours=1)),
+            "en-dos-horas": Scheduled(scheduled_time=now + timedelta(hours=2)),
+        }
+        for name, state in waiting.items():
+            store.client.create_flow_run(FlowRun(uuid.uuid4(), "esperar", name, state), None)
+        scheduled, with_late = cli.all(
+            store_env,
+            ["flow-run", "ls", "--state", "SCHEDULED"],
+            ["flow-run", "ls", "--state", "scheduled", "--state", "late"],
+        )
+        soonest_first = ["atrasada", "en-una-hora", "en-dos-horas", "en-tres-horas"]
+        assert _names_in_order(scheduled.stdout, soonest_first) == soonest_first
+        assert _names_in_order(with_late.stdout, soonest_first) == soonest_first
+
+
+def _names_in_order(output: str, names: list[str]) -> list[str]:
+    assert all(name in output for name in names), output
+    return sorted(names, key=output.index)
 
 
 class TestInspect:

@@ -35,6 +35,8 @@ def three_runs(store: Store) -> Store:
         (FlowRunSort.START_TIME_ASC, ["c", "a", "b"]),
         (FlowRunSort.NAME_ASC, ["a", "b", "c"]),
         (FlowRunSort.NAME_DESC, ["c", "b", "a"]),
+        # None is waiting to start: newest first, as on a tie.
+        (FlowRunSort.NEXT_SCHEDULED_START_TIME_ASC, ["a", "c", "b"]),
     ],
 )
 def test_flow_runs_are_read_in_the_order_asked(three_runs: Store, sort: FlowRunSort, names):

@@ -23,7 +23,7 @@ from cauce.cli.output import (
     state_text,
     table,
 )
-from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter, FlowRunSort
 from cauce.states import AwaitingRetry, Cached, Late, Retrying, State, StateType, TimedOut, now_utc
 
 if TYPE_CHECKING:
@@ -56,9 +56,9 @@ def ls(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 20,
 ) -> None:
-    """List flow runs, newest first."""
+    """List flow runs, newest first; runs waiting to start (SCHEDULED, Late) soonest first."""
     types, names = parse_states(state or [])
-    runs = _read_runs(_client(), types, names, flow, limit)
+    runs = _read_runs(_client(), types, names, flow, limit, _order(types, names))
     if not runs:
         console.print("No flow runs found.")
         return
@@ -173,27 +173,56 @@ def parse_states(values: list[str]) -> tuple[list[str], list[str]]:
 
 def _named_states() -> list[str]:
     """The state names that are not a type's default name, from their constructors."""
+    return [state.name for state in _named_state_examples()]
+
+
+def _named_state_examples() -> list[State]:
     now = now_utc()
-    return [s.name for s in (Late(now), AwaitingRetry(now), Retrying(), Cached(), TimedOut())]
+    return [Late(now), AwaitingRetry(now), Retrying(), Cached(), TimedOut()]
+
+
+def _order(types: list[str], names: list[str]) -> FlowRunSort:
+    """Soonest due first when only runs waiting to start were asked for, else newest first."""
+    waiting = {StateType.SCHEDULED.value} | {
+        state.name for state in _named_state_examples() if state.type is StateType.SCHEDULED
+    }
+    if (types or names) and set(types + names) <= waiting:
+        return FlowRunSort.NEXT_SCHEDULED_START_TIME_ASC
+    return FlowRunSort.CREATED_DESC
+
+
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 def _read_runs(
-    client: CauceClient, types: list[str], names: list[str], flow: str | None, limit: int
+    client: CauceClient,
+    types: list[str],
+    names: list[str],
+    flow: str | None,
+    limit: int,
+    sort: FlowRunSort,
 ) -> list[FlowRun]:
     if not (types and names):
         where = FlowRunFilter(
-            state_types=types or None, state_names=names or None, flow_name=flow, limit=limit
+            state_types=types or None,
+            state_names=names or None,
+            flow_name=flow,
+            limit=limit,
+            sort=sort,
         )
         return client.read_flow_runs(where)
     # A filter with both types and names requires both; the user asked for either.
     by_id: dict[uuid.UUID, FlowRun] = {}
     for where in (
-        FlowRunFilter(state_types=types, flow_name=flow, limit=limit),
-        FlowRunFilter(state_names=names, flow_name=flow, limit=limit),
+        FlowRunFilter(state_types=types, flow_name=flow, limit=limit, sort=sort),
+        FlowRunFilter(state_names=names, flow_name=flow, limit=limit, sort=sort),
     ):
         by_id.update((run.id, run) for run in client.read_flow_runs(where))
-    oldest = datetime.min.replace(tzinfo=UTC)
-    return sorted(by_id.values(), key=lambda r: r.created or oldest, reverse=True)[:limit]
+    newest_first = sorted(by_id.values(), key=lambda r: r.created or _OLDEST, reverse=True)
+    if sort is FlowRunSort.NEXT_SCHEDULED_START_TIME_ASC:  # stable: ties stay newest first
+        newest_first.sort(key=lambda r: r.state.scheduled_time or _LATEST)
+    return newest_first[:limit]
 
 
 def runs_table(runs: list[FlowRun], title: str | None = None) -> Table:

@@ -49,6 +49,8 @@ class FlowRunSort(StrEnum):
     START_TIME_ASC = "START_TIME_ASC"
     NAME_ASC = "NAME_ASC"
     NAME_DESC = "NAME_DESC"
+    # Runs waiting to start by when they are due, soonest first; runs with no time last.
+    NEXT_SCHEDULED_START_TIME_ASC = "NEXT_SCHEDULED_START_TIME_ASC"
 
 
 @dataclass(slots=True)

@@ -80,6 +80,11 @@ _ORDER: dict[FlowRunSort, tuple[ColumnElement[Any], ...]] = {
         flow_runs.c.created.desc(),
         flow_runs.c.id.desc(),
     ),
+    FlowRunSort.NEXT_SCHEDULED_START_TIME_ASC: (
+        flow_runs.c.scheduled_time.asc().nulls_last(),
+        flow_runs.c.created.desc(),
+        flow_runs.c.id.desc(),
+    ),
 }
 
 
