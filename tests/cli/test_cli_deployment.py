@@ -116,6 +116,22 @@ class TestInspect:
         for run in upcoming:
             assert "Scheduled" in _row(out[out.index("Upcoming runs") :], str(run.id))
 
+    def test_upcoming_runs_are_in_the_schedules_zone_on_a_utc_machine(self, cli, store, store_env):
+        deployment = _deploy(store.client, _buenos_aires_cron())
+        upcoming = store.client.read_flow_runs(
+            FlowRunFilter(deployment_id=deployment.id, state_types=["SCHEDULED"])
+        )
+
+        result = cli({**store_env, "TZ": "UTC"}, "deployment", "inspect", "flujo/diario")
+
+        assert result.returncode == 0, result.stderr
+        runs = result.stdout[result.stdout.index("Upcoming runs") :]
+        assert upcoming
+        for run in upcoming:
+            [*_, state, due] = _row(runs, str(run.id))
+            assert state == "Scheduled"
+            assert due.endswith("-03:00") and due[11:16] in {"01:30", "13:30", "17:30"}
+
     def test_unknown_deployment_is_one_line(self, run_main, store, store_env):
         result = run_main(store_env, "deployment", "inspect", "flujo/ninguno")
         assert one_line_error(result) == "deployment 'flujo/ninguno' does not exist"

@@ -32,7 +32,7 @@ from cauce.cli.deployment_schedule import (
     schedules_table,
 )
 from cauce.cli.errors import CliError
-from cauce.cli.flow_run import runs_table, scheduled_time
+from cauce.cli.flow_run import scheduled_time
 from cauce.cli.output import console, format_seconds, offset_time, pretty_json, state_text, table
 from cauce.cli.work_pool import Yes, confirm_or_abort, yes_no
 from cauce.schemas.flow_runs import FlowRunFilter
@@ -143,7 +143,29 @@ def inspect(name: DeploymentName) -> None:
     if len(upcoming) > UPCOMING_RUNS_SHOWN:
         total = f"{len(upcoming)}+" if len(upcoming) == _UPCOMING_READ else str(len(upcoming))
         title = f"Upcoming runs (the first {UPCOMING_RUNS_SHOWN} of {total})"
-    console.print(runs_table(upcoming[:UPCOMING_RUNS_SHOWN], title=title))
+    zone = _schedules_zone(deployment)
+    console.print(_upcoming_table(upcoming[:UPCOMING_RUNS_SHOWN], zone, title))
+
+
+def _schedules_zone(deployment: Deployment) -> str | None:
+    """The zone every schedule of `deployment` shares, or None (CAUCE_DEFAULT_TIMEZONE)."""
+    zones = {schedule.timezone for schedule in deployment.schedules}
+    return zones.pop() if len(zones) == 1 else None
+
+
+def _upcoming_table(runs: list[FlowRun], zone: str | None, title: str) -> Table:
+    """Runs waiting to start, each due time in `zone`, so it reads beside the schedules.
+
+    Not `flow-run ls`'s table: the flow is the deployment's, and a run that has not
+    started has no start time or duration to show.
+    """
+    from rich.text import Text
+
+    shown = table("ID", "Name", "State", "Scheduled", title=title)
+    for run in runs:
+        due = offset_time(scheduled_time(run), zone)
+        shown.add_row(str(run.id), Text(run.name), state_text(run.state), due)
+    return shown
 
 
 @app.command("run")
