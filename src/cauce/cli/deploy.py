@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cauce.cli.errors import CliError
+
+if TYPE_CHECKING:
+    from cauce.client.base import CauceClient
+    from cauce.deployments.cauce_yaml import DeploymentEntry
 
 
 def deploy(
@@ -101,10 +105,7 @@ def _deploy(
             where = str(yaml_path) if found else f"no {FILE_NAME} here or above"
             what = "no deployments" if all_entries else f"no deployment named {target!r}"
             raise CliError(f"{what} in {where}")
-        for deployment in apply_entries(client, chosen, root, default_timezone):
-            _report(deployment)
-        if any(s.timezone is None for e in chosen for s in e.schedules):
-            _say_machine_zone(default_timezone, "add timezone: to the schedule in cauce.yaml")
+        _apply_saved(client, chosen, root, default_timezone)
         return
 
     interactive = not no_prompt and sys.stdin.isatty() and sys.stdout.isatty()
@@ -119,6 +120,18 @@ def _deploy(
     if answers.is_zone_defaulted:
         _say_machine_zone(default_timezone, "pass --timezone")
     typer.echo(f"Saved in {yaml_path}: `cauce deploy --all --no-prompt` applies it again.")
+
+
+def _apply_saved(
+    client: CauceClient, chosen: list[DeploymentEntry], root: Path, default_timezone: str
+) -> None:
+    """Apply deployments as cauce.yaml has them, saying which zone a schedule took."""
+    from cauce.deployments.apply import apply_entries
+
+    for deployment in apply_entries(client, chosen, root, default_timezone):
+        _report(deployment)
+    if any(s.timezone is None for e in chosen for s in e.schedules):
+        _say_machine_zone(default_timezone, "add timezone: to the schedule in cauce.yaml")
 
 
 class _Answers:
