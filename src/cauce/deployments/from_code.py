@@ -186,34 +186,55 @@ def load_flow_from_source(
     from cauce.deployments.apply import is_git_url
 
     text = str(source)
-    folder = _clone(text, branch) if is_git_url(text) else Path(text).resolve()
-    path_text, _, function = entrypoint.rpartition(":")
-    file = folder / path_text.replace("\\", "/")
-    if not file.is_file():
-        raise DeploymentError(f"entrypoint {entrypoint!r}: {file} not found")
-    name = f"cauce_source_{hashlib.sha1(str(file).encode()).hexdigest()[:12]}"
-    spec = importlib.util.spec_from_file_location(name, file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
+    folder = clone_or_pull(text, branch) if is_git_url(text) else Path(text).resolve()
+    file = entrypoint_file(folder, entrypoint)
     sys.path.insert(0, str(file.parent))
     try:
-        spec.loader.exec_module(module)
+        found = import_flow(file, entrypoint)
     finally:
         sys.path.remove(str(file.parent))
-    found = getattr(module, function, None)
-    # Told apart by its class's name: flows.py imports this module, not the other way.
-    if (type(found).__module__, type(found).__qualname__) != ("cauce.flows", "Flow"):
-        raise DeploymentError(f"entrypoint {entrypoint!r}: {function!r} is not a flow")
-    kept: Flow[..., Any] = found.with_options()  # type: ignore[union-attr]
+    kept: Flow[..., Any] = found.with_options()
     kept.source = FlowSource(text if is_git_url(text) else str(folder), entrypoint, branch)
     return kept
 
 
-def _clone(url: str, branch: str | None) -> Path:
-    from cauce.settings import get_settings
+def entrypoint_file(folder: Path, entrypoint: str) -> Path:
+    """The file of `path/file.py:function` inside `folder`; DeploymentError if missing."""
+    path_text = entrypoint.rpartition(":")[0]
+    file = folder / path_text.replace("\\", "/")
+    if not file.is_file():
+        raise DeploymentError(f"entrypoint {entrypoint!r}: {file} not found")
+    return file
 
-    key = hashlib.sha1(f"{url}#{branch or ''}".encode()).hexdigest()[:16]
-    folder = get_settings().home / "sources" / key
+
+def import_flow(file: Path, entrypoint: str) -> Flow[..., Any]:
+    """Import `file` as a module registered in sys.modules (so that its classes pickle and
+    its dataclasses resolve their annotations) and return the flow `entrypoint` names."""
+    function = entrypoint.rpartition(":")[2]
+    name = f"cauce_source_{hashlib.sha1(str(file).encode()).hexdigest()[:12]}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    found = getattr(module, function, None)
+    # Told apart by its classes' names: flows.py imports this module, not the other way.
+    if not any(
+        (c.__module__, c.__qualname__) == ("cauce.flows", "Flow") for c in type(found).__mro__
+    ):
+        raise DeploymentError(f"entrypoint {entrypoint!r}: {function!r} is not a flow")
+    flow: Flow[..., Any] = found  # type: ignore[assignment]
+    return flow
+
+
+def clone_or_pull(url: str, branch: str | None) -> Path:
+    """The clone of `url` (at `branch`) kept under CAUCE_HOME/sources, cloned the first
+    time and pulled after; DeploymentError with git's own words when git fails."""
+    folder = git_clone_folder(url, branch)
     if (folder / ".git").is_dir():
         command = ["git", "-C", str(folder), "pull", "--ff-only"]
     else:
@@ -225,6 +246,14 @@ def _clone(url: str, branch: str | None) -> Path:
         message = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
         raise DeploymentError(f"cannot get {url}: {message}")
     return folder
+
+
+def git_clone_folder(url: str, branch: str | None) -> Path:
+    """Where the clone of `url` at `branch` is kept."""
+    from cauce.settings import get_settings
+
+    key = hashlib.sha1(f"{url}#{branch or ''}".encode()).hexdigest()[:16]
+    return get_settings().home / "sources" / key
 
 
 def run_deployment(

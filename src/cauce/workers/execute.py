@@ -1,10 +1,10 @@
 """`python -m cauce.workers.execute FLOW_RUN_ID`: run one flow run a deployment made.
 
-The process that `flow.serve()` (and, next, a worker) starts for each run it claims:
-it reads the run and its deployment, loads the flow from the deployment's source
-(a folder, or a git clone pulled first) and entrypoint, and runs it as that run,
-same id and parameters, recording through the usual client. Its exit status is 0
-when the run ends Completed, 1 otherwise. Code that cannot be loaded (a missing
+The process that a worker (or `flow.serve()`) starts for each run it claims: it
+reads the run and its deployment, loads the flow from the deployment's source (a
+folder, or a git clone pulled first; see loading.py) and entrypoint, and runs it as
+that run, same id and parameters, recording through the usual client. Its exit
+status is 0 when the run ends Completed, 1 otherwise. Code that cannot be loaded (a missing
 file, an import error) ends the run Failed with the reason, never left Pending.
 """
 
@@ -21,12 +21,12 @@ from cauce.client.factory import get_batch_writer, get_client
 from cauce.processes import this_host
 from cauce.schemas.flow_runs import FlowRun
 from cauce.states import Failed, now_utc
+from cauce.workers.loading import load_flow_for_run
 from cauce.workers.output import has_worker, mark_recorded_console_lines
 
 
 def execute(flow_run_id: uuid.UUID) -> int:
     """Run the flow run `flow_run_id`; the process's exit status."""
-    from cauce.deployments.from_code import load_flow_from_source
     from cauce.engine.flow_run import run_existing_flow_run
 
     client = get_client()
@@ -44,7 +44,7 @@ def execute(flow_run_id: uuid.UUID) -> int:
         return 1
     deployment = client.read_deployment(flow_run.deployment_id)
     try:
-        flow = load_flow_from_source(deployment.source, deployment.entrypoint, deployment.branch)
+        flow = load_flow_for_run(deployment)
     except Exception as exc:
         reason = f"Flow could not be loaded from {deployment.entrypoint}: {exc!r}"
         client.set_flow_run_state(flow_run.id, Failed(reason), expected_state_id=flow_run.state.id)
