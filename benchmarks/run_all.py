@@ -30,6 +30,7 @@ SCRIPTS = (
     "deploy_command.py",
     "scheduler_pass.py",
     "deployment_run.py",
+    "worker_run.py",
 )
 FRAMEWORKS = ("cauce", "prefect")
 NOT_FIGURES = {"load_avg_1m"}
