@@ -283,8 +283,10 @@ def _raise_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 
 def measure(options: Options) -> dict[str, Any]:
-    # SIGTERM unwinds like Ctrl-C, so every `finally` below stops what it started.
+    # SIGTERM unwinds like Ctrl-C, so every `finally` below stops what it started; and
+    # Ctrl-C does so even if this process was started with SIGINT ignored (`cmd &`).
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     framework, python, args = options.framework, options.python, options.args
     with running_server(framework, python):
         pass  # bytecode caches
