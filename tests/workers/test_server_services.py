@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,3 +128,50 @@ def test_the_crash_service_ends_the_run_of_a_worker_that_fell_silent(
     # Back from its freeze, the worker learns the run ended and stops its process.
     os.kill(worker.process.pid, signal.SIGCONT)
     wait_for(lambda: not process_is_alive(pid), seconds=15)
+
+
+@pytest.mark.timeout(180)
+def test_a_worker_carries_on_when_its_server_comes_back_and_runs_nothing_twice(
+    cauce_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    home, log = tmp_path / "server-home", tmp_path / "server.log"
+    server = start_server(home, port, log, **NO_WATCHDOG)
+    monkeypatch.setenv("CAUCE_API_URL", f"http://127.0.0.1:{port}/api")
+    monkeypatch.setenv("CAUCE_WORKER_HEARTBEAT", "1s")
+    reset_settings()
+    reset_client()
+    client = get_client()
+    (tmp_path / "flujos.py").write_text(FLOWS)
+    client.create_work_pool(WorkPool(POOL))
+    deployment = client.apply_deployment(
+        Deployment(
+            flow_name="trabajo",
+            name="prod",
+            entrypoint="flujos.py:trabajo",
+            work_pool_name=POOL,
+            source=str(tmp_path),
+        )
+    )
+    worker = WorkerProcess(tmp_path, "--pool", POOL, "--name", "w1")
+    try:
+        first = client.create_flow_run_from_deployment(deployment.id, {"n": 1, "dormir": 4})
+        wait_for(lambda: client.read_flow_run(first.id).state.name == "Running", seconds=60)
+        stop_server(server)  # for longer than three of the worker's heartbeats
+        time.sleep(4)
+        server = start_server(home, port, log, **NO_WATCHDOG)
+
+        second = client.create_flow_run_from_deployment(deployment.id, {"n": 2})
+        for flow_run in (first, second):
+            wait_for(lambda r=flow_run: client.read_flow_run(r.id).state.is_final(), seconds=60)
+            assert client.read_flow_run(flow_run.id).state.name == "Completed"
+            starts = [m for _, m in _messages(client, flow_run.id) if " starts run " in m]
+            assert len(starts) == 1, starts
+    finally:
+        worker.kill_group()
+        reset_client()
+        stop_server(server)
+
+
+def _messages(client: CauceClient, flow_run_id):  # type: ignore[no-untyped-def]
+    return [(line.level, line.message) for _, line in client.read_logs(flow_run_id)]

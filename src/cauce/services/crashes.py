@@ -11,13 +11,25 @@ from sqlalchemy import Connection
 
 from cauce.orchestration.crashes import crash_runs_of_gone_processes, crash_silent_runs
 from cauce.processes import process_is_alive, this_host
+from cauce.schemas.workers import SILENT_HEARTBEATS
 
 
 def crashes_pass(heartbeat_seconds: float) -> Callable[[Connection, datetime], str | None]:
-    """The pass at `now`, for workers and run processes that beat every `heartbeat_seconds`."""
+    """The pass at `now`, for workers and run processes that beat every `heartbeat_seconds`.
+
+    Silence is judged only once this service has listened for SILENT_HEARTBEATS periods:
+    while the server was down no worker could reach it, and its runs are not Crashed for
+    the server's own absence.
+    """
+    listening_since: list[datetime] = []
 
     def run(connection: Connection, now: datetime) -> str | None:
-        silent = crash_silent_runs(connection, now, heartbeat_seconds)
+        if not listening_since:
+            listening_since.append(now)
+        listened = (now - listening_since[0]).total_seconds()
+        silent = []
+        if listened >= SILENT_HEARTBEATS * heartbeat_seconds:
+            silent = crash_silent_runs(connection, now, heartbeat_seconds)
         gone = crash_runs_of_gone_processes(
             connection, this_host(), lambda pid: pid == os.getpid() or process_is_alive(pid)
         )

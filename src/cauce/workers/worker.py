@@ -71,6 +71,7 @@ class Worker:
         self.stopping = threading.Event()
         self._next_beat = 0.0
         self._backoff = 0.0
+        self._retry_at = 0.0
         self._pid = os.getpid()
 
     def run(self) -> None:
@@ -86,21 +87,22 @@ class Worker:
                 found = self._tick()
                 if options.run_once and not found and not self.running:
                     break
-                self.stopping.wait(BUSY_POLL_SECONDS if self.running else self._pause())
+                self.stopping.wait(BUSY_POLL_SECONDS if self.running else POLL_SECONDS)
         self._leave()
 
-    def _pause(self) -> float:
-        return self._backoff or POLL_SECONDS
-
     def _tick(self) -> int:
-        """One poll: reap, heartbeat when due, claim; how many runs it started."""
+        """One poll: reap, heartbeat when due, claim; how many runs it started. While
+        the server is unreachable only the reaping goes on, until the backoff is over."""
         self._reap()
+        if time.monotonic() < self._retry_at:
+            return 0
         try:
             if time.monotonic() >= self._next_beat:
                 self._beat()
             started = self._claim()
         except ServerUnreachable as exc:
             self._backoff = min(max(self._backoff * 2, 1.0), MAX_BACKOFF_SECONDS)
+            self._retry_at = time.monotonic() + self._backoff
             self.say(f"Server unreachable ({exc}); retrying in {self._backoff:g}s")
             return 0
         if self._backoff:
