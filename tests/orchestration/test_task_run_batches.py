@@ -122,6 +122,6 @@ class TestCreatingFlowRuns:
     def test_a_second_run_with_the_same_id_is_refused_naming_it(self, store: Store) -> None:
         run = FlowRun(id=uuid.uuid4(), flow_name="twice", name="one", state=Pending())
         store.client.create_flow_run(run, None)
-        with pytest.raises(ClientError, match=f"{run.id} already exists"):
+        with pytest.raises(ClientError, match=f"^Flow run {run.id} already exists$"):
             store.client.create_flow_run(replace(run, name="two", created=now_utc()), None)
         assert store.client.read_flow_run(run.id).name == "one"

@@ -8,9 +8,9 @@ engine share a small pool.
 Failures, mapped to the client's exceptions:
 - 404 -> NotFound (set_flow_run_state answers ABORT instead, as the core does);
 - 401 -> ClientError saying the credentials were rejected;
-- 409 and 422 of the pool and deployment verbs -> ClientError whose message is
-  the server's detail alone: the core's one-line refusal, as the embedded
-  client raises it;
+- 409 and 422 of the pool and deployment verbs, and the 409 of a flow-run id
+  already taken -> ClientError whose message is the server's detail alone: the
+  core's one-line refusal, as the embedded client raises it;
 - any other 4xx or 5xx -> ClientError with the method, URL, status and detail;
 - a refused connection before any answer from the URL -> ServerUnreachable
   at once: nothing listens there (a wrong URL, or no server), and waiting
@@ -367,7 +367,8 @@ class HttpClient:
         """Send one request, retrying while the server is unreachable; the 2xx response.
 
         `created_id`: the request creates the flow run with this id, so a 409 after a
-        lost response means the earlier attempt was recorded, not a conflict.
+        lost response means the earlier attempt was recorded, not a conflict; a 409
+        to the first attempt is the core's refusal (the id is taken), raised alone.
         `refusals`: a 409 or 422 is the core's refusal, raised with its detail alone.
         """
         started = time.monotonic()
@@ -390,8 +391,10 @@ class HttpClient:
                 self._has_answered = True
                 if response.status_code != 503:
                     self._is_unreachable = self._has_warned = False
-                    if created_id is not None and was_sent and response.status_code == 409:
-                        return response
+                    if created_id is not None and response.status_code == 409:
+                        if was_sent:
+                            return response
+                        raise ClientError(_detail(response))
                     return _checked(response, method, self.api_url, path, refusals)
                 problem = f"503 {_detail(response)}"
             if time.monotonic() + delay > deadline:
