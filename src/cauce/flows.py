@@ -124,7 +124,9 @@ class Flow(Generic[P, R]):
 
         Options: cron=, interval= (seconds or a timedelta), rrule= (each may be a list),
         timezone= (default CAUCE_DEFAULT_TIMEZONE, else the machine's), anchor_date=,
-        parameters=, tags=, description=, version=, paused=, concurrency_limit=.
+        parameters=, tags=, description=, version=, paused=, concurrency_limit=,
+        watchdog_running_after= (seconds, a duration such as "6h", or a timedelta: how long
+        its runs may stay Running before the watchdog cancels them).
         """
         from cauce.deployments.from_code import deploy
 

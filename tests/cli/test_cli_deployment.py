@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -131,6 +132,20 @@ class TestInspect:
             [*_, state, due] = _row(runs, str(run.id))
             assert state == "Scheduled"
             assert due.endswith("-03:00") and due[11:16] in {"01:30", "13:30", "17:30"}
+
+    def test_the_watchdog_limit_is_the_deployments_own_or_the_default(
+        self, run_main, store, store_env
+    ):
+        deployment = _deploy(store.client)
+        six_hours = replace(
+            deployment, id=uuid.uuid4(), name="seis", watchdog_running_after_seconds=21600
+        )
+        store.client.apply_deployment(six_hours)
+        default = run_main(store_env, "deployment", "inspect", "flujo/diario")
+        expected = r"the watchdog's default \(CAUCE_WATCHDOG_RUNNING_AFTER\)"
+        assert re.search(rf"^Watchdog running after +{expected} *$", default.stdout, re.M)
+        own = run_main(store_env, "deployment", "inspect", "flujo/seis")
+        assert re.search(r"^Watchdog running after +6h *$", own.stdout, re.M), own.stdout
 
     def test_unknown_deployment_is_one_line(self, run_main, store, store_env):
         result = run_main(store_env, "deployment", "inspect", "flujo/ninguno")

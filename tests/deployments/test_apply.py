@@ -46,6 +46,13 @@ def _run_times(store: Store, deployment: Deployment) -> list[datetime | None]:
 
 
 class TestTheDocumentedExample:
+    def test_its_watchdog_limit_is_stored(self, store: Store, project: Path):
+        store.client.create_work_pool(WorkPool("compras-prod"))
+        deployment = _apply(store, project)
+        assert deployment.watchdog_running_after_seconds == 6 * 3600
+        stored = store.client.read_deployment(deployment.id)
+        assert stored.watchdog_running_after_seconds == 6 * 3600
+
     def test_its_naive_anchor_is_read_in_the_schedules_zone(self, store: Store, project: Path):
         store.client.create_work_pool(WorkPool("compras-prod"))
         deployment = _apply(store, project)

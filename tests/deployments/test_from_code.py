@@ -13,6 +13,7 @@ import pytest
 
 from cauce.client.base import ClientError
 from cauce.deployments import run_deployment
+from cauce.deployments.from_code import DeploymentError, seconds_from
 from cauce.schemas.deployments import WorkPool
 from cauce.schemas.flow_runs import FlowRunFilter
 from cauce.states import Completed, Running
@@ -87,10 +88,18 @@ class TestFlowDeploy:
         self, store: Store, pool: str, tmp_path: Path
     ) -> None:
         source = FLOWS + textwrap.dedent("""
+            from datetime import timedelta
+
             import cauce
             cauce.deploy(
-                diario.to_deployment("a", interval=3600, timezone="Europe/Madrid"),
-                semanal.to_deployment("b", rrule="FREQ=WEEKLY;BYDAY=MO;BYHOUR=9"),
+                diario.to_deployment(
+                    "a", interval=3600, timezone="Europe/Madrid", watchdog_running_after="6h"
+                ),
+                semanal.to_deployment(
+                    "b",
+                    rrule="FREQ=WEEKLY;BYDAY=MO;BYHOUR=9",
+                    watchdog_running_after=timedelta(minutes=90),
+                ),
                 work_pool_name="compras-prod",
             )
         """)
@@ -98,8 +107,21 @@ class TestFlowDeploy:
         assert result.returncode == 0, result.stderr
         names = sorted(d.full_name for d in store.client.read_deployments())
         assert names == ["diario/a", "semanal/b"]
-        [interval] = store.client.read_deployment_by_name("diario/a").schedules
+        a = store.client.read_deployment_by_name("diario/a")
+        [interval] = a.schedules
         assert (interval.interval_seconds, interval.timezone) == (3600, "Europe/Madrid")
+        assert a.watchdog_running_after_seconds == 6 * 3600
+        b = store.client.read_deployment_by_name("semanal/b")
+        assert b.watchdog_running_after_seconds == 90 * 60
+
+
+class TestWatchdogLimitInCode:
+    @pytest.mark.parametrize("given", ["soon", 0, -5, "0s"])
+    def test_anything_but_a_positive_duration_is_refused_naming_the_option(
+        self, given: object
+    ) -> None:
+        with pytest.raises(DeploymentError, match="^watchdog_running_after"):
+            seconds_from(given, "watchdog_running_after")  # type: ignore[arg-type]
 
 
 class TestFromSource:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from cauce.client.base import ClientError
 from cauce.client.embedded import EmbeddedClient
 from cauce.processes import process_is_alive, this_host
+from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import (
@@ -149,6 +151,33 @@ class TestWatchdog:
         assert "past its limit of 2h" in running_state.message
         assert store.client.read_flow_run(recent.id).state.name == "Running"
         assert store.client.run_watchdog() == []
+
+    def test_a_deployments_own_limit_replaces_the_default_for_its_runs(self, store: Store):
+        store.client.create_work_pool(WorkPool("local"))
+        six_hours = _deployment(store, "seis-horas", watchdog_running_after_seconds=6 * 3600)
+        default = _deployment(store, "por-defecto")
+        assert six_hours.watchdog_running_after_seconds == 6 * 3600
+        spared = _running_for_three_hours(store, six_hours)
+        cancelled = _running_for_three_hours(store, default)
+        actions = store.client.run_watchdog()
+        assert [(a.flow_run_id, a.rule) for a in actions] == [(cancelled.id, "running")]
+        assert store.client.read_flow_run(spared.id).state.name == "Running"
+        assert store.client.read_flow_run(cancelled.id).state.name == "Cancelled"
+
+
+def _deployment(store: Store, name: str, **fields: object) -> Deployment:
+    deployment = Deployment(
+        flow_name="atascada", name=name, entrypoint="f.py:atascada", work_pool_name="local"
+    )
+    return store.client.apply_deployment(replace(deployment, **fields))
+
+
+def _running_for_three_hours(store: Store, deployment: Deployment) -> FlowRun:
+    flow_run = store.client.create_flow_run_from_deployment(deployment.id)
+    three_hours_ago = Running()
+    three_hours_ago.timestamp = now_utc() - timedelta(hours=3)
+    store.client.set_flow_run_state(flow_run.id, three_hours_ago, force=True)
+    return flow_run
 
 
 @pytest.mark.embedded_only("a process on this machine is checked by whoever opens the store")

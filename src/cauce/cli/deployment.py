@@ -367,12 +367,25 @@ def _details(deployment: Deployment) -> Table:
         ("Description", Text(deployment.description or "-")),
         ("Paused", yes_no(deployment.is_paused)),
         ("Concurrency limit", "none" if limit is None else str(limit)),
+        ("Watchdog running after", _running_after(deployment)),
         ("Created", offset_time(deployment.created)),
         ("Updated", offset_time(deployment.updated)),
     ]
     for label, value in rows:
         grid.add_row(label, value)
     return grid
+
+
+def _running_after(deployment: Deployment) -> str:
+    """How long its runs may stay Running before the watchdog cancels them."""
+    from datetime import timedelta
+
+    from cauce.settings.durations import format_duration
+
+    seconds = deployment.watchdog_running_after_seconds
+    if seconds is None:
+        return "the watchdog's default (CAUCE_WATCHDOG_RUNNING_AFTER)"
+    return format_duration(timedelta(seconds=seconds))
 
 
 def _upcoming_runs(client: CauceClient, deployment: Deployment) -> list[FlowRun]:

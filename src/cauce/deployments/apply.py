@@ -63,6 +63,11 @@ def deployment_from_entry(entry: DeploymentEntry, root: Path, default_timezone: 
         version=entry.version,
         is_paused=entry.paused,
         concurrency_limit=entry.concurrency_limit,
+        watchdog_running_after_seconds=(
+            None
+            if entry.watchdog_running_after is None
+            else entry.watchdog_running_after.total_seconds()
+        ),
     )
 
 

@@ -60,6 +60,7 @@ class DeploymentSpec:
     version: str | None = None
     paused: bool = False
     concurrency_limit: int | None = None
+    watchdog_running_after_seconds: float | None = None
 
     def to_deployment(self, work_pool_name: str | None = None) -> Deployment:
         """The deployment to store, with the flow's source, entrypoint and schema."""
@@ -84,6 +85,7 @@ class DeploymentSpec:
             version=self.version or self.flow.version,
             is_paused=self.paused,
             concurrency_limit=self.concurrency_limit,
+            watchdog_running_after_seconds=self.watchdog_running_after_seconds,
         )
 
 
@@ -143,6 +145,7 @@ def flow_to_deployment(
     version: str | None = None,
     paused: bool = False,
     concurrency_limit: int | None = None,
+    watchdog_running_after: float | str | timedelta | None = None,
 ) -> DeploymentSpec:
     """The deployment `name` of `flow`, described but not applied (Flow.to_deployment)."""
     return DeploymentSpec(
@@ -156,7 +159,26 @@ def flow_to_deployment(
         version,
         paused,
         concurrency_limit,
+        seconds_from(watchdog_running_after, "watchdog_running_after"),
     )
+
+
+def seconds_from(value: float | str | timedelta | None, option: str) -> float | None:
+    """A duration given in code (seconds, `"6h"`, or a timedelta) in seconds; None for None.
+
+    Raises DeploymentError naming `option` for anything that is not a positive duration."""
+    from cauce.settings.durations import parse_duration
+
+    if value is None:
+        return None
+    try:
+        duration = parse_duration(value) if isinstance(value, str) else value
+        seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
+    except (TypeError, ValueError) as exc:
+        raise DeploymentError(f"{option}: {exc}") from None
+    if not 0 < seconds < float("inf"):
+        raise DeploymentError(f"{option} must be a duration above zero, got {value!r}")
+    return seconds
 
 
 def apply(client: Any, specs: list[DeploymentSpec], work_pool_name: str | None) -> list[uuid.UUID]:

@@ -9,6 +9,7 @@ holds a write transaction on a SQLAlchemy connection.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -119,6 +120,9 @@ def apply_deployment(connection: Connection, deployment: Deployment, now: dateti
         raise InvalidRequest(f"deployment {deployment.full_name!r}: {exc}") from None
     if deployment.concurrency_limit is not None and deployment.concurrency_limit < 0:
         raise InvalidRequest("a deployment's concurrency limit cannot be negative")
+    running_after = deployment.watchdog_running_after_seconds
+    if running_after is not None and not 0 < running_after < math.inf:
+        raise InvalidRequest("a deployment's watchdog_running_after must be a positive duration")
     pool_id = _pool_id(connection, deployment.work_pool_name)
     existing = queries.select_deployment_by_name(connection, deployment.flow_name, deployment.name)
     if existing is None:

@@ -52,6 +52,9 @@ AnchorTime = Annotated[datetime, BeforeValidator(_iso_time), AfterValidator(_in_
 IntervalSeconds = Annotated[float, Field(gt=0, allow_inf_nan=False), BeforeValidator(_json_number)]
 """A schedule's interval: a positive, finite JSON number."""
 
+PositiveSeconds = Annotated[float, Field(gt=0, allow_inf_nan=False), BeforeValidator(_json_number)]
+"""A length of time in seconds: a positive, finite JSON number."""
+
 
 class WorkPoolCreate(_WireModel):
     """A new work pool; the server chooses its id."""
@@ -178,6 +181,11 @@ class DeploymentApply(_WireModel):
     version: str | None = Field(None, max_length=_NAME)
     is_paused: StrictBool = False
     concurrency_limit: ConcurrencyLimit | None = None
+    watchdog_running_after_seconds: PositiveSeconds | None = Field(
+        None,
+        description="How long its runs may stay Running before the watchdog cancels them;"
+        " null: the watchdog's own limit (CAUCE_WATCHDOG_RUNNING_AFTER).",
+    )
 
     @classmethod
     def from_domain(cls, deployment: Deployment) -> DeploymentApply:
@@ -207,6 +215,7 @@ class DeploymentModel(_WireModel):
     version: str | None
     is_paused: bool
     concurrency_limit: int | None
+    watchdog_running_after_seconds: float | None
     created: UtcDatetime
     updated: UtcDatetime
 

@@ -60,6 +60,9 @@ class Deployment:
     version: str | None = None
     is_paused: bool = False
     concurrency_limit: int | None = None
+    # How long its runs may stay Running before the watchdog cancels them; None: the
+    # watchdog's own limit (CAUCE_WATCHDOG_RUNNING_AFTER).
+    watchdog_running_after_seconds: float | None = None
     id: uuid.UUID = field(default_factory=new_id)
     created: datetime = field(default_factory=now_utc)
     updated: datetime = field(default_factory=now_utc)

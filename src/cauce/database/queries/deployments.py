@@ -57,6 +57,7 @@ def _with_schedules(connection: Connection, rows: Iterable[Row[Any]]) -> list[De
             version=row.version,
             is_paused=row.is_paused,
             concurrency_limit=row.concurrency_limit,
+            watchdog_running_after_seconds=row.watchdog_running_after_seconds,
             created=row.created,
             updated=row.updated,
         )
@@ -134,6 +135,7 @@ def _deployment_values(deployment: Deployment, work_pool_id: uuid.UUID) -> dict[
         "version": deployment.version,
         "is_paused": deployment.is_paused,
         "concurrency_limit": deployment.concurrency_limit,
+        "watchdog_running_after_seconds": deployment.watchdog_running_after_seconds,
         "updated": deployment.updated,
     }
 
