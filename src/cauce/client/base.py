@@ -165,9 +165,11 @@ class CauceClient(Protocol):
         most: int,
         prefetch_seconds: float = 0.0,
         deployment_id: uuid.UUID | None = None,
+        wait_seconds: float = 0.0,
     ) -> list[FlowRun]:
         """Claim up to `most` due runs of the pool (of one deployment, if given) for the
-        worker: each once, soonest first, now Pending."""
+        worker: each once, soonest first, now Pending. With none due, a server waits up
+        to `wait_seconds` for one to be made (a long poll); the embedded store does not."""
 
     def read_workers(self, pool_name: str | None = None) -> list[Worker]:
         """Every worker, or those of one pool."""

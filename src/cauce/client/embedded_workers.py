@@ -51,6 +51,7 @@ class EmbeddedWorkerVerbs:
         most: int,
         prefetch_seconds: float = 0.0,
         deployment_id: uuid.UUID | None = None,
+        wait_seconds: float = 0.0,
     ) -> list[FlowRun]:
         from cauce.orchestration.claims import claim_flow_runs
 

@@ -314,6 +314,7 @@ class HttpClient:
         most: int,
         prefetch_seconds: float = 0.0,
         deployment_id: uuid.UUID | None = None,
+        wait_seconds: float = 0.0,
     ) -> list[FlowRun]:
         body = ClaimRequest(
             pool_name=pool_name,
@@ -321,6 +322,7 @@ class HttpClient:
             most=most,
             prefetch_seconds=prefetch_seconds,
             deployment_id=deployment_id,
+            wait_seconds=wait_seconds,
         )
         response = self._request("POST", "/workers/claim", json=_dump(body), refusals=True)
         return [FlowRunModel.model_validate(r).to_domain() for r in response.json()]

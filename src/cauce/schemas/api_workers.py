@@ -51,6 +51,10 @@ class ClaimRequest(_WireModel):
         float, Field(ge=0, le=86_400, allow_inf_nan=False), BeforeValidator(_json_number)
     ] = 0.0
     deployment_id: uuid.UUID | None = None
+    wait_seconds: Annotated[
+        float, Field(ge=0, le=10, allow_inf_nan=False), BeforeValidator(_json_number)
+    ] = 0.0
+    """With none due, wait up to this long for the server to make one."""
 
 
 class WorkerModel(_WireModel):

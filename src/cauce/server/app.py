@@ -23,6 +23,7 @@ from cauce.server.api import ROUTERS
 from cauce.server.auth import BasicAuthMiddleware, is_protected
 from cauce.server.database import Conflict, ServerDatabase, Unstorable
 from cauce.server.docs import mount_docs
+from cauce.server.wakeups import RunsMade
 from cauce.settings import Settings
 from cauce.version import __version__
 
@@ -69,6 +70,7 @@ def create_app(
         opened = database or ServerDatabase(settings.api.database_url)
         app.state.database = opened
         app.state.settings = settings
+        app.state.runs_made = RunsMade()
         services = start_services(opened, settings) if run_services else []
         try:
             yield

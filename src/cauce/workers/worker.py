@@ -31,6 +31,8 @@ POLL_SECONDS = 0.5
 BUSY_POLL_SECONDS = 0.1
 # While runs are going the worker beats this often, so a cancel reaches it within a second.
 BUSY_HEARTBEAT_SECONDS = 1.0
+# An idle worker's claim waits this long on a server for a run to be made (a long poll).
+IDLE_CLAIM_WAIT_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -72,6 +74,7 @@ class Worker:
         self._next_beat = 0.0
         self._backoff = 0.0
         self._retry_at = 0.0
+        self._waited = False
         self._pid = os.getpid()
 
     def run(self) -> None:
@@ -87,12 +90,15 @@ class Worker:
                 found = self._tick()
                 if options.run_once and not found and not self.running:
                     break
+                if self._waited:
+                    continue  # the claim waited on the server already
                 self.stopping.wait(BUSY_POLL_SECONDS if self.running else POLL_SECONDS)
         self._leave()
 
     def _tick(self) -> int:
         """One poll: reap, heartbeat when due, claim; how many runs it started. While
         the server is unreachable only the reaping goes on, until the backoff is over."""
+        self._waited = False
         self._reap()
         if time.monotonic() < self._retry_at:
             return 0
@@ -130,13 +136,18 @@ class Worker:
         if room <= 0 or self.worker_id is None:
             return 0
         options = self.options
+        idle = not self.running and not options.run_once
+        wait = IDLE_CLAIM_WAIT_SECONDS if idle else 0.0
+        asked = time.monotonic()
         claimed = self.client.claim_flow_runs(
             options.pool_name,
             self.worker_id,
             min(room, 100),
             options.prefetch_seconds,
             options.deployment_id,
+            wait,
         )
+        self._waited = bool(wait) and time.monotonic() - asked >= wait / 2
         for flow_run in claimed:
             self.say(f"Running flow run {flow_run.name!r} ({flow_run.id})")
             self.running[flow_run.id] = RunProcess(flow_run, self.writer)

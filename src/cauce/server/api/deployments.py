@@ -32,6 +32,7 @@ from cauce.server.api.responses import (
     json_response,
 )
 from cauce.server.database import DatabaseDep
+from cauce.server.wakeups import RunsMadeDep
 from cauce.states import now_utc
 
 router = APIRouter(prefix="/deployments", tags=["deployments"])
@@ -169,7 +170,10 @@ async def delete_deployment_schedule(
     responses={**_CHANGE, **UNREADABLE_BODY},
 )
 async def create_flow_run_from_deployment(
-    deployment_id: uuid.UUID, body: DeploymentRunRequest, database: DatabaseDep
+    deployment_id: uuid.UUID,
+    body: DeploymentRunRequest,
+    database: DatabaseDep,
+    runs_made: RunsMadeDep,
 ) -> Response:
     """A run of the deployment, Scheduled for `scheduled_time` (now when omitted), with
     its default parameters overridden by `parameters`; 422 names a parameter the flow
@@ -188,4 +192,6 @@ async def create_flow_run_from_deployment(
             body.id,
         )
     )
+    if flow_run.state.scheduled_time is None or flow_run.state.scheduled_time <= now_utc():
+        runs_made.notify()
     return json_response(FlowRunModel.from_domain(flow_run), status.HTTP_201_CREATED)

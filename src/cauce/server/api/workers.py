@@ -7,6 +7,7 @@ that does not exist is a 404, a refusal (cancelling an ended run) a 422.
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from fastapi import APIRouter, Request
@@ -25,6 +26,7 @@ from cauce.schemas.api_workers import (
 )
 from cauce.server.api.responses import NO_WORK_POOL, NOT_FOUND, REFUSED, UNREADABLE_BODY
 from cauce.server.database import DatabaseDep
+from cauce.server.wakeups import RunsMadeDep
 from cauce.settings import Settings
 from cauce.states import now_utc
 
@@ -66,24 +68,31 @@ async def worker_stopped(body: WorkerStopped, database: DatabaseDep) -> None:
 
 
 @router.post("/workers/claim", responses={**NO_WORK_POOL, **UNREADABLE_BODY})
-async def claim_flow_runs(body: ClaimRequest, database: DatabaseDep) -> list[FlowRunModel]:
+async def claim_flow_runs(
+    body: ClaimRequest, database: DatabaseDep, runs_made: RunsMadeDep
+) -> list[FlowRunModel]:
     """Claim up to `most` due runs of the pool (of one deployment, if given) for the
     worker: each run goes to one worker only, soonest first, Pending, within the pool's
-    and deployments' concurrency limits."""
+    and deployments' concurrency limits. With none due, wait up to `wait_seconds` for
+    this server to make one (a long poll)."""
     from cauce.orchestration.claims import claim_flow_runs as claim
 
-    claimed = await database.transaction(
-        lambda connection: claim(
-            connection,
-            body.pool_name,
-            body.worker_id,
-            body.most,
-            now_utc(),
-            body.prefetch_seconds,
-            body.deployment_id,
+    deadline = time.monotonic() + body.wait_seconds
+    while True:
+        claimed = await database.transaction(
+            lambda connection: claim(
+                connection,
+                body.pool_name,
+                body.worker_id,
+                body.most,
+                now_utc(),
+                body.prefetch_seconds,
+                body.deployment_id,
+            )
         )
-    )
-    return [FlowRunModel.from_domain(r) for r in claimed]
+        left = deadline - time.monotonic()
+        if claimed or left <= 0 or not await runs_made.wait(left):
+            return [FlowRunModel.from_domain(r) for r in claimed]
 
 
 @router.post("/flow_run_heartbeats", responses=UNREADABLE_BODY)
