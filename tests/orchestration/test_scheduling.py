@@ -5,13 +5,15 @@ Each test passes `now`, so times are exact and no test waits for a clock.
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 
 from cauce.database.connections import create_engine, ensure_schema
 from cauce.database.tables import flow_runs, work_pools
@@ -19,6 +21,7 @@ from cauce.orchestration import deployments as core
 from cauce.orchestration import scheduling
 from cauce.orchestration.work_pools import create_work_pool, update_work_pool
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
+from cauce.services.loop import Outcome, Pass, run_once
 from cauce.services.scheduler import scheduler_pass
 from tests.conftest import Store
 
@@ -70,9 +73,19 @@ def _scheduled(engine: Engine, deployment_id: uuid.UUID) -> list[datetime]:
         return [row.expected_start_time for row in rows]
 
 
+def _run(engine: Engine, job: Pass, now: datetime) -> str | None:
+    """One pass of `job` as the server runs it: in a transaction, its memory kept once
+    committed."""
+
+    async def transaction(fn: Callable[[Connection], str | None | Outcome]) -> str | None | Outcome:
+        with engine.begin() as connection:
+            return fn(connection)
+
+    return asyncio.run(run_once(transaction, "scheduler", job, now))
+
+
 def _pass(engine: Engine, now: datetime) -> str | None:
-    with engine.begin() as connection:
-        return scheduler_pass(timedelta(seconds=15))(connection, now)
+    return _run(engine, scheduler_pass(timedelta(seconds=15)), now)
 
 
 def _utc(day: int, hour: int, minute: int = 0) -> datetime:
@@ -166,10 +179,55 @@ class TestChanges:
     def test_a_paused_pool_gets_no_new_runs(self, engine):
         deployment = _apply(engine, _deployment(_cron()))
         with engine.begin() as connection:
-            update_work_pool(connection, "compras-prod", is_paused=True)
+            update_work_pool(connection, "compras-prod", is_paused=True, now=NOW)
             connection.execute(flow_runs.delete())
         assert _pass(engine, NOW) is None
         assert _scheduled(engine, deployment.id) == []
+
+
+class TestPausedPool:
+    """The README: a pause of the pool removes its deployments' future Scheduled runs,
+    and a deployment in a paused pool gets none until the pool is resumed."""
+
+    def _pause_pool(self, engine: Engine, is_paused: bool, now: datetime = NOW) -> None:
+        with engine.begin() as connection:
+            update_work_pool(connection, "compras-prod", is_paused=is_paused, now=now)
+
+    def test_pausing_the_pool_removes_future_runs_and_resuming_brings_them_back(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        self._pause_pool(engine, True)
+        assert _scheduled(engine, deployment.id) == []
+        self._pause_pool(engine, False)
+        assert len(_scheduled(engine, deployment.id)) == 3
+
+    def test_a_deployment_applied_in_a_paused_pool_gets_no_runs(self, engine):
+        self._pause_pool(engine, True)
+        deployment = _apply(engine, _deployment(_cron()))
+        assert _scheduled(engine, deployment.id) == []
+
+    def test_the_pass_makes_no_runs_in_a_paused_pool_until_it_is_resumed(self, engine):
+        scheduler = scheduler_pass(timedelta(seconds=15))
+        deployment = _apply(engine, _deployment(_cron()))
+        assert _run(engine, scheduler, NOW) is None
+        self._pause_pool(engine, True)
+        with engine.begin() as connection:  # as if the pause had kept them: only new runs count
+            connection.execute(flow_runs.delete())
+        later = NOW + timedelta(hours=5)
+        assert _run(engine, scheduler, later) is None
+        assert _scheduled(engine, deployment.id) == []
+        with engine.begin() as connection:  # resumed behind the scheduler's back: no reschedule
+            connection.execute(work_pools.update().values(is_paused=False))
+        assert _run(engine, scheduler, later) == "made 3 scheduled run(s)"
+        assert _scheduled(engine, deployment.id)[0] == _utc(1, 20, 30)
+
+    def test_applying_and_the_pass_agree_on_what_is_active(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        with engine.connect() as connection:
+            stored = core.read_deployment(connection, deployment.id)
+        assert scheduling.active_schedules(stored, pool_is_paused=False) == stored.schedules
+        assert scheduling.active_schedules(stored, pool_is_paused=True) == []
+        stored.is_paused = True
+        assert scheduling.active_schedules(stored, pool_is_paused=False) == []
 
     def test_a_run_asked_for_by_hand_is_kept_when_the_schedule_changes(self, engine):
         deployment = _apply(engine, _deployment(_cron()))
@@ -221,8 +279,7 @@ class TestMemoisedPasses:
         scheduler = scheduler_pass(timedelta(seconds=15))
 
         def run(now: datetime) -> str | None:
-            with engine.begin() as connection:
-                return scheduler(connection, now)
+            return _run(engine, scheduler, now)
 
         first = self._without_runs(engine, "uno")
         assert run(NOW) == "made 3 scheduled run(s)"
@@ -240,3 +297,62 @@ class TestMemoisedPasses:
             touch_deployment(connection, first, NOW)
         assert run(NOW) == "made 1 scheduled run(s)"
         assert _scheduled(engine, first) == _scheduled(engine, second)
+
+    def test_a_pass_rolled_back_leaves_its_runs_to_the_next_one(self, engine):
+        scheduler = scheduler_pass(timedelta(seconds=15))
+        deployment = self._without_runs(engine, "uno")
+
+        async def fails_after_the_pass(
+            fn: Callable[[Connection], str | None | Outcome],
+        ) -> str | None | Outcome:
+            with engine.begin() as connection:
+                fn(connection)
+                raise RuntimeError("injected: the transaction fails after scheduling")
+
+        with pytest.raises(RuntimeError, match="injected"):
+            asyncio.run(run_once(fails_after_the_pass, "scheduler", scheduler, NOW))
+        assert _scheduled(engine, deployment) == []
+        assert _run(engine, scheduler, NOW) == "made 3 scheduled run(s)"
+        assert len(_scheduled(engine, deployment)) == 3
+
+
+class TestChangeAndPassSerialize:
+    """On PostgreSQL a change to a deployment and a pass on another server take the
+    deployment's row lock: the pass waits, then reads the new schedule."""
+
+    def test_a_pass_during_a_change_keeps_no_run_of_the_old_schedule(self, engine, store):
+        if store.kind != "postgres":
+            pytest.skip("two servers on one database: PostgreSQL")
+        deployment = _apply(engine, _deployment(_cron()))
+        with engine.begin() as connection:
+            connection.execute(flow_runs.delete())
+        finished = threading.Event()
+
+        def other_server_pass() -> None:
+            with engine.begin() as connection:
+                scheduling.schedule_upcoming_runs(connection, NOW)
+            finished.set()
+
+        with engine.connect() as changing:
+            with changing.begin():
+                core.apply_deployment(changing, _deployment(_cron("0 22 * * *")), NOW)
+                other = threading.Thread(target=other_server_pass)
+                other.start()
+                _until_waiting_or(finished, engine)
+            other.join(timeout=60)
+        assert finished.is_set()
+        assert _scheduled(engine, deployment.id) == [_utc(2, 1), _utc(3, 1), _utc(4, 1)]
+
+
+def _until_waiting_or(finished: threading.Event, engine: Engine) -> None:
+    """Until `finished`, or another session waits on a lock (then it waits for us)."""
+    deadline = time.monotonic() + 60
+    while not finished.is_set():
+        with engine.connect() as connection:
+            waiting = connection.execute(
+                text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            ).scalar_one()
+        if waiting:
+            return
+        assert time.monotonic() < deadline, "the pass neither finished nor waited"
+        time.sleep(0.05)

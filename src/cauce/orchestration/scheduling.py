@@ -6,12 +6,17 @@ never fewer than `MIN_RUNS` nor more than `MAX_RUNS` per schedule. Runs are
 made through the core's `create_flow_run`, auto-scheduled: a unique index on
 (deployment, expected start time) makes every pass idempotent, so a restart or
 a second server never makes a run twice. A deployment created or changed gets
-its runs at once (`schedule_deployment_runs`), not at the scheduler's next tick.
+its runs at once (`reschedule_deployment`), not at the scheduler's next tick;
+whether a deployment makes runs is one function, `active_schedules`, for both.
 
 A pass that finds nothing to do computes nothing: `SchedulerMemo` keeps, for
 each deployment, the version it was scheduled at and the first moment its wanted
 runs can change (its next run passes, or a new one enters the 24 h), and only
-deployments changed since or due again are read and computed.
+deployments changed since or due again are read and computed. The memo is
+kept only once the pass's transaction committed (`services/scheduler.py`).
+
+On PostgreSQL a pass and a change to a deployment serialize on the deployment's
+row (`SELECT ... FOR UPDATE`): two servers never keep runs of an old schedule.
 
 Scheduled runs whose time is more than `late_after` past become Late (a
 Scheduled-type state), through the flow-run rules like any other change.
@@ -26,6 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, select
 
 from cauce.database.queries import deployments as queries
+from cauce.database.queries.deployments import DeploymentVersion
 from cauce.database.recording.executors import executor_for
 from cauce.database.tables import flow_runs
 from cauce.ids import new_id
@@ -60,17 +66,39 @@ def upcoming_times(schedule: DeploymentSchedule, now: datetime) -> list[datetime
     return times
 
 
+def active_schedules(deployment: Deployment, pool_is_paused: bool) -> list[DeploymentSchedule]:
+    """The schedules that make runs for `deployment`: its active ones, and none while it
+    or its work pool is paused.
+
+    The one meaning of "active": the scheduler's pass and every change to a deployment
+    (through `reschedule_deployment`) decide with it."""
+    if deployment.is_paused or pool_is_paused:
+        return []
+    return [schedule for schedule in deployment.schedules if schedule.is_active]
+
+
 @dataclass
 class SchedulerMemo:
-    """What earlier passes of one scheduler found: for each deployment, the version
-    (`updated`) it was scheduled at and when its wanted runs next change."""
+    """What earlier passes of one scheduler found: for each deployment, the version it
+    was scheduled at and when its wanted runs next change.
 
-    checked: dict[uuid.UUID, tuple[datetime, datetime]] = field(default_factory=dict)
+    A pass writes to a `draft` and the scheduler `keep`s it only once the pass's
+    transaction committed: a pass rolled back must not make its runs look made."""
 
-    def is_due(self, deployment_id: uuid.UUID, version: datetime, now: datetime) -> bool:
+    checked: dict[uuid.UUID, tuple[DeploymentVersion, datetime]] = field(default_factory=dict)
+
+    def is_due(self, deployment_id: uuid.UUID, version: DeploymentVersion, now: datetime) -> bool:
         """Whether the deployment must be looked at again."""
         seen = self.checked.get(deployment_id)
         return seen is None or seen[0] != version or seen[1] <= now
+
+    def draft(self) -> SchedulerMemo:
+        """A copy for one pass to change."""
+        return SchedulerMemo(dict(self.checked))
+
+    def keep(self, draft: SchedulerMemo) -> None:
+        """Take what a committed pass found."""
+        self.checked = draft.checked
 
 
 def _next_change(schedule: DeploymentSchedule, times: list[datetime], now: datetime) -> datetime:
@@ -85,19 +113,34 @@ def _next_change(schedule: DeploymentSchedule, times: list[datetime], now: datet
     return min(moments)
 
 
-def schedule_deployment_runs(
-    connection: Connection,
-    deployments: list[Deployment],
-    now: datetime,
-    memo: SchedulerMemo | None = None,
+def _new_run(deployment: Deployment, when: datetime, now: datetime) -> FlowRun:
+    return FlowRun(
+        id=new_id(),
+        flow_name=deployment.flow_name,
+        name=generate_run_name(),
+        state=scheduled_at(when, now),
+        parameters=dict(deployment.parameters),
+        tags=list(deployment.tags),
+        created=now,
+        deployment_id=deployment.id,
+        expected_start_time=when,
+        auto_scheduled=True,
+    )
+
+
+def _make_runs(
+    connection: Connection, deployments: list[Deployment], now: datetime, memo: SchedulerMemo | None
 ) -> int:
-    """Create the missing upcoming runs of these deployments; how many were made."""
-    active = [d for d in deployments if not d.is_paused and any(s.is_active for s in d.schedules)]
+    """Create the missing upcoming runs of `deployments`, locked by the caller; how many
+    were made. With `memo`, note what was found."""
+    # Read under the caller's lock: a pool paused since the pass began is seen paused.
+    versions = queries.select_deployment_versions(connection, [d.id for d in deployments])
+    plans = {d.id: active_schedules(d, versions[d.id].pool_is_paused) for d in deployments}
+    active = [d for d in deployments if plans[d.id]]
     if memo is not None:
-        active_ids = {d.id for d in active}
         for deployment in deployments:
-            if deployment.id not in active_ids:  # nothing to schedule until it changes
-                memo.checked[deployment.id] = (deployment.updated, now + HORIZON)
+            if not plans[deployment.id]:  # nothing to schedule until it changes
+                memo.checked[deployment.id] = (versions[deployment.id], now + HORIZON)
     if not active:
         return 0
     existing = queries.select_scheduled_times(connection, [d.id for d in active], now)
@@ -106,29 +149,17 @@ def schedule_deployment_runs(
     flow_ids: dict[str, uuid.UUID] = {}
     for deployment in active:
         have = existing.get(deployment.id, set())
-        by_schedule = [(s, upcoming_times(s, now)) for s in deployment.schedules if s.is_active]
+        by_schedule = [(s, upcoming_times(s, now)) for s in plans[deployment.id]]
         wanted = sorted({t for _, times in by_schedule for t in times})
         if memo is not None:
             change = min(_next_change(s, times, now) for s, times in by_schedule)
-            memo.checked[deployment.id] = (deployment.updated, change)
+            memo.checked[deployment.id] = (versions[deployment.id], change)
         for when in wanted:
             if when in have:
                 continue
-            flow_run = FlowRun(
-                id=new_id(),
-                flow_name=deployment.flow_name,
-                name=generate_run_name(),
-                state=scheduled_at(when, now),
-                parameters=dict(deployment.parameters),
-                tags=list(deployment.tags),
-                created=now,
-                deployment_id=deployment.id,
-                expected_start_time=when,
-                auto_scheduled=True,
-            )
             known = flow_ids.get(deployment.flow_name)
             flow_ids[deployment.flow_name], recorded = create_flow_run(
-                executor, flow_run, None, known
+                executor, _new_run(deployment, when, now), None, known
             )
             made += recorded
     return made
@@ -137,26 +168,42 @@ def schedule_deployment_runs(
 def schedule_upcoming_runs(
     connection: Connection, now: datetime, memo: SchedulerMemo | None = None
 ) -> int:
-    """One scheduler pass over the active deployments (with `memo`, those changed or due
-    since the last pass); how many runs it made."""
+    """One scheduler pass over the deployments (with `memo`, those changed or due since
+    the last pass); how many runs it made.
+
+    The deployments it reads are locked until the pass commits (on PostgreSQL), as
+    `reschedule_deployment` locks the one it changes: a change on another server waits
+    for the pass, or the pass for the change, so no pass ever adds runs of a schedule
+    that a committed change replaced."""
+    versions = queries.select_deployment_versions(connection)
     if memo is None:
-        due = queries.select_deployments(connection, active_only=True)
-        return schedule_deployment_runs(connection, due, now)
-    versions = queries.select_active_deployment_versions(connection)
-    for gone in memo.checked.keys() - versions.keys():
-        del memo.checked[gone]
-    ids = [i for i, version in versions.items() if memo.is_due(i, version, now)]
+        ids = list(versions)
+    else:
+        for gone in memo.checked.keys() - versions.keys():
+            del memo.checked[gone]
+        ids = [i for i, version in versions.items() if memo.is_due(i, version, now)]
     if not ids:
         return 0
-    due = queries.select_deployments(connection, active_only=True, ids=ids)
-    return schedule_deployment_runs(connection, due, now, memo)
+    due = queries.select_deployments(connection, ids=ids, for_update=True)
+    return _make_runs(connection, due, now, memo)
 
 
 def reschedule_deployment(connection: Connection, deployment: Deployment, now: datetime) -> int:
-    """After a change to a deployment or its schedules: drop its future runs that are
-    still only Scheduled, and make the ones its schedules now say."""
+    """After a change to a deployment, its schedules or its pool: drop its future runs
+    that are still only Scheduled, and make the ones its active schedules now say.
+
+    Its row is locked first (PostgreSQL), so a scheduler pass on another server either
+    finished before (its runs are dropped here) or waits and reads the change."""
+    queries.lock_deployment(connection, deployment.id)
     queries.delete_scheduled_runs(connection, deployment.id, now)
-    return schedule_deployment_runs(connection, [deployment], now)
+    return _make_runs(connection, [deployment], now, None)
+
+
+def reschedule_work_pool(connection: Connection, work_pool_name: str, now: datetime) -> int:
+    """After a pool is paused or resumed: reschedule each of its deployments (a paused
+    pool's deployments keep no future Scheduled runs); how many runs were made."""
+    in_pool = queries.select_deployments(connection, work_pool_name=work_pool_name)
+    return sum(reschedule_deployment(connection, deployment, now) for deployment in in_pool)
 
 
 def mark_late_runs(connection: Connection, now: datetime, late_after: timedelta) -> int:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Connection
 
 from cauce.database.queries import work_pools as queries
 from cauce.orchestration.errors import InvalidRequest, ObjectExists, ObjectNotFound
+from cauce.orchestration.scheduling import reschedule_work_pool
 from cauce.schemas.deployments import WorkPool
 from cauce.states import now_utc
 
@@ -42,9 +45,14 @@ def update_work_pool(
     concurrency_limit: int | None = None,
     clear_concurrency_limit: bool = False,
     description: str | None = None,
+    now: datetime | None = None,
 ) -> WorkPool:
-    """Pause, resume, or change the limit or description of a pool; the pool after."""
+    """Pause, resume, or change the limit or description of a pool at `now` (the clock's
+    when omitted); the pool after.
+
+    Pausing removes its deployments' future Scheduled runs; resuming makes them again."""
     pool = read_work_pool(connection, name)
+    was_paused = pool.is_paused
     if is_paused is not None:
         pool.is_paused = is_paused
     if concurrency_limit is not None:
@@ -55,8 +63,10 @@ def update_work_pool(
         pool.concurrency_limit = None
     if description is not None:
         pool.description = description
-    pool.updated = now_utc()
+    pool.updated = now or now_utc()
     queries.update_work_pool(connection, pool)
+    if pool.is_paused != was_paused:
+        reschedule_work_pool(connection, pool.name, pool.updated)
     return pool
 
 

@@ -14,6 +14,7 @@ import logging
 import sys
 import zlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
@@ -23,10 +24,23 @@ from cauce.states import now_utc
 
 logger = logging.getLogger("cauce.services")
 
-Pass = Callable[[Connection, datetime], str | None]
-"""One pass of a service at `now`: what it did in words for the log, or None if nothing."""
 
-Transaction = Callable[[Callable[[Connection], str | None]], Awaitable[str | None]]
+@dataclass(frozen=True)
+class Outcome:
+    """What a pass did, in words for the log (None: nothing), and what it keeps in memory
+    once its transaction has committed: memory kept before would outlive a rollback."""
+
+    done: str | None
+    once_committed: Callable[[], None]
+
+
+Pass = Callable[[Connection, datetime], str | None | Outcome]
+"""One pass of a service at `now`: what it did in words for the log, or None if nothing;
+an `Outcome` when it keeps memory between passes."""
+
+Transaction = Callable[
+    [Callable[[Connection], str | None | Outcome]], Awaitable[str | None | Outcome]
+]
 """Runs a function in a write transaction of the server's database, its result once
 committed (`ServerDatabase.transaction`)."""
 
@@ -40,7 +54,9 @@ def holds_service_lock(connection: Connection, name: str) -> bool:
     return bool(taken.scalar())
 
 
-def run_pass(connection: Connection, *, name: str, job: Pass, now: datetime) -> str | None:
+def run_pass(
+    connection: Connection, *, name: str, job: Pass, now: datetime
+) -> str | None | Outcome:
     """One pass of `job` under the service's lock."""
     if not holds_service_lock(connection, name):
         return None
@@ -70,6 +86,15 @@ def log_to_server_output() -> None:
         logger.setLevel(logging.INFO)
 
 
+async def run_once(transaction: Transaction, name: str, job: Pass, now: datetime) -> str | None:
+    """One pass of `job` at `now` in its own transaction; what it did, once committed."""
+    result = await transaction(partial(run_pass, name=name, job=job, now=now))
+    if isinstance(result, Outcome):
+        result.once_committed()
+        return result.done
+    return result
+
+
 async def run_every(
     transaction: Transaction, name: str, interval_seconds: float, job: Pass
 ) -> None:
@@ -79,7 +104,7 @@ async def run_every(
     while True:
         now = now_utc()
         try:
-            done = await transaction(partial(run_pass, name=name, job=job, now=now))
+            done = await run_once(transaction, name, job, now)
             if done:
                 logger.info("%s: %s", name, done)
         except Exception:

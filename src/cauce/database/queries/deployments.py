@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, and_, delete, insert, select, update
 
@@ -92,26 +92,52 @@ def select_deployment_by_name(
 
 
 def select_deployments(
-    connection: Connection, active_only: bool = False, ids: list[uuid.UUID] | None = None
+    connection: Connection,
+    ids: list[uuid.UUID] | None = None,
+    work_pool_name: str | None = None,
+    for_update: bool = False,
 ) -> list[Deployment]:
-    """Deployments with their schedules, by flow and name; with `active_only`, those
-    neither paused themselves nor in a paused pool."""
+    """Deployments with their schedules, by flow and name; only those of `ids` or of the
+    pool `work_pool_name` when given. `for_update` locks their rows (PostgreSQL) until the
+    transaction ends, in that order, so that changes to them wait."""
     query = _deployments_query().order_by(flows.c.name, deployments.c.name)
-    if active_only:
-        query = query.where(~deployments.c.is_paused, ~work_pools.c.is_paused)
     if ids is not None:
         query = query.where(deployments.c.id.in_(ids))
+    if work_pool_name is not None:
+        query = query.where(work_pools.c.name == work_pool_name)
+    if for_update:
+        query = query.with_for_update(of=deployments)
     return _with_schedules(connection, connection.execute(query))
 
 
-def select_active_deployment_versions(connection: Connection) -> dict[uuid.UUID, datetime]:
-    """When each active deployment (neither it nor its pool paused) last changed."""
-    query = (
-        select(deployments.c.id, deployments.c.updated)
-        .join(work_pools, work_pools.c.id == deployments.c.work_pool_id)
-        .where(~deployments.c.is_paused, ~work_pools.c.is_paused)
+class DeploymentVersion(NamedTuple):
+    """What the scheduler must see change to look at a deployment again."""
+
+    updated: datetime
+    pool_is_paused: bool
+
+
+def select_deployment_versions(
+    connection: Connection, ids: list[uuid.UUID] | None = None
+) -> dict[uuid.UUID, DeploymentVersion]:
+    """For each deployment (or those of `ids`): when it last changed, and whether its
+    pool is paused."""
+    query = select(deployments.c.id, deployments.c.updated, work_pools.c.is_paused).join(
+        work_pools, work_pools.c.id == deployments.c.work_pool_id
     )
-    return {row.id: row.updated for row in connection.execute(query)}
+    if ids is not None:
+        query = query.where(deployments.c.id.in_(ids))
+    return {
+        row.id: DeploymentVersion(row.updated, row.is_paused) for row in connection.execute(query)
+    }
+
+
+def lock_deployment(connection: Connection, deployment_id: uuid.UUID) -> None:
+    """Lock the deployment's row until the transaction ends (PostgreSQL; SQLite's write
+    transaction is already the only one)."""
+    connection.execute(
+        select(deployments.c.id).where(deployments.c.id == deployment_id).with_for_update()
+    )
 
 
 def touch_deployment(connection: Connection, deployment_id: uuid.UUID, now: datetime) -> None:
