@@ -4,6 +4,8 @@ honoured; what is not due yet left for later."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -167,3 +169,30 @@ class TestWorkers:
 
         assert beat.worker_id == worker_id
         assert beat.stop == [cancelled.id]
+
+
+class TestLongPoll:
+    def test_a_waiting_claim_takes_a_run_made_while_it_waits(self, store: Store, pool: str):
+        if not store.over_http:
+            pytest.skip("the embedded store does not wait: its worker polls")
+        deployment = _deploy(store)
+        worker_id = _worker(store)
+        found: list[FlowRun] = []
+        waiting = threading.Thread(
+            target=lambda: found.extend(
+                store.client.claim_flow_runs("local", worker_id, 1, wait_seconds=10)
+            )
+        )
+        waiting.start()
+        time.sleep(0.5)  # the claim is waiting on the server by now (it found nothing)
+        made = store.client.create_flow_run_from_deployment(deployment.id)
+        waiting.join(15)
+        assert [r.id for r in found] == [made.id]
+
+    def test_with_nothing_made_it_returns_empty_after_its_wait(self, store: Store, pool: str):
+        if not store.over_http:
+            pytest.skip("the embedded store does not wait: its worker polls")
+        worker_id = _worker(store)
+        started = time.monotonic()
+        assert store.client.claim_flow_runs("local", worker_id, 1, wait_seconds=0.5) == []
+        assert time.monotonic() - started >= 0.5
