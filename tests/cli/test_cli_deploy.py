@@ -360,3 +360,100 @@ class TestBadInput:
         [line] = result.stderr.strip().splitlines()
         assert line.startswith(f"{project / 'cauce.yaml'}:6:")
         assert "unknown key 'crn'" in line and "did you mean 'cron'" in line
+
+
+POSITIVE_FINITE = "interval must be a positive, finite duration"
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr and "OverflowError" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    return line
+
+
+class TestIntervalMustBePositiveAndFinite:
+    """One message for a zero, negative, infinite or NaN interval, whichever door it
+    came in by (flag, wizard, cauce.yaml, flow.deploy), and nothing written."""
+
+    @pytest.mark.parametrize("interval", ["0", "-5", "inf", ".inf", "nan"])
+    def test_the_interval_flag(self, local: CauceClient, project: Path, interval: str) -> None:
+        local.create_work_pool(WorkPool(name="p"))
+        flags = ["--name=n", "--pool=p", f"--interval={interval}", "--no-prompt"]
+        line = _one_error_line(cauce(project, "deploy", "basic.py:basic_flow", *flags))
+        assert line.startswith(f"--interval: {POSITIVE_FINITE}")
+        assert not (project / "cauce.yaml").exists() and local.read_deployments() == []
+
+    @pytest.mark.parametrize("interval", ["0", "-5", ".inf", "-.inf", ".nan", "nan"])
+    def test_cauce_yaml(self, local: CauceClient, project: Path, interval: str) -> None:
+        local.create_work_pool(WorkPool(name="p"))
+        (project / "cauce.yaml").write_text(
+            "deployments:\n"
+            "  - name: n\n"
+            "    entrypoint: basic.py:basic_flow\n"
+            "    work_pool: p\n"
+            "    schedules:\n"
+            f"      - interval: {interval}\n"
+        )
+        line = _one_error_line(cauce(project, "deploy", "--all", "--no-prompt"))
+        assert line.startswith(f"{project / 'cauce.yaml'}:6: schedule #1 of deployment 'n'")
+        assert POSITIVE_FINITE in line
+        assert local.read_deployments() == []
+
+    @pytest.mark.parametrize(
+        "interval", ["0", "-5", "float('inf')", "float('nan')", "timedelta(seconds=-1)"]
+    )
+    def test_flow_deploy(self, local: CauceClient, project: Path, interval: str) -> None:
+        local.create_work_pool(WorkPool(name="p"))
+        script = (
+            "from datetime import timedelta\n"
+            "from basic import basic_flow\n"
+            f"basic_flow.deploy('n', work_pool_name='p', interval={interval})\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=project,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert result.returncode == 1
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("cauce.deployments.from_code.DeploymentError: deployment 'n': ")
+        assert POSITIVE_FINITE in last and "OverflowError" not in result.stderr
+        assert local.read_deployments() == []
+
+    @pytest.mark.parametrize("typed", ["0", "-5", "inf"])
+    def test_the_wizard_asks_again_with_the_reason(
+        self, local: CauceClient, project: Path, typed: str
+    ) -> None:
+        local.create_work_pool(WorkPool(name="p"))
+        child = _wizard(project, "basic.py:basic_flow", "--name=n")
+        try:
+            child.expect("configure a schedule")
+            child.send(DOWN + DOWN + "\r")  # No schedule -> Cron -> Interval
+            child.expect("Run every")
+            child.send(typed + "\r")
+            child.expect(POSITIVE_FINITE)
+            child.send("\x15" + "30m\r")
+            child.expect("Timezone")
+            child.send("\x03")  # Ctrl-C
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert not (project / "cauce.yaml").exists() and local.read_deployments() == []
+
+
+def _wizard(project: Path, *args: str) -> pexpect.spawn:
+    """`cauce deploy ARGS` at a terminal, in the project folder."""
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "cauce.cli.main", "deploy", *args],
+        cwd=str(project),
+        env=_env(TZ="UTC"),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 160),
+    )

@@ -417,8 +417,8 @@ class TestSchedules:
             ([], "give exactly one of --cron, --interval and --rrule"),
             (["--cron", "@daily", "--interval", "1h"], "give exactly one of --cron"),
             (["--cron", "@daily", "--anchor", "2026-01-01"], "--anchor goes with --interval"),
-            (["--interval", "pronto"], "--interval: expected a duration such as 90, 30m or 2h"),
-            (["--interval", "0"], "interval must be more than 0 seconds, got 0"),
+            (["--interval", "pronto"], "--interval: interval must be a positive, finite duration"),
+            (["--interval", "0"], "--interval: interval must be a positive, finite duration"),
             (["--rrule", "BYDAY=MO"], "rrule 'BYDAY=MO': FREQ is missing"),
         ],
     )

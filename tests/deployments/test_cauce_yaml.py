@@ -286,14 +286,14 @@ class TestErrors:
             (
                 "interval: 0",
                 6,
-                "schedule #1 of deployment 'd': 'interval' must be a duration above zero,"
-                " such as 90, 30m or 2h, got 0",
+                "schedule #1 of deployment 'd': 'interval': interval must be a positive,"
+                " finite duration (such as 90, 30m or 2h), got 0",
             ),
             (
                 "interval: 1x",
                 6,
-                "schedule #1 of deployment 'd': 'interval' must be a duration above zero,"
-                " such as 90, 30m or 2h, got '1x'",
+                "schedule #1 of deployment 'd': 'interval': interval must be a positive,"
+                " finite duration (such as 90, 30m or 2h), got '1x'",
             ),
             (
                 "interval: 60\n        anchor: tomorrow",

@@ -111,7 +111,7 @@ class TestValidateCron:
 class TestValidateOthers:
     @pytest.mark.parametrize("seconds", [0, -5, float("nan"), float("inf")])
     def test_interval_must_be_positive(self, seconds):
-        with pytest.raises(ScheduleError, match="interval must be more than 0 seconds"):
+        with pytest.raises(ScheduleError, match="interval must be a positive, finite duration"):
             validate_interval(seconds)
 
     @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ from cauce.cli.errors import CliError
 
 if TYPE_CHECKING:
     from cauce.client.base import CauceClient
-    from cauce.deployments.cauce_yaml import DeploymentEntry
+    from cauce.deployments.cauce_yaml import DeploymentEntry, ScheduleEntry
+    from cauce.schemas.deployments import DeploymentSchedule
 
 
 def deploy(
@@ -166,7 +167,7 @@ class _Answers:
         self, client: Any, tags: list[str], description: str | None, version: str | None
     ) -> Any:
         from cauce.deployments import prompts
-        from cauce.deployments.cauce_yaml import DeploymentEntry, ScheduleEntry
+        from cauce.deployments.cauce_yaml import DeploymentEntry
         from cauce.deployments.discovery import find_flow_entrypoints, load_entrypoint
 
         if self.target is not None:
@@ -183,7 +184,7 @@ class _Answers:
         schedule = self._schedule(prompts)
         parameters = self._parameters(prompts, flow.parameter_schema)
         pool = self._pool(prompts, client)
-        schedules = () if schedule is None else (ScheduleEntry(**schedule),)
+        schedules = () if schedule is None else (_schedule_entry(schedule),)
         return DeploymentEntry(
             name=name,
             entrypoint=flow.entrypoint,
@@ -195,38 +196,37 @@ class _Answers:
             version=version,
         )
 
-    def _schedule(self, prompts: Any) -> dict[str, Any] | None:
-        from cauce.orchestration.schedules import resolve_timezone
-        from cauce.settings.durations import parse_duration
+    def _schedule(self, prompts: Any) -> DeploymentSchedule | None:
+        from cauce.deployments.schedule_input import interval_seconds, schedule_from_input
+        from cauce.orchestration.schedules import ScheduleError, resolve_timezone
 
         given = [kind for kind in (self.cron, self.interval, self.rrule) if kind is not None]
         if len(given) > 1:
             raise CliError("cauce deploy: give only one of --cron, --interval and --rrule")
         if not given:
             if self.interactive:
-                answer: dict[str, Any] | None = prompts.schedule(
+                answer: DeploymentSchedule | None = prompts.schedule(
                     self.timezone or self.default_timezone
                 )
                 return answer
             return None
-        fields: dict[str, Any] = {}
-        if self.cron is not None:
-            fields["cron"] = self.cron.strip()
-        elif self.interval is not None:
+        if self.interval is not None:
             try:
-                fields["interval_seconds"] = parse_duration(self.interval).total_seconds()
-            except ValueError as exc:
+                interval_seconds(self.interval)
+            except ScheduleError as exc:
                 raise CliError(f"--interval: {exc}") from None
-        else:
-            fields["rrule"] = self.rrule
         self.is_zone_defaulted = self.timezone is None
         timezone = (self.timezone or self.default_timezone).strip()
         try:
             resolve_timezone(timezone)
         except ValueError as exc:
             raise CliError(f"--timezone: {exc}") from None
-        fields["timezone"] = timezone
-        return fields
+        try:
+            return schedule_from_input(
+                timezone, cron=self.cron, interval=self.interval, rrule=self.rrule
+            )
+        except ScheduleError as exc:
+            raise CliError(str(exc)) from None
 
     def _parameters(self, prompts: Any, schema: dict[str, Any]) -> dict[str, Any]:
         given: dict[str, Any] = {}
@@ -253,6 +253,18 @@ class _Answers:
             client.create_work_pool(WorkPool(name=name))
             typer.echo(f"Created work pool {name!r}.")
         return str(name)
+
+
+def _schedule_entry(schedule: DeploymentSchedule) -> ScheduleEntry:
+    """How cauce.yaml records a schedule the flags or the wizard built."""
+    from cauce.deployments.cauce_yaml import ScheduleEntry
+
+    return ScheduleEntry(
+        cron=schedule.cron,
+        interval_seconds=schedule.interval_seconds,
+        rrule=schedule.rrule,
+        timezone=schedule.timezone,
+    )
 
 
 def _say_machine_zone(zone: str, remedy: str) -> None:

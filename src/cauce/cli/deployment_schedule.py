@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cauce.cli.confirm import Yes, confirm_deletion
 from cauce.cli.errors import CliError
 from cauce.cli.output import console, offset_time, table
-from cauce.cli.work_pool import Yes, confirm_or_abort, yes_no
+from cauce.cli.work_pool import yes_no
 from cauce.states import now_utc
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def schedule_delete(name: DeploymentName, schedule_id: ScheduleId, yes: Yes = Fa
     client = cli_client()
     deployment = read_named(client, name)
     schedule = _find_schedule(deployment, schedule_id)
-    confirm_or_abort(f"Delete schedule {schedule.id} ({describe_schedule(schedule)})?", yes)
+    confirm_deletion(f"schedule {schedule.id} ({describe_schedule(schedule)})", yes)
     client.delete_deployment_schedule(deployment.id, schedule.id)
     console.print(Text(f"Deleted schedule {schedule.id} of deployment {deployment.full_name!r}."))
 
@@ -193,15 +194,9 @@ def _new_schedule(
     timezone: str | None,
 ) -> DeploymentSchedule:
     """The schedule the options describe, checked by the core's rules; a CliError if bad."""
-    from cauce.orchestration.schedules import (
-        ScheduleError,
-        as_schedule,
-        resolve_timezone,
-        validate_schedule,
-    )
-    from cauce.schemas.deployments import DeploymentSchedule
+    from cauce.deployments.schedule_input import interval_seconds, schedule_from_input
+    from cauce.orchestration.schedules import ScheduleError, resolve_timezone
     from cauce.settings import get_settings
-    from cauce.settings.durations import parse_duration
 
     given = [o for o, v in (("--cron", cron), ("--interval", interval), ("--rrule", rrule)) if v]
     if len(given) != 1:
@@ -209,25 +204,22 @@ def _new_schedule(
     if anchor is not None and interval is None:
         raise CliError("--anchor goes with --interval")
     zone = timezone or get_settings().default_timezone
+    if interval is not None:
+        try:
+            interval_seconds(interval)
+        except ScheduleError as exc:
+            raise CliError(f"--interval: {exc}") from None
     try:
         resolve_timezone(zone)
-        seconds = None
-        if interval is not None:
-            try:
-                seconds = parse_duration(interval).total_seconds()
-            except ValueError as exc:
-                raise CliError(f"--interval: {exc}") from None
-        schedule = DeploymentSchedule(
-            timezone=zone,
+        return schedule_from_input(
+            zone,
             cron=cron,
-            interval_seconds=seconds,
+            interval=interval,
             anchor=None if anchor is None else parse_time(anchor, zone, "--anchor"),
             rrule=rrule,
         )
-        validate_schedule(as_schedule(schedule))
     except ScheduleError as exc:
         raise CliError(str(exc)) from None
-    return schedule
 
 
 def _find_schedule(deployment: Deployment, raw: str) -> DeploymentSchedule:

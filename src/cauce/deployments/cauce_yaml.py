@@ -315,7 +315,7 @@ def _schedule(reader: _Reader, node: yaml.Node, owner: str) -> ScheduleEntry:
         for key, value_node in fields.items()
     }
     if "interval" in values:
-        values["interval_seconds"] = values.pop("interval").total_seconds()
+        values["interval_seconds"] = values.pop("interval")
     return ScheduleEntry(**values)
 
 
@@ -372,6 +372,16 @@ def _duration(reader: _Reader, node: yaml.Node, where: str) -> timedelta:
     return duration
 
 
+def _interval(reader: _Reader, node: yaml.Node, where: str) -> float:
+    from cauce.deployments.schedule_input import interval_seconds
+    from cauce.orchestration.schedules import ScheduleError
+
+    try:
+        return interval_seconds(reader.value(node))
+    except ScheduleError as exc:
+        raise reader.fail(node, f"{where}: {exc}") from None
+
+
 def _anchor(reader: _Reader, node: yaml.Node, where: str) -> datetime:
     value = reader.value(node)
     if isinstance(value, datetime):  # unquoted, YAML reads the timestamp itself
@@ -416,7 +426,7 @@ _DEPLOYMENT_FIELDS: dict[str, _Convert] = {
 }
 _SCHEDULE_FIELDS: dict[str, _Convert] = {
     "cron": _text,
-    "interval": _duration,
+    "interval": _interval,
     "rrule": _text,
     "timezone": _timezone,
     "active": _flag,

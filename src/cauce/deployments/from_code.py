@@ -96,7 +96,9 @@ def schedules_from(
     timezone: str | None,
     anchor_date: datetime | None = None,
 ) -> list[DeploymentSchedule]:
-    """The schedules that `cron=`, `interval=` and `rrule=` say (each may be a list)."""
+    """The schedules that `cron=`, `interval=` and `rrule=` say (each may be a list),
+    each checked; ScheduleError naming what is wrong."""
+    from cauce.deployments.schedule_input import schedule_from_input
     from cauce.settings import get_settings
 
     zone = timezone or get_settings().default_timezone
@@ -104,13 +106,9 @@ def schedules_from(
     def listed(value: Any) -> list[Any]:
         return [] if value is None else list(value) if isinstance(value, list) else [value]
 
-    found = [DeploymentSchedule(timezone=zone, cron=c) for c in listed(cron)]
-    for every in listed(interval):
-        seconds = every.total_seconds() if isinstance(every, timedelta) else float(every)
-        found.append(
-            DeploymentSchedule(timezone=zone, interval_seconds=seconds, anchor=anchor_date)
-        )
-    found += [DeploymentSchedule(timezone=zone, rrule=r) for r in listed(rrule)]
+    found = [schedule_from_input(zone, cron=c) for c in listed(cron)]
+    found += [schedule_from_input(zone, interval=i, anchor=anchor_date) for i in listed(interval)]
+    found += [schedule_from_input(zone, rrule=r) for r in listed(rrule)]
     return found
 
 
@@ -147,12 +145,20 @@ def flow_to_deployment(
     concurrency_limit: int | None = None,
     watchdog_running_after: float | str | timedelta | None = None,
 ) -> DeploymentSpec:
-    """The deployment `name` of `flow`, described but not applied (Flow.to_deployment)."""
+    """The deployment `name` of `flow`, described but not applied (Flow.to_deployment).
+
+    Raises DeploymentError, naming the deployment, for a schedule that is not valid."""
+    from cauce.orchestration.schedules import ScheduleError
+
+    try:
+        schedules = schedules_from(cron, interval, rrule, timezone, anchor_date)
+    except ScheduleError as exc:
+        raise DeploymentError(f"deployment {name!r}: {exc}") from None
     return DeploymentSpec(
         flow,
         name,
         work_pool_name,
-        schedules_from(cron, interval, rrule, timezone, anchor_date),
+        schedules,
         dict(parameters or {}),
         list(tags or []),
         description,

@@ -13,9 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cauce.deployments.discovery import EntrypointError, FlowEntrypoint, load_entrypoint
+from cauce.deployments.discovery import FlowEntrypoint, load_entrypoint
+
+if TYPE_CHECKING:
+    from cauce.schemas.deployments import DeploymentSchedule
 
 MANUAL = "Enter a flow entrypoint manually"
 CREATE_POOL = "Create a new work pool"
@@ -100,12 +103,12 @@ def deployment_name(default: str) -> str:
     return _text_or_default("Deployment name:", default, check)
 
 
-def schedule(default_timezone: str) -> dict[str, Any] | None:
-    """None, or the schedule's fields: cron / interval_seconds / rrule, and timezone."""
+def schedule(default_timezone: str) -> DeploymentSchedule | None:
+    """None, or the schedule the answers describe, each answer checked as it is typed."""
     import questionary
 
+    from cauce.deployments.schedule_input import interval_seconds, schedule_from_input
     from cauce.orchestration.schedules import resolve_timezone, validate_cron, validate_rrule
-    from cauce.settings.durations import parse_duration
 
     kind = _ask(
         questionary.select(
@@ -115,29 +118,28 @@ def schedule(default_timezone: str) -> dict[str, Any] | None:
     )
     if kind == NO_SCHEDULE:
         return None
-    fields: dict[str, Any] = {}
+    cron = interval = rrule = None
     if kind == CRON:
-        fields["cron"] = _ask(
+        cron = _ask(
             questionary.text(f"Cron expression ({CRON_HINT}):", validate=_validator(validate_cron))
-        ).strip()
+        )
     elif kind == INTERVAL:
-        text = _ask(
+        interval = _ask(
             questionary.text(
                 "Run every (seconds, or a duration such as 30m or 2h):",
-                validate=_validator(parse_duration),
+                validate=_validator(interval_seconds),
             )
         )
-        fields["interval_seconds"] = parse_duration(text).total_seconds()
     else:
-        fields["rrule"] = _ask(
+        rrule = _ask(
             questionary.text(
                 "RRule (e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=9):", validate=_validator(validate_rrule)
             )
-        ).strip()
-    fields["timezone"] = _text_or_default(
+        )
+    timezone = _text_or_default(
         "Timezone (an IANA name; not UTC unless you mean it):", default_timezone, resolve_timezone
     )
-    return fields
+    return schedule_from_input(timezone, cron=cron, interval=interval, rrule=rrule)
 
 
 def parse_value(text: str) -> Any:
@@ -198,12 +200,3 @@ def work_pool(names: list[str]) -> tuple[str, bool]:
 
     text = _ask(questionary.text("Name of the new work pool:", validate=_validator(check)))
     return text.strip(), True
-
-
-def entrypoint_error(root: Path, text: str) -> str | None:
-    """Why `text` does not name a flow under `root`, or None."""
-    try:
-        load_entrypoint(root, text)
-    except EntrypointError as exc:
-        return str(exc)
-    return None

@@ -254,7 +254,7 @@ _MAX_INTERVAL_SECONDS = timedelta.max.total_seconds() / 2
 def validate_interval(seconds: float) -> None:
     """Raise ScheduleError unless `seconds` is a usable interval: finite and more than 0."""
     if not math.isfinite(seconds) or seconds <= 0:
-        raise ScheduleError(f"interval must be more than 0 seconds, got {seconds:g}")
+        raise ScheduleError(f"interval must be a positive, finite duration, got {seconds:g}")
     if seconds > _MAX_INTERVAL_SECONDS:
         raise ScheduleError(f"interval of {seconds:g} seconds is too long")
     if round(seconds * 10**6) < 1:
