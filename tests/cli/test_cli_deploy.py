@@ -457,3 +457,45 @@ def _wizard(project: Path, *args: str) -> pexpect.spawn:
         timeout=30,
         dimensions=(40, 160),
     )
+
+
+class TestSavedEntriesRefuseFlagsTheyWouldIgnore:
+    """`--all` and `NAME` apply cauce.yaml as it is: a flag beside them is refused by
+    name, never dropped without a word."""
+
+    SAVED = (
+        "deployments:\n"
+        "  - name: n\n"
+        "    entrypoint: basic.py:basic_flow\n"
+        "    work_pool: p\n"
+        "    schedules:\n"
+        '      - cron: "0 9 * * *"\n'
+        "        timezone: Etc/UTC\n"
+    )
+
+    @pytest.mark.parametrize("which", [["--all"], ["n"]])
+    @pytest.mark.parametrize(
+        ("flags", "named"),
+        [
+            (["--cron=0 10 * * *"], "--cron"),
+            (["--interval=30m"], "--interval"),
+            (["--pool=otro"], "--pool"),
+            (["--param=mensaje=hola", "--tag=t"], "--param, --tag"),
+        ],
+    )
+    def test_one_line_naming_them_and_nothing_applied(
+        self, local: CauceClient, project: Path, which: list[str], flags: list[str], named: str
+    ) -> None:
+        local.create_work_pool(WorkPool(name="p"))
+        (project / "cauce.yaml").write_text(self.SAVED)
+        line = _one_error_line(cauce(project, "deploy", *which, *flags, "--no-prompt"))
+        assert line.startswith(f"cauce deploy {which[0]} applies cauce.yaml as it is")
+        assert f"would ignore {named};" in line
+        assert local.read_deployments() == []
+        assert (project / "cauce.yaml").read_text() == self.SAVED
+
+    def test_all_with_a_target_names_the_target(self, local: CauceClient, project: Path) -> None:
+        (project / "cauce.yaml").write_text(self.SAVED)
+        result = cauce(project, "deploy", "basic.py:basic_flow", "--all", "--no-prompt")
+        assert "would ignore the target 'basic.py:basic_flow'" in _one_error_line(result)
+        assert local.read_deployments() == []

@@ -63,6 +63,13 @@ def deploy(
     from cauce.deployments.discovery import EntrypointError
     from cauce.deployments.prompts import Cancelled
 
+    if all_entries or _names_saved_entry(target):
+        given = {
+            "--name": name, "--pool": pool, "--cron": cron, "--interval": interval,
+            "--rrule": rrule, "--timezone": timezone, "--param": param, "--tag": tag,
+            "--description": description, "--version": version,
+        }  # fmt: skip
+        _refuse_ignored_flags(target, all_entries, given)
     try:
         _deploy(
             target, name, pool, cron, interval, rrule, timezone, param or [], tag or [],
@@ -100,7 +107,7 @@ def _deploy(
     default_timezone = get_settings().default_timezone
     client = get_client()
 
-    if all_entries or (target is not None and ":" not in target and not target.endswith(".py")):
+    if all_entries or _names_saved_entry(target):
         chosen = entries if all_entries else [e for e in entries if e.name == target]
         if not chosen:
             where = str(yaml_path) if found else f"no {FILE_NAME} here or above"
@@ -121,6 +128,29 @@ def _deploy(
     if answers.is_zone_defaulted:
         _say_machine_zone(default_timezone, "pass --timezone")
     typer.echo(f"Saved in {yaml_path}: `cauce deploy --all --no-prompt` applies it again.")
+
+
+def _names_saved_entry(target: str | None) -> bool:
+    """Whether `target` is the name of a cauce.yaml entry rather than file.py:function."""
+    return target is not None and ":" not in target and not target.endswith(".py")
+
+
+def _refuse_ignored_flags(target: str | None, all_entries: bool, given: dict[str, Any]) -> None:
+    """A CliError naming the flags that applying saved entries would not use.
+
+    `--all` and `NAME` apply cauce.yaml as it is; a flag beside them would be dropped
+    without a word, and the user would believe the deployment has it.
+    """
+    ignored = [flag for flag, value in given.items() if value not in (None, [])]
+    if all_entries and target is not None:
+        ignored.insert(0, f"the target {target!r}")
+    if not ignored:
+        return
+    what = "--all" if all_entries else str(target)
+    raise CliError(
+        f"cauce deploy {what} applies cauce.yaml as it is and would ignore "
+        f"{', '.join(ignored)}; edit cauce.yaml, or deploy path/to/file.py:function with them"
+    )
 
 
 def _apply_saved(
