@@ -73,7 +73,10 @@ def _env(env: dict[str, str]) -> dict[str, str]:
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, env=_env(env), capture_output=True, text=True, timeout=60)
+    # No terminal, wherever pytest was started: a deleting command asks on one (confirm.py).
+    return subprocess.run(
+        args, env=_env(env), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
 
 
 class Cli:
@@ -88,6 +91,7 @@ class Cli:
         return subprocess.Popen(
             [sys.executable, "-m", "cauce.cli.main", *args],
             env=_env(env),
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -1,19 +1,15 @@
 """`cauce work-pool create | ls | inspect | pause | resume | delete` as a user types them.
 
 Each journey runs `cauce` in a fresh interpreter on every store (SQLite, PostgreSQL,
-HTTP) and checks what it printed against what the store then holds. The prompt of
-`delete` runs through `main()` in this process, where the test can answer it.
+HTTP) and checks what it printed against what the store then holds. Whether `delete`
+asks first is test_cli_confirm.py's.
 """
 
 from __future__ import annotations
 
-import io
-import sys
-
 import pytest
 
 from cauce.client.base import NotFound
-from cauce.client.embedded import EmbeddedClient
 from cauce.schemas.deployments import Deployment
 from tests.cli.conftest import one_line_error
 
@@ -127,33 +123,3 @@ class TestCreateOptions:
     def test_no_limit_shows_none(self, run_main, env):
         run_main(env, "work-pool", "create", "principal")
         assert _row(run_main(env, "work-pool", "ls").stdout, "principal")[3] == "none"
-
-
-class TestDeleteAsks:
-    @pytest.fixture
-    def answer(self, monkeypatch):
-        def give(text: str) -> None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(text))
-
-        return give
-
-    def test_no_keeps_the_pool(self, run_main, env, home, answer):
-        run_main(env, "work-pool", "create", "principal")
-        answer("n\n")
-        result = run_main(env, "work-pool", "delete", "principal")
-        assert result.returncode == 1
-        assert "Delete work pool 'principal'? [y/N]" in result.stdout
-        assert result.stderr == "Deletion aborted.\n"
-        client = EmbeddedClient(f"sqlite:///{home / 'cauce.db'}")
-        try:
-            assert client.read_work_pool("principal").name == "principal"
-        finally:
-            client.close()
-
-    def test_yes_deletes_it(self, run_main, env, answer):
-        run_main(env, "work-pool", "create", "principal")
-        answer("y\n")
-        result = run_main(env, "work-pool", "delete", "principal")
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.endswith("Deleted work pool 'principal'.\n")
-        assert run_main(env, "work-pool", "ls").stdout == "No work pools found.\n"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cauce.cli.confirm import Yes, confirm_deletion
 from cauce.cli.deployment_schedule import (
     DeploymentName,
     cli_client,
@@ -34,7 +35,7 @@ from cauce.cli.deployment_schedule import (
 from cauce.cli.errors import CliError
 from cauce.cli.flow_run import scheduled_time
 from cauce.cli.output import console, format_seconds, offset_time, pretty_json, state_text, table
-from cauce.cli.work_pool import Yes, confirm_or_abort, yes_no
+from cauce.cli.work_pool import yes_no
 from cauce.schemas.flow_runs import FlowRunFilter
 from cauce.states import now_utc
 
@@ -208,7 +209,7 @@ def delete(name: DeploymentName, yes: Yes = False) -> None:
 
     client = cli_client()
     deployment = read_named(client, name)
-    confirm_or_abort(f"Delete deployment {deployment.full_name!r}?", yes)
+    confirm_deletion(f"deployment {deployment.full_name!r}", yes)
     client.delete_deployment(deployment.id)
     console.print(Text(f"Deleted deployment {deployment.full_name!r}."))
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cauce.cli.confirm import Yes, confirm_deletion
 from cauce.cli.errors import CliError
 from cauce.cli.output import (
     console,
@@ -128,13 +129,14 @@ def cancel(flow_run_id: FlowRunId) -> None:
 
 
 @app.command("delete")
-def delete(flow_run_id: FlowRunId) -> None:
+def delete(flow_run_id: FlowRunId, yes: Yes = False) -> None:
     """Delete a flow run with its task runs, states and logs."""
     from rich.text import Text
 
     run_id = parse_id(flow_run_id)
     client = _client()
     run = client.read_flow_run(run_id)
+    confirm_deletion(f"flow run {run.name!r} ({run.id})", yes)
     client.delete_flow_run(run.id)
     console.print(Text(f"Deleted flow run {run.name!r} ({run.id})."))
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cauce.cli.confirm import Yes, confirm_deletion
 from cauce.cli.errors import CliError
 from cauce.cli.output import console, offset_time, table
 
@@ -26,7 +27,6 @@ app = typer.Typer(
 )
 
 PoolName = Annotated[str, typer.Argument(metavar="NAME", help="The work pool's name.")]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
 @app.command("create")
@@ -119,15 +119,9 @@ def delete(name: PoolName, yes: Yes = False) -> None:
 
     client = _client()
     pool = client.read_work_pool(name)
-    confirm_or_abort(f"Delete work pool {pool.name!r}?", yes)
+    confirm_deletion(f"work pool {pool.name!r}", yes)
     client.delete_work_pool(pool.name)
     console.print(Text(f"Deleted work pool {pool.name!r}."))
-
-
-def confirm_or_abort(question: str, yes: bool) -> None:
-    """Ask `question` unless --yes was given; a CliError when the answer is no."""
-    if not yes and not typer.confirm(question, default=False):
-        raise CliError("Deletion aborted.")
 
 
 def yes_no(flag: bool) -> str:
