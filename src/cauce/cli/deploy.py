@@ -63,13 +63,10 @@ def deploy(
     from cauce.deployments.discovery import EntrypointError
     from cauce.deployments.prompts import Cancelled
 
-    if all_entries or _names_saved_entry(target):
-        given = {
-            "--name": name, "--pool": pool, "--cron": cron, "--interval": interval,
-            "--rrule": rrule, "--timezone": timezone, "--param": param, "--tag": tag,
-            "--description": description, "--version": version,
-        }  # fmt: skip
-        _refuse_ignored_flags(target, all_entries, given)
+    given = {"--name": name, "--pool": pool, "--cron": cron, "--interval": interval,
+             "--rrule": rrule, "--timezone": timezone, "--param": param, "--tag": tag,
+             "--description": description, "--version": version}  # fmt: skip
+    _refuse_ignored_flags(target, all_entries, given)
     try:
         _deploy(
             target, name, pool, cron, interval, rrule, timezone, param or [], tag or [],
@@ -136,11 +133,13 @@ def _names_saved_entry(target: str | None) -> bool:
 
 
 def _refuse_ignored_flags(target: str | None, all_entries: bool, given: dict[str, Any]) -> None:
-    """A CliError naming the flags that applying saved entries would not use.
+    """A CliError naming the flags that applying saved entries (`--all`, `NAME`) would not use.
 
     `--all` and `NAME` apply cauce.yaml as it is; a flag beside them would be dropped
     without a word, and the user would believe the deployment has it.
     """
+    if not (all_entries or _names_saved_entry(target)):
+        return
     ignored = [flag for flag, value in given.items() if value not in (None, [])]
     if all_entries and target is not None:
         ignored.insert(0, f"the target {target!r}")
