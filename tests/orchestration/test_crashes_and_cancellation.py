@@ -208,3 +208,38 @@ class TestKilledScript:
         assert f"Its process ({dead_pid} on {this_host()}) is gone" in (crashed.state.message or "")
         assert store.client.read_flow_run(alive.id).state.name == "Running"
         assert store.client.read_flow_run(elsewhere.id).state.name == "Running"
+
+    def test_a_run_claimed_by_a_worker_killed_before_its_process_started_is_crashed(
+        self, store: Store, tmp_path
+    ) -> None:  # type: ignore[no-untyped-def]
+        from cauce.schemas.deployments import Deployment, WorkPool
+
+        dead_pid = _a_dead_pid()
+        store.client.create_work_pool(WorkPool("p"))
+        deployment = store.client.apply_deployment(
+            Deployment(flow_name="f", name="d", entrypoint="f.py:f", work_pool_name="p")
+        )
+        flow_run = store.client.create_flow_run_from_deployment(deployment.id)
+        worker_id = store.client.worker_heartbeat("p", "w", this_host(), dead_pid, []).worker_id
+        [claimed] = store.client.claim_flow_runs("p", worker_id, 1)
+        assert claimed.id == flow_run.id
+
+        reader = EmbeddedClient(store.url)
+        try:
+            crashed = reader.read_flow_run(flow_run.id)
+        finally:
+            reader.close()
+
+        assert crashed.state.name == "Crashed"
+        assert f"Its process ({dead_pid} on {this_host()}) is gone" in (crashed.state.message or "")
+
+
+def _a_dead_pid() -> int:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    assert not process_is_alive(int(gone.stdout))
+    return int(gone.stdout)

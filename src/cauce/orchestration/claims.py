@@ -76,5 +76,5 @@ def _claim(connection: Connection, flow_run: FlowRun, worker_id: uuid.UUID) -> b
         return False
     queries.set_run_worker(connection, flow_run.id, worker_id)
     flow_run.state, flow_run.worker_id = result.state, worker_id
-    flow_run.host = flow_run.pid = flow_run.heartbeat = None
+    flow_run.heartbeat = None
     return True

@@ -148,9 +148,17 @@ def select_due_runs(
 
 
 def set_run_worker(connection: Connection, flow_run_id: uuid.UUID, worker_id: uuid.UUID) -> None:
-    """Record which worker claimed the run."""
-    query = update(flow_runs).where(flow_runs.c.id == flow_run_id)
-    connection.execute(query.values(worker_id=worker_id, host=None, pid=None, heartbeat=None))
+    """Record which worker claimed the run. Until the run's own process says where it
+    is, the run is where its worker is: a worker killed before its run's process
+    started leaves a run whose recorded process is gone, which is then Crashed."""
+    worker = select(workers.c.host, workers.c.pid).where(workers.c.id == worker_id)
+    values = {
+        "worker_id": worker_id,
+        "host": worker.with_only_columns(workers.c.host).scalar_subquery(),
+        "pid": worker.with_only_columns(workers.c.pid).scalar_subquery(),
+        "heartbeat": None,
+    }
+    connection.execute(update(flow_runs).where(flow_runs.c.id == flow_run_id).values(values))
 
 
 def select_silent_runs(
