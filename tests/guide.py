@@ -45,3 +45,22 @@ async def main_flow():
 if __name__ == "__main__":
     main_flow_state = asyncio.run(main_flow())
 """
+
+BASIC_EXAMPLE = """
+from cauce import flow, task
+
+
+@task
+def print_message(message):
+    print(message)
+
+
+@flow
+def basic_flow(message="Hola mundo!"):
+    print_message(message)
+
+
+if __name__ == "__main__":
+    basic_flow()
+"""
+"""The guide's §4 `basic.py` (its `print_message` task written out), as users deploy it."""
