@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import pytest
 
+from cauce.client.base import CauceClient
 from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun
 from tests.conftest import Store
@@ -90,11 +91,10 @@ class WorkerProcess:
 
     def kill_group(self) -> None:
         """Kill the worker and every process of its group (its runs started their own)."""
-        for sig in (signal.SIGKILL,):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.process.wait(10)
 
 
@@ -122,20 +122,25 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
                 pass
 
 
-@pytest.fixture
-def deployment(store: Store, tmp_path: Path) -> Deployment:
-    """The deployment `trabajo/prod` of `flujos.py` in `tmp_path`, in the pool compras-prod."""
-    (tmp_path / "flujos.py").write_text(FLOWS)
-    store.client.create_work_pool(WorkPool(POOL))
-    return store.client.apply_deployment(
+def deploy_trabajo(client: CauceClient, folder: Path) -> Deployment:
+    """The deployment `trabajo/prod` of FLOWS written to `folder`, in a new pool POOL."""
+    (folder / "flujos.py").write_text(FLOWS)
+    client.create_work_pool(WorkPool(POOL))
+    return client.apply_deployment(
         Deployment(
             flow_name="trabajo",
             name="prod",
             entrypoint="flujos.py:trabajo",
             work_pool_name=POOL,
-            source=str(tmp_path),
+            source=str(folder),
         )
     )
+
+
+@pytest.fixture
+def deployment(store: Store, tmp_path: Path) -> Deployment:
+    """The deployment `trabajo/prod` of `flujos.py` in `tmp_path`, in the pool compras-prod."""
+    return deploy_trabajo(store.client, tmp_path)
 
 
 def until_final(store: Store, flow_run_id: uuid.UUID, seconds: float = 60) -> FlowRun:

@@ -15,10 +15,9 @@ import pytest
 from cauce.client.base import CauceClient
 from cauce.client.factory import get_client, reset_client
 from cauce.processes import process_is_alive
-from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.settings import reset_settings
 from tests.conftest import free_port, start_server, stop_server
-from tests.workers.conftest import FLOWS, POOL, WorkerProcess, wait_for
+from tests.workers.conftest import POOL, WorkerProcess, deploy_trabajo, wait_for
 
 QUIET = {"CAUCE_WORKER_HEARTBEAT": "1s", "CAUCE_SERVER_SCHEDULER_INTERVAL": "1000h"}
 WATCHDOG = {**QUIET, "CAUCE_WATCHDOG_INTERVAL": "1s", "CAUCE_WATCHDOG_RUNNING_AFTER": "3s"}
@@ -51,17 +50,7 @@ def server_client(
 @pytest.fixture
 def sleeping_run(server_client: CauceClient, tmp_path: Path) -> Iterator[tuple[WorkerProcess, int]]:
     """A worker running a run that sleeps 60 s: the worker, and the run's process id."""
-    (tmp_path / "flujos.py").write_text(FLOWS)
-    server_client.create_work_pool(WorkPool(POOL))
-    deployment = server_client.apply_deployment(
-        Deployment(
-            flow_name="trabajo",
-            name="prod",
-            entrypoint="flujos.py:trabajo",
-            work_pool_name=POOL,
-            source=str(tmp_path),
-        )
-    )
+    deployment = deploy_trabajo(server_client, tmp_path)
     worker = WorkerProcess(tmp_path, "--pool", POOL, "--name", "w1")
     flow_run = server_client.create_flow_run_from_deployment(deployment.id, {"dormir": 60})
     pid = 0
@@ -142,17 +131,7 @@ def test_a_worker_carries_on_when_its_server_comes_back_and_runs_nothing_twice(
     reset_settings()
     reset_client()
     client = get_client()
-    (tmp_path / "flujos.py").write_text(FLOWS)
-    client.create_work_pool(WorkPool(POOL))
-    deployment = client.apply_deployment(
-        Deployment(
-            flow_name="trabajo",
-            name="prod",
-            entrypoint="flujos.py:trabajo",
-            work_pool_name=POOL,
-            source=str(tmp_path),
-        )
-    )
+    deployment = deploy_trabajo(client, tmp_path)
     worker = WorkerProcess(tmp_path, "--pool", POOL, "--name", "w1")
     try:
         first = client.create_flow_run_from_deployment(deployment.id, {"n": 1, "dormir": 4})
