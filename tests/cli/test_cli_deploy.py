@@ -302,7 +302,6 @@ class TestBadInput:
                 "unknown timezone 'America/Buenos_Aire'; did you mean America/Buenos_Aires",
             ),
             (["--pool=nowhere"], "work pool 'nowhere' does not exist"),
-            (["--param=mensaje=3"], "parameter 'mensaje' must be a string, got 3"),
             (["--param=otro=1"], "unknown parameter 'otro' (the flow takes: mensaje)"),
         ],
     )
@@ -499,3 +498,52 @@ class TestSavedEntriesRefuseFlagsTheyWouldIgnore:
         result = cauce(project, "deploy", "basic.py:basic_flow", "--all", "--no-prompt")
         assert "would ignore the target 'basic.py:basic_flow'" in _one_error_line(result)
         assert local.read_deployments() == []
+
+
+class TestAStringParameterIsTheTextTyped:
+    """`--param mensaje=42` for `mensaje: str` is "42": values are read as JSON only
+    where the parameter's schema says it is not a string."""
+
+    @pytest.mark.parametrize(("typed", "stored"), [("42", "42"), ('"42"', "42"), ("hola", "hola")])
+    def test_the_param_flag(
+        self, local: CauceClient, project: Path, typed: str, stored: str
+    ) -> None:
+        local.create_work_pool(WorkPool(name="p"))
+        flags = ["--name=n", "--pool=p", f"--param=mensaje={typed}", "--no-prompt"]
+        result = cauce(project, "deploy", "basic.py:basic_flow", *flags)
+        assert result.returncode == 0, result.stderr
+        assert local.read_deployment_by_name("basic-flow/n").parameters == {"mensaje": stored}
+        again = cauce(project, "deploy", "--all", "--no-prompt")  # as cauce.yaml saved it
+        assert again.returncode == 0, again.stderr
+        assert local.read_deployment_by_name("basic-flow/n").parameters == {"mensaje": stored}
+
+    def test_a_json_typed_parameter_is_still_read_as_json(
+        self, local: CauceClient, project: Path
+    ) -> None:
+        (project / "counted.py").write_text(
+            "from cauce import flow\n\n\n@flow\ndef counted(n: int = 1):\n    print(n)\n"
+        )
+        local.create_work_pool(WorkPool(name="p"))
+        flags = ["--name=n", "--pool=p", "--param=n=42", "--no-prompt"]
+        result = cauce(project, "deploy", "counted.py:counted", *flags)
+        assert result.returncode == 0, result.stderr
+        assert local.read_deployment_by_name("counted/n").parameters == {"n": 42}
+
+    def test_the_wizard(self, local: CauceClient, project: Path) -> None:
+        local.create_work_pool(WorkPool(name="p"))
+        child = _wizard(project, "basic.py:basic_flow", "--name=n")
+        try:
+            child.expect("configure a schedule")
+            child.send("\r")  # No schedule
+            child.expect("default parameters")
+            child.send("y")  # a confirm takes the key alone
+            child.expect("mensaje:")
+            child.send("\x15" + "42\r")
+            child.expect("Which work pool")
+            child.send("\r")
+            child.expect("Saved in")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, child.before
+        assert local.read_deployment_by_name("basic-flow/n").parameters == {"mensaje": "42"}

@@ -263,7 +263,8 @@ class _Answers:
             key, equals, value = item.partition("=")
             if not equals or not key.strip():
                 raise CliError(f"--param {item!r} must look like name=value")
-            given[key.strip()] = prompts.parse_value(value)
+            spec = schema.get("properties", {}).get(key.strip())
+            given[key.strip()] = prompts.parse_value(value, spec)
         if self.interactive and not self.params:
             chosen: dict[str, Any] = prompts.parameters(schema, given)
             return chosen

@@ -142,13 +142,29 @@ def schedule(default_timezone: str) -> DeploymentSchedule | None:
     return schedule_from_input(timezone, cron=cron, interval=interval, rrule=rrule)
 
 
-def parse_value(text: str) -> Any:
+def parse_value(text: str, spec: dict[str, Any] | None = None) -> Any:
     """A parameter typed at the prompt or as `--param k=v`: JSON when it parses
-    (`3`, `true`, `[1, 2]`, `"3"`), else the text itself."""
+    (`3`, `true`, `[1, 2]`, `"3"`), else the text itself.
+
+    Where `spec` (the parameter's schema) says the value is a string, it is the text
+    as typed (`42` is "42"), unless it is a JSON string (`"42"`, as the prompt shows
+    defaults) or null for an optional one.
+    """
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except ValueError:
         return text
+    types = _schema_types(spec or {})
+    if "string" in types and types <= {"string", "null"}:
+        is_kept = isinstance(value, str) or (value is None and "null" in types)
+        return value if is_kept else text
+    return value
+
+
+def _schema_types(spec: dict[str, Any]) -> set[str]:
+    """The JSON types a parameter's schema names (`type`, or each `anyOf` member's)."""
+    members = spec.get("anyOf", [spec])
+    return {m["type"] for m in members if isinstance(m, dict) and isinstance(m.get("type"), str)}
 
 
 def parameters(schema: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -170,11 +186,11 @@ def parameters(schema: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
         one = {"type": "object", "properties": {name: spec}, "required": []}
 
         def check(text: str, name: str = name, one: dict[str, Any] = one) -> None:
-            check_parameters(one, {name: parse_value(text)})
+            check_parameters(one, {name: parse_value(text, one["properties"][name])})
 
         text = _ask(questionary.text(f"{name}:", default=shown, validate=_validator(check)))
         if text.strip() or name in schema.get("required", []):
-            chosen[name] = parse_value(text)
+            chosen[name] = parse_value(text, spec)
     return chosen
 
 
