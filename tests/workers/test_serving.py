@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cauce.deployments import run_deployment
+from cauce.processes import process_is_alive
 from cauce.schemas.deployments import WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.states import now_utc
@@ -264,3 +265,27 @@ class TestOneClaimPath:
         spans = sorted((r.start_time, r.end_time) for r in ended)
         for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
             assert end is not None and start is not None and end <= start
+
+    @pytest.mark.timeout(120)
+    def test_a_serve_killed_with_kill_9_leaves_its_run_crashed_not_running(
+        self, store: Store, servers: _Servers
+    ) -> None:
+        serving = servers.start(limit=1)
+        deployment_id = _deployment_id(store)
+        flow_run = store.client.create_flow_run_from_deployment(
+            deployment_id, {"n": 1, "dormir": 60}
+        )
+        deadline = time.monotonic() + 60
+        while (running := store.client.read_flow_run(flow_run.id)).state.name != "Running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert running.pid is not None
+
+        os.kill(serving.pid, signal.SIGKILL)
+
+        ended = _until_final(store, flow_run.id, seconds=30)
+        assert ended.state.name == "Crashed", ended.state
+        deadline = time.monotonic() + 10
+        while process_is_alive(running.pid):
+            assert time.monotonic() < deadline, "the run's process outlived its serve"
+            time.sleep(0.05)
