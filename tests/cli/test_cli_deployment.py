@@ -310,8 +310,12 @@ class TestPauseResumeDelete:
         assert not store.client.read_deployment(deployment.id).is_paused
         assert _runs(store.client, deployment)
 
+        waiting = len(_runs(store.client, deployment))
         deleted = cli(store_env, "deployment", "delete", "flujo/diario", "--yes")
-        assert deleted.stdout == "Deleted deployment 'flujo/diario'.\n", deleted.stderr
+        assert deleted.stdout == (
+            f"Deleted deployment 'flujo/diario': removed {waiting} scheduled runs; "
+            "its past runs are kept.\n"
+        ), deleted.stderr
         with pytest.raises(NotFound):
             store.client.read_deployment(deployment.id)
 

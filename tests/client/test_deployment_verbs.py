@@ -13,7 +13,7 @@ import pytest
 from cauce.client.base import ClientError, NotFound
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
-from cauce.states import StateType
+from cauce.states import Completed, Late, Running, StateType
 from tests.conftest import Store
 
 ZONE = "America/Argentina/Buenos_Aires"
@@ -185,10 +185,33 @@ class TestDeploymentVerbs:
     def test_deleting_takes_its_schedules_and_waiting_runs(
         self, store: Store, deployed: Deployment
     ):
-        store.client.delete_deployment(deployed.id)
+        waiting = len(_runs(store, deployed))
+        assert store.client.delete_deployment(deployed.id) == waiting > 0
         assert store.client.read_deployments() == []
         assert _runs(store, deployed) == []
         store.client.delete_work_pool("local")
+
+    def test_deleting_keeps_its_due_late_running_and_ended_runs_unlinked(
+        self, store: Store, deployed: Deployment
+    ):
+        made = len(_runs(store, deployed))
+        later = now() + timedelta(days=30)
+        store.client.create_flow_run_from_deployment(deployed.id, scheduled_time=later)
+        an_hour_ago = now() - timedelta(hours=1)
+        due = store.client.create_flow_run_from_deployment(deployed.id, scheduled_time=an_hour_ago)
+        late = store.client.create_flow_run_from_deployment(deployed.id, scheduled_time=an_hour_ago)
+        store.client.set_flow_run_state(late.id, Late(an_hour_ago), force=True)
+        running = store.client.create_flow_run_from_deployment(deployed.id)
+        store.client.set_flow_run_state(running.id, Running(), force=True)
+        ended = store.client.create_flow_run_from_deployment(deployed.id)
+        store.client.set_flow_run_state(ended.id, Completed(), force=True)
+
+        assert store.client.delete_deployment(deployed.id) == made + 1
+        assert _runs(store, deployed) == []
+        kept = [store.client.read_flow_run(run.id) for run in (due, late, running, ended)]
+        states = [run.state.name for run in kept]
+        assert states == ["Scheduled", "Late", "Running", "Completed"]
+        assert {run.deployment_id for run in kept} == {None}
 
 
 class TestIntervalPhase:

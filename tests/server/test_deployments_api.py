@@ -297,9 +297,12 @@ class TestPauseAndDeleteDeployment:
         assert detail(response, 404) == f"deployment {missing} does not exist"
         assert error_fields(await api_client.post(url, json={"is_paused": 1})) == ["is_paused"]
 
-    async def test_delete_is_204_and_takes_its_scheduled_runs(self, api_client):
+    async def test_delete_takes_its_scheduled_runs_and_says_how_many(self, api_client):
         created = await deployed(api_client)
-        assert (await api_client.delete(f"/api/deployments/{created['id']}")).status_code == 204
+        waiting = len(await scheduled_runs(api_client, created["id"]))
+        response = await api_client.delete(f"/api/deployments/{created['id']}")
+        assert response.status_code == 200
+        assert response.json() == {"scheduled_runs_deleted": waiting} and waiting > 0
         assert (await api_client.get(f"/api/deployments/{created['id']}")).status_code == 404
         assert await scheduled_runs(api_client, created["id"]) == []
         assert (await api_client.delete("/api/work_pools/local")).status_code == 204

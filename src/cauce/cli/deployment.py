@@ -204,14 +204,20 @@ def resume(name: DeploymentName) -> None:
 
 @app.command("delete")
 def delete(name: DeploymentName, yes: Yes = False) -> None:
-    """Delete a deployment with its schedules and its runs not started yet."""
+    """Delete a deployment with its schedules and its scheduled runs not yet due; its
+    other runs (Late, started, ended) are kept, no longer linked to it."""
     from rich.text import Text
 
     client = cli_client()
     deployment = read_named(client, name)
     confirm_deletion(f"deployment {deployment.full_name!r}", yes)
-    client.delete_deployment(deployment.id)
-    console.print(Text(f"Deleted deployment {deployment.full_name!r}."))
+    removed = client.delete_deployment(deployment.id)
+    runs = "1 scheduled run" if removed == 1 else f"{removed} scheduled runs"
+    console.print(
+        Text(
+            f"Deleted deployment {deployment.full_name!r}: removed {runs}; its past runs are kept."
+        )
+    )
 
 
 def parse_parameters(pairs: list[str], params: str | None) -> dict[str, Any]:

@@ -121,8 +121,9 @@ class CauceClient(Protocol):
     def set_deployment_paused(self, deployment_id: uuid.UUID, is_paused: bool) -> Deployment:
         """Pause a deployment (its future scheduled runs go) or resume it."""
 
-    def delete_deployment(self, deployment_id: uuid.UUID) -> None:
-        """Delete a deployment with its schedules and runs not yet started."""
+    def delete_deployment(self, deployment_id: uuid.UUID) -> int:
+        """Delete a deployment with its schedules and its future Scheduled runs; how many
+        runs went. Its other runs (its history) stay, no longer linked to it."""
 
     def add_deployment_schedule(
         self, deployment_id: uuid.UUID, schedule: DeploymentSchedule

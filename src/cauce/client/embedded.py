@@ -309,11 +309,11 @@ class EmbeddedClient(EmbeddedWorkerVerbs):
         with self._core() as connection:
             return set_deployment_paused(connection, deployment_id, is_paused, now_utc())
 
-    def delete_deployment(self, deployment_id: uuid.UUID) -> None:
+    def delete_deployment(self, deployment_id: uuid.UUID) -> int:
         from cauce.orchestration.deployments import delete_deployment
 
         with self._core() as connection:
-            delete_deployment(connection, deployment_id)
+            return delete_deployment(connection, deployment_id, now_utc())
 
     def add_deployment_schedule(
         self, deployment_id: uuid.UUID, schedule: DeploymentSchedule

@@ -55,6 +55,7 @@ from cauce.schemas.api import (
 )
 from cauce.schemas.api_deployments import (
     DeploymentApply,
+    DeploymentDeleted,
     DeploymentModel,
     DeploymentPause,
     DeploymentRunRequest,
@@ -257,8 +258,9 @@ class HttpClient:
         path = f"/deployments/{deployment_id}/set_paused"
         return _deployment(self._request("POST", path, json=_dump(body), refusals=True))
 
-    def delete_deployment(self, deployment_id: uuid.UUID) -> None:
-        self._request("DELETE", f"/deployments/{deployment_id}", refusals=True)
+    def delete_deployment(self, deployment_id: uuid.UUID) -> int:
+        response = self._request("DELETE", f"/deployments/{deployment_id}", refusals=True)
+        return DeploymentDeleted.model_validate(response.json()).scheduled_runs_deleted
 
     def add_deployment_schedule(
         self, deployment_id: uuid.UUID, schedule: DeploymentSchedule

@@ -158,11 +158,16 @@ def set_deployment_paused(
     return deployment
 
 
-def delete_deployment(connection: Connection, deployment_id: uuid.UUID) -> None:
-    """Delete a deployment, its schedules and its runs not yet started; runs that did
-    start stay, no longer linked to it."""
+def delete_deployment(connection: Connection, deployment_id: uuid.UUID, now: datetime) -> int:
+    """Delete a deployment with its schedules and its future Scheduled runs; how many
+    runs went. The rest (due, Late, started or ended: its history) stay, no longer
+    linked to it."""
     read_deployment(connection, deployment_id)
+    # A scheduler pass holding the row finishes first, so the runs it makes go too.
+    queries.lock_deployment(connection, deployment_id)
+    removed = queries.delete_future_runs(connection, deployment_id, now)
     queries.delete_deployment(connection, deployment_id)
+    return removed
 
 
 def add_schedule(

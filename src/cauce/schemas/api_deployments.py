@@ -229,6 +229,15 @@ class DeploymentModel(_WireModel):
         return self._to(Deployment, schedules=[s.to_domain() for s in self.schedules])
 
 
+class DeploymentDeleted(_WireModel):
+    """What deleting a deployment removed besides it."""
+
+    scheduled_runs_deleted: int = Field(
+        description="Its runs still Scheduled for a later time, deleted with it; its other"
+        " runs stay, no longer linked to it."
+    )
+
+
 class DeploymentPause(_WireModel):
     """Pause a deployment (true: its future scheduled runs go) or resume it (false)."""
 

@@ -187,9 +187,20 @@ def update_deployment(
 
 
 def delete_deployment(connection: Connection, deployment_id: uuid.UUID) -> None:
-    """Delete a deployment with its schedules and the runs it has not started yet."""
-    delete_scheduled_runs(connection, deployment_id, None)
+    """Delete a deployment with its schedules; its runs stay, no longer linked to it."""
     connection.execute(delete(deployments).where(deployments.c.id == deployment_id))
+
+
+def delete_future_runs(connection: Connection, deployment_id: uuid.UUID, now: datetime) -> int:
+    """Delete a deployment's runs still waiting for a time after `now` (Scheduled, not
+    Late), whoever made them; how many went."""
+    condition = and_(
+        flow_runs.c.deployment_id == deployment_id,
+        flow_runs.c.state_type == "SCHEDULED",
+        flow_runs.c.state_name == "Scheduled",
+        flow_runs.c.expected_start_time > now,
+    )
+    return connection.execute(delete(flow_runs).where(condition)).rowcount
 
 
 def insert_schedules(

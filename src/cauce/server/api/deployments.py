@@ -18,6 +18,7 @@ from fastapi import APIRouter, Response, status
 from cauce.schemas.api import FlowRunModel
 from cauce.schemas.api_deployments import (
     DeploymentApply,
+    DeploymentDeleted,
     DeploymentModel,
     DeploymentPause,
     DeploymentRunRequest,
@@ -97,18 +98,15 @@ async def set_deployment_paused(
     return DeploymentModel.from_domain(deployment)
 
 
-@router.delete(
-    "/{deployment_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=_CHANGE,
-)
-async def delete_deployment(deployment_id: uuid.UUID, database: DatabaseDep) -> Response:
-    """Delete a deployment with its schedules and its runs not yet started; runs that
-    started stay, no longer linked to it."""
+@router.delete("/{deployment_id}", responses=_CHANGE)
+async def delete_deployment(deployment_id: uuid.UUID, database: DatabaseDep) -> DeploymentDeleted:
+    """Delete a deployment with its schedules and its runs still Scheduled for a later
+    time; its other runs (its history) stay, no longer linked to it."""
     from cauce.orchestration.deployments import delete_deployment as delete
 
-    await database.transaction(lambda connection: delete(connection, deployment_id))
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    now = now_utc()
+    removed = await database.transaction(lambda connection: delete(connection, deployment_id, now))
+    return DeploymentDeleted(scheduled_runs_deleted=removed)
 
 
 @router.post(
