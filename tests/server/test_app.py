@@ -76,11 +76,11 @@ async def test_docs_load_their_scripts_from_the_server_not_a_cdn(api_client):
     assert "SwaggerUIBundle" in script.text
 
 
-async def test_health_and_placeholder_page(api_client):
+async def test_health_and_the_ui_at_the_root(api_client):
     assert (await api_client.get("/api/health")).json()["status"] == "ok"
     page = await api_client.get("/")
     assert page.headers["content-type"].startswith("text/html")
-    assert "cauce server — UI coming" in page.text
+    assert "<h1>Flow runs</h1>" in page.text
     assert 'href="/docs"' in page.text
 
 
@@ -109,10 +109,11 @@ class TestBasicAuth:
         malformed = await secured.get("/api/flows", headers={"Authorization": "Basic ???"})
         assert malformed.json()["detail"] == "Malformed basic auth credentials"
 
-    async def test_right_credentials_pass_and_health_and_page_stay_open(self, secured):
+    async def test_right_credentials_pass_and_health_stays_open(self, secured):
         assert (await secured.get("/api/flows", auth=("ana", "s3cr:et"))).status_code == 200
+        assert (await secured.get("/", auth=("ana", "s3cr:et"))).status_code == 200
         assert (await secured.get("/api/health")).status_code == 200
-        assert (await secured.get("/")).status_code == 200
+        assert (await secured.get("/")).status_code == 401
 
 
 class TestOpenApiSecurity:

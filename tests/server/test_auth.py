@@ -148,12 +148,23 @@ class TestOpenPaths:
         response = await secured.get(path)
         assert response.status_code == 401, path
 
-    @pytest.mark.parametrize("path", ["/", "/docs", "/apix"])
-    async def test_paths_outside_the_api_stay_open(
+    @pytest.mark.parametrize("path", ["/docs", "/docs/static/swagger-ui.css"])
+    async def test_the_api_docs_page_stays_open(
         self, secured: httpx.AsyncClient, path: str
     ) -> None:
         response = await secured.get(path)
-        assert response.status_code != 401, path
+        assert response.status_code == 200, path
+
+    @pytest.mark.parametrize(
+        "path",
+        ["/", "/flow-runs", "/flow-runs/rows", "/ui/static/htmx.min.js", "/apix", "/docsx"],
+    )
+    async def test_the_ui_and_any_other_path_need_them(
+        self, secured: httpx.AsyncClient, path: str
+    ) -> None:
+        response = await secured.get(path)
+        assert response.status_code == 401, path
+        assert response.headers["www-authenticate"] == 'Basic realm="cauce"'
 
 
 class TestRequestsPassThrough:

@@ -1,8 +1,8 @@
-"""Build the server's FastAPI app: /api (routers, health, OpenAPI), /docs, and the page at /.
+"""Build the server's FastAPI app: /api (routers, health, OpenAPI), /docs, and the web UI at /.
 
 The database (server/database.py) is opened and brought to the current schema
 before the server takes requests, and closed at shutdown. What each route does
-is in api/.
+is in api/; the pages are in ui/.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -23,6 +23,7 @@ from cauce.server.api import ROUTERS
 from cauce.server.auth import BasicAuthMiddleware, is_protected
 from cauce.server.database import Conflict, ServerDatabase, Unstorable
 from cauce.server.docs import mount_docs
+from cauce.server.ui import mount_ui
 from cauce.server.wakeups import RunsMade
 from cauce.settings import Settings
 from cauce.version import __version__
@@ -41,18 +42,6 @@ _UNAUTHORIZED = {
         }
     },
 }
-
-_HOME_PAGE = """<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>cauce server</title></head>
-<body>
-<h1>cauce server — UI coming</h1>
-<p>The web UI is not built yet. Meanwhile the API is at <a href="/api">/api</a>:
-see the <a href="/docs">interactive API docs</a>
-or the <a href="/api/openapi.json">OpenAPI document</a>.</p>
-</body>
-</html>
-"""
 
 
 def create_app(
@@ -92,7 +81,7 @@ def create_app(
     app.get(f"{API_PREFIX}/health", tags=["health"])(health)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    app.get("/", include_in_schema=False)(home)
+    mount_ui(app)
     mount_docs(app, f"{API_PREFIX}/openapi.json")
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(Unstorable, _unstorable)
@@ -165,11 +154,6 @@ def _document_basic_auth(app: FastAPI) -> None:
 async def health() -> dict[str, str]:
     """Whether the server answers; open even when auth is on."""
     return {"status": "ok", "version": __version__}
-
-
-async def home() -> HTMLResponse:
-    """The placeholder page where the UI will be."""
-    return HTMLResponse(_HOME_PAGE)
 
 
 async def _conflict(request: Request, exc: Exception) -> JSONResponse:

@@ -1,8 +1,10 @@
-"""HTTP basic auth for /api when CAUCE_API_AUTH_STRING is set.
+"""HTTP basic auth for /api and the web UI when CAUCE_API_AUTH_STRING is set.
 
-A middleware rather than a per-router dependency, so that no route under /api
-(the OpenAPI document included) can be added without it. /api/health stays
-open for load balancers and `cauce server start`'s own checks.
+A middleware rather than a per-router dependency, so that no route (the OpenAPI
+document and every UI page included) can be added without it: every path is
+protected but the open ones. /api/health stays open for load balancers and
+`cauce server start`'s own checks; /docs (Swagger UI's page and files, which show
+nothing recorded) stays open so that its Authorize button can ask for the credentials.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-OPEN_PATHS = frozenset({"/api/health"})
+OPEN_PATHS = frozenset({"/api/health", "/docs"})
+OPEN_PREFIXES = ("/docs/",)
 
 
 def is_protected(path: str) -> bool:
-    """Whether a request to `path` needs credentials."""
-    return (path == "/api" or path.startswith("/api/")) and path not in OPEN_PATHS
+    """Whether a request to `path` needs credentials: all but the open paths."""
+    return path not in OPEN_PATHS and not path.startswith(OPEN_PREFIXES)
 
 
 def credentials_problem(authorization: str | None, auth_string: str) -> str | None:
@@ -41,7 +44,7 @@ def credentials_problem(authorization: str | None, auth_string: str) -> str | No
 
 
 class BasicAuthMiddleware:
-    """Answers 401 with `WWW-Authenticate: Basic` to requests for /api without the credentials."""
+    """Answers 401 with `WWW-Authenticate: Basic` to protected requests without the credentials."""
 
     def __init__(self, app: ASGIApp, auth_string: str) -> None:
         self.app = app
