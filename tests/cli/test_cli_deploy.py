@@ -547,3 +547,44 @@ class TestAStringParameterIsTheTextTyped:
             child.close()
         assert child.exitstatus == 0, child.before
         assert local.read_deployment_by_name("basic-flow/n").parameters == {"mensaje": "42"}
+
+
+class TestANewPoolIsCreatedLast:
+    def test_a_refused_answer_leaves_no_new_pool_behind(
+        self, local: CauceClient, project: Path
+    ) -> None:
+        local.create_work_pool(WorkPool(name="p"))
+        child = _wizard(project, "basic.py:basic_flow", "--name=n", "--param=otro=1")
+        try:
+            child.expect("configure a schedule")
+            child.send("\r")  # No schedule
+            child.expect("Which work pool")
+            child.send(DOWN + "\r")  # p -> Create a new work pool
+            child.expect("Name of the new work pool")
+            child.send("nuevo\r")
+            child.expect("unknown parameter 'otro'")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 1
+        assert [pool.name for pool in local.read_work_pools()] == ["p"]
+        assert local.read_deployments() == []
+
+    def test_once_every_answer_passes_the_new_pool_is_created(
+        self, local: CauceClient, project: Path
+    ) -> None:
+        child = _wizard(project, "basic.py:basic_flow", "--name=n")
+        try:
+            child.expect("configure a schedule")
+            child.send("\r")  # No schedule
+            child.expect("default parameters")
+            child.send("n")
+            child.expect("Name of the new work pool")  # no pool yet: asked straight away
+            child.send("nuevo\r")
+            child.expect("Created work pool 'nuevo'")
+            child.expect("Saved in")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, child.before
+        assert local.read_deployment_by_name("basic-flow/n").work_pool_name == "nuevo"

@@ -117,6 +117,7 @@ def _deploy(
     schedule = (cron, interval, rrule, timezone)
     answers = _Answers(root, interactive, target, name, pool, *schedule, params, default_timezone)
     entry = answers.entry(client, tags, description, version)
+    _create_pool(client, answers.new_pool, entry, root, default_timezone)
     [deployment] = apply_entries(client, [entry], root, default_timezone)
     from cauce.deployments.cauce_yaml import save_deployment
 
@@ -125,6 +126,21 @@ def _deploy(
     if answers.is_zone_defaulted:
         _say_machine_zone(default_timezone, "pass --timezone")
     typer.echo(f"Saved in {yaml_path}: `cauce deploy --all --no-prompt` applies it again.")
+
+
+def _create_pool(
+    client: CauceClient, name: str | None, entry: DeploymentEntry, root: Path, zone: str
+) -> None:
+    """Create the pool the wizard was told to (if any), once the deployment it is for
+    passes every check but the pool's existence: a refused answer leaves no pool behind."""
+    from cauce.deployments.apply import check_deployment, deployment_from_entry
+    from cauce.schemas.deployments import WorkPool
+
+    if name is None:
+        return
+    check_deployment(deployment_from_entry(entry, root, zone))
+    client.create_work_pool(WorkPool(name=name))
+    typer.echo(f"Created work pool {name!r}.")
 
 
 def _names_saved_entry(target: str | None) -> bool:
@@ -187,6 +203,8 @@ class _Answers:
         self.timezone, self.params, self.default_timezone = timezone, params, default_timezone
         # Whether a flag-built schedule took the default zone (no --timezone).
         self.is_zone_defaulted = False
+        # A pool the user chose to create: made once every answer has been checked.
+        self.new_pool: str | None = None
 
     def _missing(self, flag: str, what: str) -> CliError:
         reason = "--no-prompt is set" if sys.stdin.isatty() else "there is no terminal to ask"
@@ -275,13 +293,10 @@ class _Answers:
             return self.pool
         if not self.interactive:
             raise self._missing("--pool", "the work pool")
-        from cauce.schemas.deployments import WorkPool
-
         names = [p.name for p in client.read_work_pools()]
         name, create = prompts.work_pool(names)
         if create:
-            client.create_work_pool(WorkPool(name=name))
-            typer.echo(f"Created work pool {name!r}.")
+            self.new_pool = name
         return str(name)
 
 

@@ -86,21 +86,28 @@ def apply_entries(
 def preflight(client: CauceClient, deployment: Deployment) -> None:
     """Raise ClientError, in the words the core would use, for what it would refuse."""
     from cauce.client.base import ClientError, NotFound
+
+    check_deployment(deployment)
+    try:
+        client.read_work_pool(deployment.work_pool_name)
+    except NotFound:
+        name, pool = deployment.full_name, deployment.work_pool_name
+        raise ClientError(
+            f"deployment {name!r}: work pool {pool!r} does not exist "
+            f"(create it with `cauce work-pool create {pool}`)"
+        ) from None
+
+
+def check_deployment(deployment: Deployment) -> None:
+    """Raise ClientError for a schedule or a default parameter the core would refuse;
+    what needs the store (the pool) is `preflight`'s."""
+    from cauce.client.base import ClientError
     from cauce.orchestration.parameters import ParameterError, check_parameters
     from cauce.orchestration.schedules import ScheduleError, as_schedule, validate_schedule
 
-    name = deployment.full_name
     try:
         for schedule in deployment.schedules:
             validate_schedule(as_schedule(schedule))
         check_parameters(deployment.parameter_schema, deployment.parameters, complete=False)
     except (ScheduleError, ParameterError) as exc:
-        raise ClientError(f"deployment {name!r}: {exc}") from None
-    try:
-        client.read_work_pool(deployment.work_pool_name)
-    except NotFound:
-        pool = deployment.work_pool_name
-        raise ClientError(
-            f"deployment {name!r}: work pool {pool!r} does not exist "
-            f"(create it with `cauce work-pool create {pool}`)"
-        ) from None
+        raise ClientError(f"deployment {deployment.full_name!r}: {exc}") from None
