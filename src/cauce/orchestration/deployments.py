@@ -125,6 +125,10 @@ def apply_deployment(connection: Connection, deployment: Deployment, now: dateti
         raise InvalidRequest("a deployment's watchdog_running_after must be a positive duration")
     pool_id = _pool_id(connection, deployment.work_pool_name)
     existing = queries.select_deployment_by_name(connection, deployment.flow_name, deployment.name)
+    if existing is not None:
+        # Two applies of one deployment take turns: the second keeps what the first stored.
+        queries.lock_deployment(connection, existing.id)
+        existing = read_deployment(connection, existing.id)
     if existing is None:
         flow_id = writes.flow_id_for_name(executor_for(connection), deployment.flow_name)
         stored = replace(deployment, schedules=schedules, created=now, updated=now)
