@@ -196,6 +196,21 @@ class TestRun:
         assert one_line_error(result) == "parameter 'n' must be an integer, got 'tres'"
         assert _runs(store.client, deployment) == []
 
+    def test_it_says_when_no_worker_serves_the_pool(self, cli, store, store_env):
+        _deploy(store.client)
+        nobody = cli(store_env, "deployment", "run", "flujo/diario")
+        assert nobody.returncode == 0, nobody.stderr
+        assert nobody.stderr.splitlines() == [
+            "No worker has ever polled work pool 'principal': the run waits until one "
+            "starts (cauce worker start --pool principal)."
+        ]
+        beat = store.client.worker_heartbeat("principal", "w1", "maquina", 1, [])
+        served = cli(store_env, "deployment", "run", "flujo/diario")
+        assert served.returncode == 0 and served.stderr == ""
+        store.client.worker_stopped(beat.worker_id)
+        gone = cli(store_env, "deployment", "run", "flujo/diario")
+        assert "No worker of work pool 'principal' has been heard from lately" in gone.stderr
+
     def test_start_in_schedules_the_run_that_far_ahead(self, cli, store, store_env):
         _deploy(store.client)
         before = now_utc()

@@ -186,8 +186,28 @@ def run(
     deployment = read_named(client, name)
     flow_run = client.create_flow_run_from_deployment(deployment.id, parameters, when)
     _print_created(flow_run, deployment, now)
+    _warn_if_no_worker(client, deployment.work_pool_name)
     if watch:
         _watch(client, flow_run)
+
+
+def _warn_if_no_worker(client: CauceClient, pool_name: str) -> None:
+    """Say on stderr when no healthy worker serves the pool: nothing would run the run."""
+    from cauce.settings import get_settings
+
+    heartbeat = get_settings().worker.heartbeat.total_seconds()
+    workers = client.read_workers(pool_name)
+    if any(w.is_healthy(now_utc(), heartbeat) for w in workers):
+        return
+    if workers:
+        said = f"No worker of work pool {pool_name!r} has been heard from lately"
+    else:
+        said = f"No worker has ever polled work pool {pool_name!r}"
+    typer.secho(
+        f"{said}: the run waits until one starts (cauce worker start --pool {pool_name}).",
+        err=True,
+        fg="yellow",
+    )
 
 
 @app.command("pause")
