@@ -117,11 +117,17 @@ def ui_server(tmp_path: Path) -> Iterator[UiServer]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A new page; the test fails if the browser logged an error (a script, the CSP)."""
     context = browser.new_context(viewport={"width": 1200, "height": 800})
+    errors: list[str] = []
     try:
-        yield context.new_page()
+        opened = context.new_page()
+        opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        yield opened
     finally:
         context.close()
+    assert not errors, errors
 
 
 def screenshot(page: Any, tmp_path: Path, name: str) -> None:
@@ -155,6 +161,8 @@ class TestTheGuidesFirstExample:
         # A final run's section is not polled.
         assert page.locator("#flow-run-live").get_attribute("hx-trigger") is None
         screenshot(page, tmp_path, "flow-run")
+        page.set_viewport_size({"width": 390, "height": 844})
+        screenshot(page, tmp_path, "flow-run-phone")
 
 
 class TestInjectedScript:

@@ -164,8 +164,14 @@ class TestEscaping:
 class TestAssets:
     async def test_htmx_and_css_are_served_from_the_package_no_cdn(self, ui):
         page = (await ui.get("/")).text
-        assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
-        assert assets == ["/ui/static/cauce.css", "/ui/static/htmx.min.js"]
+        assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|svg))"', page)
+        assert assets == [
+            "/ui/static/favicon.svg",
+            "/ui/static/cauce.css",
+            "/ui/static/htmx.min.js",
+        ]
+        for asset in assets:
+            assert (await ui.get(asset)).status_code == 200, asset
         assert "://" not in page.replace("http://www.w3.org", "")
         script = await ui.get("/ui/static/htmx.min.js")
         assert script.status_code == 200

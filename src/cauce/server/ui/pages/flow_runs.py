@@ -25,6 +25,8 @@ LIST_LIMIT = 50
 LIST_REFRESH_SECONDS = 3
 RUN_REFRESH_SECONDS = 2
 HTMX_STOP_POLLING = 286
+# TODO(#10): page the logs (and append only new lines while polling) past this many.
+LOG_LIMIT = 1000
 
 StateQuery = Annotated[str, Query(description="A state type to show only, or empty for all.")]
 
@@ -92,7 +94,8 @@ async def _run_context(database: ServerDatabase, flow_run_id: uuid.UUID) -> dict
             "states": select_flow_run_states(connection, flow_run_id),
             "task_runs": task_runs,
             "task_names": {task_run.id: task_run.name for task_run in task_runs},
-            "logs": [entry for _, entry in select_logs(connection, flow_run_id)],
+            "logs": [entry for _, entry in select_logs(connection, flow_run_id, limit=LOG_LIMIT)],
+            "log_limit": LOG_LIMIT,
             "refresh_seconds": RUN_REFRESH_SECONDS,
         }
 
