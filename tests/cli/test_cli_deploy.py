@@ -588,3 +588,34 @@ class TestANewPoolIsCreatedLast:
             child.close()
         assert child.exitstatus == 0, child.before
         assert local.read_deployment_by_name("basic-flow/n").work_pool_name == "nuevo"
+
+
+PREFECT_FLOW = BASIC.replace("from cauce import flow, task", "from prefect import flow, task")
+IMPORTS_PREFECT = "imports prefect: change the import to cauce (`from cauce import flow`)"
+
+
+class TestAFileThatImportsPrefectIsNotOffered:
+    def test_the_wizard_lists_it_as_skipped_with_the_reason(
+        self, local: CauceClient, project: Path
+    ) -> None:
+        (project / "migrating.py").write_text(PREFECT_FLOW)
+        child = _wizard(project)
+        try:
+            child.expect_exact(f"Skipped migrating.py: {IMPORTS_PREFECT}")
+            child.expect("Select a flow to deploy")
+            child.expect("basic_flow +basic.py")
+            child.expect("Enter a flow entrypoint manually")
+            offered = child.before
+            child.send("\x03")  # Ctrl-C
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert "migrating.py" not in offered
+
+    def test_deploying_it_by_entrypoint_says_the_same_in_one_line(
+        self, local: CauceClient, project: Path
+    ) -> None:
+        (project / "migrating.py").write_text(PREFECT_FLOW)
+        flags = ["--name=n", "--pool=p", "--no-prompt"]
+        line = _one_error_line(cauce(project, "deploy", "migrating.py:basic_flow", *flags))
+        assert line == (f"entrypoint 'migrating.py:basic_flow': migrating.py {IMPORTS_PREFECT}")

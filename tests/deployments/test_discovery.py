@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from cauce.deployments.discovery import (
+    IMPORTS_PREFECT,
     EntrypointError,
     FlowEntrypoint,
+    SkippedFile,
+    discover,
     find_flow_entrypoints,
     load_entrypoint,
 )
@@ -103,15 +106,31 @@ class TestWhatCountsAsAFlowScript:
             ("from cauce import *", "@flow"),
             ("from cauce.flows import flow", "@flow"),
             ("import cauce.flows", "@cauce.flows.flow"),
-            ("from prefect import flow", "@flow"),
-            ("import prefect", "@prefect.flow(log_prints=True)"),
-            ("from prefect import flow as pflow", "@pflow"),
             ("try:\n    from cauce import flow\nexcept ImportError:\n    pass", "@flow"),
         ],
     )
-    def test_every_way_of_naming_cauces_or_prefects_flow(self, tmp_path, imports, decorator):
+    def test_every_way_of_naming_cauces_flow(self, tmp_path, imports, decorator):
         write(tmp_path, "script.py", script(decorator, imports))
         assert found(tmp_path) == ["script.py:f"]
+
+    @pytest.mark.parametrize(
+        ("imports", "decorator"),
+        [
+            ("from prefect import flow", "@flow"),
+            ("import prefect", "@prefect.flow(log_prints=True)"),
+            ("from prefect import flow as pflow", "@pflow"),
+            ("from cauce import flow\nfrom prefect import task", "@flow"),
+        ],
+    )
+    def test_a_file_that_imports_prefect_is_skipped_with_the_reason(
+        self, tmp_path, imports, decorator
+    ):
+        write(tmp_path, "script.py", script(decorator, imports))
+        flows, skipped = discover(tmp_path)
+        assert flows == [] and found(tmp_path) == []
+        assert skipped == [SkippedFile(Path("script.py"), IMPORTS_PREFECT)]
+        with pytest.raises(EntrypointError, match="script.py imports prefect: change the import"):
+            load_entrypoint(tmp_path, "script.py:f")
 
     def test_the_flow_may_be_one_of_several_decorators(self, tmp_path):
         write(

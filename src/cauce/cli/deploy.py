@@ -215,12 +215,12 @@ class _Answers:
     ) -> Any:
         from cauce.deployments import prompts
         from cauce.deployments.cauce_yaml import DeploymentEntry
-        from cauce.deployments.discovery import find_flow_entrypoints, load_entrypoint
+        from cauce.deployments.discovery import discover, load_entrypoint
 
         if self.target is not None:
             flow = load_entrypoint(self.root, self.target)
         elif self.interactive:
-            flow = prompts.choose_flow(self.root, find_flow_entrypoints(self.root))
+            flow = prompts.choose_flow(self.root, *discover(self.root))
         else:
             raise self._missing("an entrypoint (path/to/file.py:function)", "the flow")
         name = self.name

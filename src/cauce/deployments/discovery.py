@@ -3,10 +3,12 @@
 Importing a user's file runs its top-level code (connections, prints, a whole
 flow run when the `__main__` guard is missing), so `cauce deploy` only parses.
 `find_flow_entrypoints` offers a flow when its file defines it at module level,
-decorated with cauce's `flow` (or Prefect's, for a project being migrated), and
-calls it under `if __name__ == "__main__":`, the sign that the file is meant to
-be run. `load_entrypoint` checks one typed by hand; there the `__main__` call is
-not required. Installed code (virtualenvs, `site-packages`, `node_modules`) and
+decorated with cauce's `flow`, and calls it under `if __name__ == "__main__":`,
+the sign that the file is meant to be run. A file that imports `prefect` is not
+offered (its run would import Prefect, not cauce): `discover` lists it as skipped
+with the reason, and `load_entrypoint` refuses it with the same words.
+`load_entrypoint` checks one typed by hand; there the `__main__` call is not
+required. Installed code (virtualenvs, `site-packages`, `node_modules`) and
 hidden folders are not searched.
 
 "Is a flow" is decided from names alone: `@flow`, `@flow(...)`, `@cauce.flow`
@@ -35,8 +37,20 @@ _SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "v
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+# The same words for a Prefect file in the wizard's list and for a hand-typed entrypoint.
+IMPORTS_PREFECT = "imports prefect: change the import to cauce (`from cauce import flow`)"
+
+
 class EntrypointError(ValueError):
     """A hand-typed entrypoint that does not name a flow; the message is one line."""
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file with flows that `cauce deploy` does not offer, and why (one line)."""
+
+    path: Path  # relative to the folder searched
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,14 @@ def find_flow_entrypoints(root: Path) -> list[FlowEntrypoint]:
 
     Sorted by path, then line. Files that do not parse or cannot be read are left out.
     """
+    return discover(root)[0]
+
+
+def discover(root: Path) -> tuple[list[FlowEntrypoint], list[SkippedFile]]:
+    """The flows `find_flow_entrypoints` offers, and the files with flows it skips
+    (those that import prefect), each sorted by path."""
     found: list[FlowEntrypoint] = []
+    skipped: list[SkippedFile] = []
     for file in _python_files(root, is_root=True):
         try:
             source = file.read_bytes()
@@ -77,8 +98,13 @@ def find_flow_entrypoints(root: Path) -> list[FlowEntrypoint]:
             continue
         called = _names_called_under_main(module)
         relative = file.relative_to(root)
-        found.extend(flow for flow in _flows(module, relative) if flow.function in called)
-    return sorted(found, key=lambda flow: (flow.path.as_posix(), flow.line))
+        flows = [flow for flow in _flows(module, relative) if flow.function in called]
+        if flows and _imports_prefect(module):
+            skipped.append(SkippedFile(relative, IMPORTS_PREFECT))
+        else:
+            found.extend(flows)
+    found.sort(key=lambda flow: (flow.path.as_posix(), flow.line))
+    return found, sorted(skipped, key=lambda file: file.path.as_posix())
 
 
 def load_entrypoint(root: Path, entrypoint: str) -> FlowEntrypoint:
@@ -103,6 +129,8 @@ def load_entrypoint(root: Path, entrypoint: str) -> FlowEntrypoint:
         module = _parse(file.read_bytes())
     except (SyntaxError, ValueError) as exc:
         raise EntrypointError(f"{prefix}: {shown} does not parse ({_describe(exc)})") from None
+    if _imports_prefect(module):
+        raise EntrypointError(f"{prefix}: {shown} {IMPORTS_PREFECT}")
     flows = {flow.function: flow for flow in _flows(module, _relative(file, root, path))}
     if function in flows:
         return flows[function]
@@ -182,6 +210,18 @@ def _flow_imports(module: ast.Module) -> _FlowImports:
                     if alias.name in ("flow", "*"):
                         imports.names.add(alias.asname or "flow")
     return imports
+
+
+def _imports_prefect(module: ast.Module) -> bool:
+    """Whether the module imports prefect (or a part of it) anywhere."""
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import):
+            if any(alias.name.partition(".")[0] == "prefect" for alias in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            if (node.module or "").partition(".")[0] == "prefect":
+                return True
+    return False
 
 
 def _flows(module: ast.Module, path: Path) -> Iterator[FlowEntrypoint]:

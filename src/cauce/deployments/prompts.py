@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cauce.deployments.discovery import FlowEntrypoint, load_entrypoint
+from cauce.deployments.discovery import FlowEntrypoint, SkippedFile, load_entrypoint
 
 if TYPE_CHECKING:
     from cauce.schemas.deployments import DeploymentSchedule
@@ -48,9 +48,15 @@ def _validator(check: Callable[[str], object]) -> Callable[[str], bool | str]:
     return validate
 
 
-def choose_flow(root: Path, found: list[FlowEntrypoint]) -> FlowEntrypoint:
-    """Pick one of the flows found under `root` with the arrow keys, or type one."""
+def choose_flow(
+    root: Path, found: list[FlowEntrypoint], skipped: list[SkippedFile]
+) -> FlowEntrypoint:
+    """Pick one of the flows found under `root` with the arrow keys, or type one; the
+    files skipped are listed first, one line each with the reason."""
     import questionary
+
+    for file in skipped:
+        print(f"Skipped {file.path.as_posix()}: {file.reason}")
 
     width = max([len(f.function) for f in found] + [len("Flow Name")])
     choices: list[Any] = [
