@@ -229,6 +229,20 @@ class TestIntervalPhase:
         assert (kept.id, kept.created, kept.anchor) == (original.id, original.created, None)
         assert [r.expected_start_time for r in _runs(store, again)] == times
 
+    def test_an_unchanged_deployment_applied_again_keeps_its_waiting_runs(self, store: Store):
+        """`flow.serve()` applies its deployment every hour, `deploy --all` on every push:
+        the runs already waiting are kept (same ids), only topped up."""
+        store.client.create_work_pool(WorkPool("local"))
+        first = store.client.apply_deployment(_deployment())
+        waiting = {r.id for r in _runs(store, first)}
+        assert waiting
+        again = store.client.apply_deployment(_deployment())
+        assert again.id == first.id
+        assert {r.id for r in _runs(store, again)} == waiting
+        changed = store.client.apply_deployment(_deployment(parameters={"mensaje": "chau"}))
+        assert {r.id for r in _runs(store, changed)}.isdisjoint(waiting)
+        assert {r.parameters["mensaje"] for r in _runs(store, changed)} == {"chau"}
+
     def test_a_changed_interval_timezone_or_anchor_is_a_new_schedule(self, store: Store):
         store.client.create_work_pool(WorkPool("local"))
         anchor = datetime(2026, 1, 1, 9, tzinfo=UTC)

@@ -32,7 +32,11 @@ from cauce.orchestration.schedules import (
     resolve_anchor,
     validate_schedule,
 )
-from cauce.orchestration.scheduling import reschedule_deployment, scheduled_at
+from cauce.orchestration.scheduling import (
+    reschedule_deployment,
+    scheduled_at,
+    top_up_deployment,
+)
 from cauce.run_names import generate_run_name
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.schemas.flow_runs import FlowRun
@@ -141,6 +145,11 @@ def apply_deployment(connection: Connection, deployment: Deployment, now: dateti
             created=existing.created,
             updated=now,
         )
+        if replace(stored, updated=existing.updated) == existing:
+            # Applied again unchanged (`deploy --all`, serve's hourly apply): its waiting
+            # runs are kept as they are, and only topped up.
+            top_up_deployment(connection, existing, now)
+            return existing
         queries.update_deployment(connection, stored, pool_id)
         queries.delete_schedules(connection, stored.id)
     queries.insert_schedules(connection, stored.id, stored.schedules)

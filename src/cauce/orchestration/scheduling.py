@@ -199,6 +199,13 @@ def reschedule_deployment(connection: Connection, deployment: Deployment, now: d
     return _make_runs(connection, [deployment], now, None)
 
 
+def top_up_deployment(connection: Connection, deployment: Deployment, now: datetime) -> int:
+    """Make the deployment's upcoming runs its schedules say and it lacks, keeping the
+    ones it has (a unique key makes each scheduled time once)."""
+    queries.lock_deployment(connection, deployment.id)
+    return _make_runs(connection, [deployment], now, None)
+
+
 def reschedule_work_pool(connection: Connection, work_pool_name: str, now: datetime) -> int:
     """After a pool is paused or resumed: reschedule each of its deployments (a paused
     pool's deployments keep no future Scheduled runs); how many runs were made."""
