@@ -196,6 +196,13 @@ class TestRun:
         assert one_line_error(result) == "parameter 'n' must be an integer, got 'tres'"
         assert _runs(store.client, deployment) == []
 
+    def test_a_str_parameter_given_as_a_number_is_the_text_typed(self, cli, store, store_env):
+        _deploy(store.client)
+        result = cli(store_env, "deployment", "run", "flujo/diario", "--param", "nombre=42")
+        assert result.returncode == 0, result.stderr
+        run = store.client.read_flow_run(_created_run_id(result.stdout))
+        assert run.parameters["nombre"] == "42"
+
     def test_it_says_when_no_worker_serves_the_pool(self, cli, store, store_env):
         _deploy(store.client)
         nobody = cli(store_env, "deployment", "run", "flujo/diario")

@@ -179,11 +179,11 @@ def run(
     watch: WatchOption = False,
 ) -> None:
     """Create a run of a deployment, now or later, for a worker of its pool to pick up."""
-    parameters = parse_parameters(param or [], params)
     now = now_utc()
     when = _start_time(start_in, start_at, now)
     client = cli_client()
     deployment = read_named(client, name)
+    parameters = parse_parameters(param or [], params, deployment.parameter_schema)
     flow_run = client.create_flow_run_from_deployment(deployment.id, parameters, when)
     _print_created(flow_run, deployment, now)
     _warn_if_no_worker(client, deployment.work_pool_name)
@@ -240,12 +240,19 @@ def delete(name: DeploymentName, yes: Yes = False) -> None:
     )
 
 
-def parse_parameters(pairs: list[str], params: str | None) -> dict[str, Any]:
+def parse_parameters(
+    pairs: list[str], params: str | None, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The --params JSON object with each --param KEY=VALUE over it.
 
     VALUE is JSON when it parses (`n=3` is 3, `flag=true` is True) and text otherwise
-    (`name=hola`); NaN and Infinity stay text, since no JSON body can carry them.
+    (`name=hola`), and always the text for a parameter whose `schema` says it is a
+    string (`mensaje=42` is "42"); NaN and Infinity stay text, since no JSON body can
+    carry them.
     """
+    from cauce.deployments.prompts import is_text_parameter
+
+    properties = (schema or {}).get("properties", {})
     merged: dict[str, Any] = {}
     if params is not None:
         try:
@@ -262,9 +269,11 @@ def parse_parameters(pairs: list[str], params: str | None) -> dict[str, Any]:
         if not equals or not key.strip():
             raise CliError(f"--param {pair!r}: expected KEY=VALUE, such as n=3 or name=hola")
         try:
-            merged[key.strip()] = json.loads(raw, parse_constant=_refuse_constant)
+            value = json.loads(raw, parse_constant=_refuse_constant)
         except ValueError:
-            merged[key.strip()] = raw
+            value = raw
+        is_text = is_text_parameter(properties.get(key.strip()))
+        merged[key.strip()] = raw if is_text and not isinstance(value, str) else value
     return merged
 
 

@@ -160,11 +160,17 @@ def parse_value(text: str, spec: dict[str, Any] | None = None) -> Any:
         value = json.loads(text)
     except ValueError:
         return text
-    types = _schema_types(spec or {})
-    if "string" in types and types <= {"string", "null"}:
-        is_kept = isinstance(value, str) or (value is None and "null" in types)
+    if is_text_parameter(spec):
+        is_kept = isinstance(value, str) or (value is None and "null" in _schema_types(spec or {}))
         return value if is_kept else text
     return value
+
+
+def is_text_parameter(spec: dict[str, Any] | None) -> bool:
+    """Whether a parameter's schema takes only a string (or a string or null): its value
+    typed as `42` is the text "42"."""
+    types = _schema_types(spec or {})
+    return "string" in types and types <= {"string", "null"}
 
 
 def _schema_types(spec: dict[str, Any]) -> set[str]:
