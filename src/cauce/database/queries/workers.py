@@ -114,14 +114,6 @@ def select_deployment_limits(connection: Connection, pool_id: uuid.UUID) -> dict
     return {row[0]: row[1] for row in connection.execute(query)}
 
 
-def count_worker_runs(connection: Connection, worker_id: uuid.UUID) -> int:
-    """The worker's claimed, unfinished runs."""
-    query = select(func.count()).where(
-        flow_runs.c.worker_id == worker_id, flow_runs.c.state_type.in_(ACTIVE_STATE_TYPES)
-    )
-    return int(connection.execute(query).scalar_one())
-
-
 def select_due_runs(
     connection: Connection,
     pool_id: uuid.UUID,
