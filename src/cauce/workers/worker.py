@@ -1,9 +1,11 @@
 """`cauce worker start`: poll a work pool, claim its due runs, run each in a process.
 
 Every poll (at most POLL_SECONDS apart, sooner while runs are going) the worker
-reaps the runs that ended, heartbeats every `heartbeat_seconds` (which also says
-which of its runs were cancelled: those it stops), and claims as many due runs as
-it has room for. A server that goes away is retried with backoff: nothing is
+reaps the runs that ended, heartbeats every `heartbeat_seconds` (every second while
+runs are going; the answer says which of its runs were cancelled: those it stops),
+and claims as many due runs as it has room for. An idle worker's claim waits on its
+server for a run to be made (a long poll); the embedded store is polled. A server
+that goes away is retried with backoff: nothing is
 claimed meanwhile, the runs already going carry on, and work resumes when it comes
 back. SIGTERM or Ctrl-C stops claiming and waits up to `stop_grace_seconds` for the
 runs going, then stops them; their runs end Crashed (Cancelled if being cancelled).
