@@ -293,6 +293,9 @@ def store(
 ) -> Store:
     """The run store of this test: SQLite under CAUCE_HOME, the local PostgreSQL, or HTTP
     to a server on SQLite or on PostgreSQL."""
+    only = request.node.get_closest_marker("store_kinds")
+    if only is not None and request.param not in only.args[1:]:
+        pytest.skip(f"on {', '.join(only.args[1:])} only: {only.args[0]}")
     if request.param.startswith("http"):
         embedded_only = request.node.get_closest_marker("embedded_only")
         if embedded_only is not None:

@@ -45,6 +45,9 @@ def trabajo(n: int = 1, dormir: float = 0.0) -> int:
 
 POOL = "compras-prod"
 
+SLOW = "it takes many seconds a store, and the stores left out share their path with these"
+"""The reason of a `store_kinds` mark on the workers' slowest tests."""
+
 
 def wait_for(what: Callable[[], T | None], seconds: float = 30, every: float = 0.05) -> T:
     """The first truthy value of `what()`, polled until `seconds` have passed."""

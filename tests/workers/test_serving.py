@@ -23,6 +23,7 @@ from cauce.states import now_utc
 from tests.conftest import Store
 from tests.engine.records import names, recorded
 from tests.engine.scripts import script_environment, write_script
+from tests.workers.conftest import SLOW
 
 SERVED = """\
 import os
@@ -221,6 +222,7 @@ def _deployment_id(store: Store) -> uuid.UUID:
 
 class TestOneClaimPath:
     @pytest.mark.timeout(240)
+    @pytest.mark.store_kinds(SLOW, "sqlite", "postgres", "http-postgres")
     def test_two_serve_processes_run_each_of_50_due_runs_once_in_scheduled_order(
         self, store: Store, servers: _Servers
     ) -> None:
@@ -248,6 +250,7 @@ class TestOneClaimPath:
             assert scheduled == sorted(scheduled)
 
     @pytest.mark.timeout(180)
+    @pytest.mark.store_kinds(SLOW, "sqlite", "http-postgres")
     def test_a_pools_limit_of_one_holds_under_serve_with_a_limit_of_5(
         self, store: Store, servers: _Servers
     ) -> None:
@@ -267,6 +270,7 @@ class TestOneClaimPath:
             assert end is not None and start is not None and end <= start
 
     @pytest.mark.timeout(120)
+    @pytest.mark.store_kinds(SLOW, "sqlite", "http-postgres")
     def test_a_serve_killed_with_kill_9_leaves_its_run_crashed_not_running(
         self, store: Store, servers: _Servers
     ) -> None:

@@ -16,7 +16,7 @@ from cauce.processes import process_is_alive
 from cauce.schemas.deployments import Deployment
 from tests.conftest import Store
 from tests.engine.scripts import script_environment
-from tests.workers.conftest import FLOWS, POOL, until_final, until_running, wait_for
+from tests.workers.conftest import FLOWS, POOL, SLOW, until_final, until_running, wait_for
 
 
 def _cauce(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -74,6 +74,7 @@ def test_no_create_pool_refuses_a_missing_pool_in_one_line(store: Store, start_w
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.store_kinds(SLOW, "sqlite", "postgres", "http-postgres")
 def test_two_workers_run_each_of_20_runs_exactly_once(
     store: Store, deployment: Deployment, start_worker
 ):  # type: ignore[no-untyped-def]
@@ -115,6 +116,7 @@ def test_cancel_stops_a_sleeping_run_within_5_seconds(
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.store_kinds(SLOW, "sqlite", "http-postgres")
 def test_a_killed_worker_leaves_its_run_crashed_and_a_new_worker_carries_on(
     store: Store, deployment: Deployment, start_worker
 ):  # type: ignore[no-untyped-def]
