@@ -96,15 +96,7 @@ class TestTheGuidesSession:
     ) -> None:
         store.client.create_work_pool(WorkPool(name="compras-prod"))
         store.client.create_work_pool(WorkPool(name="compras-test"))
-        child = pexpect.spawn(
-            sys.executable,
-            ["-m", "cauce.cli.main", "deploy"],
-            cwd=str(project),
-            env=_env(TZ="UTC"),
-            encoding="utf-8",
-            timeout=30,
-            dimensions=(40, 160),
-        )
+        child = _wizard(project)
         try:
             child.expect("Select a flow to deploy")
             child.expect("basic_flow +basic.py")
@@ -157,15 +149,7 @@ class TestTheGuidesSession:
         self, store: Store, project: Path, typed: str, name: str
     ) -> None:
         store.client.create_work_pool(WorkPool(name="compras-prod"))
-        child = pexpect.spawn(
-            sys.executable,
-            ["-m", "cauce.cli.main", "deploy", "basic.py:basic_flow"],
-            cwd=str(project),
-            env=_env(TZ="UTC"),
-            encoding="utf-8",
-            timeout=30,
-            dimensions=(40, 160),
-        )
+        child = _wizard(project, "basic.py:basic_flow")
         try:
             child.expect("Deployment name:")
             child.expect("default")  # the hint is shown
