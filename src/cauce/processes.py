@@ -15,6 +15,12 @@ def this_host() -> str:
     return socket.gethostname()
 
 
+def process_is_gone(pid: int) -> bool:
+    """Whether `pid`, recorded as a run's process on this machine, no longer runs (this
+    process itself is never gone)."""
+    return pid != os.getpid() and not process_is_alive(pid)
+
+
 def process_is_alive(pid: int) -> bool:
     """Whether process `pid` exists on this machine (a zombie counts as gone)."""
     if pid <= 0:

@@ -183,14 +183,7 @@ def _running_for_three_hours(store: Store, deployment: Deployment) -> FlowRun:
 @pytest.mark.embedded_only("a process on this machine is checked by whoever opens the store")
 class TestKilledScript:
     def test_a_run_whose_process_is_gone_is_crashed_by_the_next_reader(self, store: Store):
-        gone = subprocess.run(
-            [sys.executable, "-c", "import os; print(os.getpid())"],
-            text=True,
-            capture_output=True,
-            check=True,
-        )
-        dead_pid = int(gone.stdout)
-        assert not process_is_alive(dead_pid)
+        dead_pid = _a_dead_pid()
         killed = _new_run(store, Pending(), host=this_host(), pid=dead_pid)
         store.client.set_flow_run_state(killed.id, Running())
         alive = _new_run(store, Pending(), host=this_host(), pid=os.getpid())
@@ -198,11 +191,7 @@ class TestKilledScript:
         elsewhere = _new_run(store, Pending(), host="otra-maquina", pid=dead_pid)
         store.client.set_flow_run_state(elsewhere.id, Running())
 
-        reader = EmbeddedClient(store.url)
-        try:
-            crashed = reader.read_flow_run(killed.id)
-        finally:
-            reader.close()
+        crashed = _read_by_the_next_reader(store, killed.id)
 
         assert crashed.state.name == "Crashed"
         assert f"Its process ({dead_pid} on {this_host()}) is gone" in (crashed.state.message or "")
@@ -210,10 +199,8 @@ class TestKilledScript:
         assert store.client.read_flow_run(elsewhere.id).state.name == "Running"
 
     def test_a_run_claimed_by_a_worker_killed_before_its_process_started_is_crashed(
-        self, store: Store, tmp_path
-    ) -> None:  # type: ignore[no-untyped-def]
-        from cauce.schemas.deployments import Deployment, WorkPool
-
+        self, store: Store
+    ) -> None:
         dead_pid = _a_dead_pid()
         store.client.create_work_pool(WorkPool("p"))
         deployment = store.client.apply_deployment(
@@ -224,14 +211,19 @@ class TestKilledScript:
         [claimed] = store.client.claim_flow_runs("p", worker_id, 1)
         assert claimed.id == flow_run.id
 
-        reader = EmbeddedClient(store.url)
-        try:
-            crashed = reader.read_flow_run(flow_run.id)
-        finally:
-            reader.close()
+        crashed = _read_by_the_next_reader(store, flow_run.id)
 
         assert crashed.state.name == "Crashed"
         assert f"Its process ({dead_pid} on {this_host()}) is gone" in (crashed.state.message or "")
+
+
+def _read_by_the_next_reader(store: Store, flow_run_id: uuid.UUID) -> FlowRun:
+    """The run as a new process opening the store reads it (which ends those left behind)."""
+    reader = EmbeddedClient(store.url)
+    try:
+        return reader.read_flow_run(flow_run_id)
+    finally:
+        reader.close()
 
 
 def _a_dead_pid() -> int:

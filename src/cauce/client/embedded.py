@@ -9,7 +9,6 @@ On PostgreSQL both go through SQLAlchemy. Each call is one transaction.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import uuid
@@ -26,7 +25,7 @@ from cauce.database.recording.executors import SqlAlchemyExecutor, SqliteExecuto
 from cauce.orchestration.flow_runs import FlowRunExists, create_flow_run
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.orchestration.task_runs import write_task_run_batch
-from cauce.processes import process_is_alive, this_host
+from cauce.processes import process_is_gone, this_host
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -86,26 +85,22 @@ class EmbeddedClient(EmbeddedWorkerVerbs):
     def _check_sqlite_schema(self) -> None:
         # Read the schema revision without SQLAlchemy. A new file gets the head schema
         # from the compiled DDL; an older one is migrated by Alembic.
+        # Runs left unfinished by a killed process of this machine are read here too,
+        # cheaply; SQLAlchemy loads only when one must be ended (or the file migrated).
         connection = sqlite_connection.connect(self.database_url)
         try:
             revision = sqlite_schema.create_if_new(connection)
+            is_current = revision == HEAD_REVISION
+            found = (
+                SqliteExecutor(connection).execute("select_runs_on_host", {"host": this_host()})
+                if is_current
+                else []
+            )
         finally:
             connection.close()
-        if revision != HEAD_REVISION:
+        if not is_current or any(process_is_gone(row["pid"]) for row in found):
             _ = self.engine  # migrates, and ends the runs of killed processes
-        else:
-            self._end_runs_left_by_killed_processes()
         self._schema_checked = True
-
-    def _end_runs_left_by_killed_processes(self) -> None:
-        # Cheap on the sqlite3 statements; SQLAlchemy loads only when one must be ended.
-        connection = sqlite_connection.connect(self.database_url)
-        try:
-            found = SqliteExecutor(connection).execute("select_runs_on_host", {"host": this_host()})
-        finally:
-            connection.close()
-        if any(row["pid"] != os.getpid() and not process_is_alive(row["pid"]) for row in found):
-            _ = self.engine  # its creation ends them
 
     @contextmanager
     def _recording(self) -> Iterator[StatementExecutor]:

@@ -10,7 +10,7 @@ import uuid
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from cauce.processes import process_is_alive, this_host
+from cauce.processes import process_is_gone, this_host
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.workers import WatchdogAction, Worker, WorkerHeartbeat
 from cauce.states import now_utc
@@ -106,13 +106,7 @@ class EmbeddedWorkerVerbs:
         from cauce.orchestration.crashes import crash_runs_of_gone_processes
 
         with self._core() as connection:
-            return crash_runs_of_gone_processes(connection, this_host(), _is_alive_elsewhere)
-
-
-def _is_alive_elsewhere(pid: int) -> bool:
-    import os
-
-    return pid == os.getpid() or process_is_alive(pid)
+            return crash_runs_of_gone_processes(connection)
 
 
 def stop_local_process(flow_run: FlowRun) -> None:
@@ -124,7 +118,7 @@ def stop_local_process(flow_run: FlowRun) -> None:
 
     if flow_run.worker_id is not None or flow_run.host != this_host() or not flow_run.pid:
         return
-    if flow_run.pid == os.getpid() or not process_is_alive(flow_run.pid):
+    if process_is_gone(flow_run.pid):
         return
     try:
         os.kill(flow_run.pid, signal.SIGTERM)

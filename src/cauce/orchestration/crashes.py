@@ -8,7 +8,6 @@ that had not ended. Nothing is left Running forever.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -19,6 +18,7 @@ from cauce.database.queries.task_runs import select_task_runs
 from cauce.database.recording.executors import SqlAlchemyExecutor
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.orchestration.task_runs import write_task_run_batch
+from cauce.processes import process_is_gone, this_host
 from cauce.schemas.states import SetStateStatus
 from cauce.schemas.workers import SILENT_HEARTBEATS
 from cauce.states import Crashed
@@ -45,13 +45,12 @@ def crash_flow_run(connection: Connection, flow_run_id: uuid.UUID, reason: str) 
     return True
 
 
-def crash_runs_of_gone_processes(
-    connection: Connection, host: str, is_alive: Callable[[int], bool]
-) -> list[uuid.UUID]:
-    """Crash the unfinished runs recorded on `host` whose process is no longer alive."""
+def crash_runs_of_gone_processes(connection: Connection) -> list[uuid.UUID]:
+    """Crash the unfinished runs recorded on this machine whose process is gone."""
     crashed = []
+    host = this_host()
     for flow_run_id, pid in queries.select_runs_on_host(connection, host):
-        if not is_alive(pid):
+        if process_is_gone(pid):
             reason = f"Its process ({pid} on {host}) is gone: it was killed or the machine stopped."
             if crash_flow_run(connection, flow_run_id, reason):
                 crashed.append(flow_run_id)

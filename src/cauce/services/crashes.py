@@ -3,14 +3,12 @@ this machine is gone, end Crashed (Cancelled if they were being cancelled)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from cauce.orchestration.crashes import crash_runs_of_gone_processes, crash_silent_runs
-from cauce.processes import process_is_alive, this_host
 from cauce.schemas.workers import SILENT_HEARTBEATS
 
 
@@ -30,9 +28,7 @@ def crashes_pass(heartbeat_seconds: float) -> Callable[[Connection, datetime], s
         silent = []
         if listened >= SILENT_HEARTBEATS * heartbeat_seconds:
             silent = crash_silent_runs(connection, now, heartbeat_seconds)
-        gone = crash_runs_of_gone_processes(
-            connection, this_host(), lambda pid: pid == os.getpid() or process_is_alive(pid)
-        )
+        gone = crash_runs_of_gone_processes(connection)
         crashed = len(silent) + len(gone)
         return f"ended {crashed} run(s) whose worker or process is gone" if crashed else None
 
