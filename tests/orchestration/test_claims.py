@@ -125,6 +125,16 @@ class TestClaim:
         assert [r.deployment_id for r in claimed].count(limited.id) == 1
         assert {r.id for r in claimed if r.deployment_id == free.id} == {r.id for r in later}
 
+    def test_a_worker_that_never_registered_in_the_pool_claims_nothing(
+        self, store: Store, pool: str
+    ):
+        deployment = _deploy(store)
+        waiting = _run_at(store, deployment, now_utc())
+        ghost = uuid.uuid4()
+        with pytest.raises(NotFound, match=f"worker {ghost} is not a worker of work pool 'local'"):
+            store.client.claim_flow_runs("local", ghost, 1)
+        assert store.client.read_flow_run(waiting.id).state.name == "Scheduled"
+
     def test_an_unknown_pool_is_named(self, store: Store, pool: str):
         worker_id = _worker(store)
         with pytest.raises(NotFound, match="work pool 'nada' does not exist"):

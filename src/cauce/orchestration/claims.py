@@ -39,6 +39,10 @@ def claim_flow_runs(
     pool = queries.lock_pool(connection, pool_name)
     if pool is None:
         raise ObjectNotFound(f"work pool {pool_name!r} does not exist")
+    if not queries.is_worker_of_pool(connection, worker_id, pool.id):
+        # A claim in a worker's name that is not recorded would leave its runs with no
+        # worker to heartbeat for them: it must heartbeat (register) first.
+        raise ObjectNotFound(f"worker {worker_id} is not a worker of work pool {pool_name!r}")
     if pool.is_paused or most <= 0:
         return []
     active = queries.count_active_runs(connection, pool.id)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from cauce.client.base import CauceClient, ClientError, ServerUnreachable
+from cauce.client.base import CauceClient, ClientError, NotFound, ServerUnreachable
 from cauce.client.batch_writer import BatchWriter
 from cauce.processes import this_host
 from cauce.workers.run_process import RunProcess
@@ -141,14 +141,19 @@ class Worker:
         idle = not self.running and not options.run_once
         wait = IDLE_CLAIM_WAIT_SECONDS if idle else 0.0
         asked = time.monotonic()
-        claimed = self.client.claim_flow_runs(
-            options.pool_name,
-            self.worker_id,
-            min(room, 100),
-            options.prefetch_seconds,
-            options.deployment_id,
-            wait,
-        )
+        try:
+            claimed = self.client.claim_flow_runs(
+                options.pool_name,
+                self.worker_id,
+                min(room, 100),
+                options.prefetch_seconds,
+                options.deployment_id,
+                wait,
+            )
+        except NotFound:
+            # Its record is gone (the store emptied or restored): register again first.
+            self._next_beat = 0.0
+            return 0
         self._waited = bool(wait) and time.monotonic() - asked >= wait / 2
         for flow_run in claimed:
             self.say(f"Running flow run {flow_run.name!r} ({flow_run.id})")

@@ -58,6 +58,12 @@ def select_worker_id(connection: Connection, pool_id: uuid.UUID, name: str) -> u
     return connection.execute(query).scalar()
 
 
+def is_worker_of_pool(connection: Connection, worker_id: uuid.UUID, pool_id: uuid.UUID) -> bool:
+    """Whether the worker `worker_id` is recorded, and in this pool."""
+    query = select(workers.c.id).where(workers.c.id == worker_id, workers.c.work_pool_id == pool_id)
+    return connection.execute(query).first() is not None
+
+
 def insert_worker(connection: Connection, values: dict[str, Any]) -> None:
     """Record a worker seen for the first time."""
     connection.execute(insert(workers).values(values))
