@@ -88,7 +88,10 @@ def serve(
         cancel_on_stop=True,
     )
     worker = _ServingWorker(spec, client, get_batch_writer(), worker_options, _say)
-    worker.run()
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before the worker took the signal over: nothing was claimed yet
     print(f"Stopped serving {full_name}.")
 
 

@@ -81,13 +81,15 @@ class Worker:
 
     def run(self) -> None:
         """Work until stopped; the first heartbeat's errors (no such pool) propagate."""
-        self._beat()
         options = self.options
-        self.say(
-            f"Worker {options.name!r} started on pool {options.pool_name!r} "
-            f"(limit {options.limit or 'none'}). Ctrl-C or SIGTERM stops it."
-        )
+        # The signals are the worker's from the start: a Ctrl-C during the first
+        # heartbeat stops it as one at any other time does, not with a traceback.
         with self._stop_on_signals():
+            self._beat()
+            self.say(
+                f"Worker {options.name!r} started on pool {options.pool_name!r} "
+                f"(limit {options.limit or 'none'}). Ctrl-C or SIGTERM stops it."
+            )
             while not self.stopping.is_set():
                 found = self._tick()
                 if options.run_once and not found and not self.running:
