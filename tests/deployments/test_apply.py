@@ -70,3 +70,42 @@ class TestTheDocumentedExample:
         again = _apply(store, project)
         assert again.schedules == first.schedules
         assert _run_times(store, again) == times
+
+
+class TestOneCheckForEveryDoor:
+    """The client checks a deployment with the core's own function before anything is
+    written, so a refusal reads the same from cauce.yaml as from the API."""
+
+    @pytest.mark.store_kinds(
+        "the core's own words come back through the embedded client; over HTTP the wire "
+        "model refuses a negative limit before the core sees it",
+        "sqlite",
+        "postgres",
+    )
+    @pytest.mark.parametrize(
+        ("change", "words"),
+        [
+            ({"concurrency_limit": -1}, "its concurrency limit cannot be negative"),
+            ({"watchdog_running_after_seconds": 0.0}, "watchdog_running_after must be"),
+            ({"parameters": {"mensaje": 3}}, "parameter 'mensaje' must be a string"),
+        ],
+    )
+    def test_the_client_refuses_in_the_cores_words(
+        self, store: Store, project: Path, change: dict[str, object], words: str
+    ) -> None:
+        from dataclasses import replace
+
+        from cauce.client.base import ClientError
+        from cauce.deployments.apply import check_deployment, deployment_from_entry
+
+        [entry] = load_cauce_yaml(project / "cauce.yaml")
+        store.client.create_work_pool(WorkPool(name=entry.work_pool))
+        deployment = replace(deployment_from_entry(entry, project, "UTC"), **change)
+        with pytest.raises(ClientError) as from_client:
+            check_deployment(deployment)
+        with pytest.raises(ClientError) as from_core:
+            store.client.apply_deployment(deployment)
+        assert str(from_client.value) == str(from_core.value)
+        assert str(from_client.value).startswith(f"deployment {deployment.full_name!r}: ")
+        assert words in str(from_client.value)
+        assert store.client.read_deployments() == []

@@ -214,7 +214,9 @@ class TestApplyDeployment:
         await create_pool(api_client)
         bad = {"cron": "61 * * * *", "timezone": "UTC"}
         response = await api_client.post("/api/deployments", json=deployment_body(schedules=[bad]))
-        assert detail(response, 422) == "cron '61 * * * *': minute field: 61 is out of range 0-59"
+        assert detail(response, 422) == (
+            "deployment 'saludar/diaria': cron '61 * * * *': minute field: 61 is out of range 0-59"
+        )
         assert (await api_client.get("/api/deployments")).json() == []
 
     async def test_unknown_timezone_is_422_with_suggestions(self, api_client):
@@ -222,14 +224,17 @@ class TestApplyDeployment:
         bad = {"cron": "0 9 * * *", "timezone": "America/Buenos_Aire"}
         response = await api_client.post("/api/deployments", json=deployment_body(schedules=[bad]))
         assert detail(response, 422).startswith(
-            "unknown timezone 'America/Buenos_Aire'; did you mean America/Buenos_Aires, "
+            "deployment 'saludar/diaria': unknown timezone 'America/Buenos_Aire'; "
+            "did you mean America/Buenos_Aires, "
         )
 
     async def test_a_schedule_of_two_kinds_is_422(self, api_client):
         await create_pool(api_client)
         both = {"cron": "0 9 * * *", "interval_seconds": 60, "timezone": "UTC"}
         response = await api_client.post("/api/deployments", json=deployment_body(schedules=[both]))
-        assert detail(response, 422) == "a schedule needs exactly one of cron, interval and rrule"
+        assert detail(response, 422) == (
+            "deployment 'saludar/diaria': a schedule needs exactly one of cron, interval and rrule"
+        )
 
     async def test_default_parameter_of_the_wrong_type_is_422_naming_it(self, api_client):
         await create_pool(api_client)

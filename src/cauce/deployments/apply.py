@@ -10,6 +10,7 @@ are valid) before anything is written.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cauce.client.base import CauceClient
@@ -99,15 +100,13 @@ def preflight(client: CauceClient, deployment: Deployment) -> None:
 
 
 def check_deployment(deployment: Deployment) -> None:
-    """Raise ClientError for a schedule or a default parameter the core would refuse;
-    what needs the store (the pool) is `preflight`'s."""
+    """Raise ClientError for what the core would refuse before it looks at the store (a
+    schedule, a default parameter, a limit), in its words; the pool is `preflight`'s."""
     from cauce.client.base import ClientError
-    from cauce.orchestration.parameters import ParameterError, check_parameters
-    from cauce.orchestration.schedules import ScheduleError, as_schedule, validate_schedule
+    from cauce.orchestration import deployment_checks
+    from cauce.orchestration.errors import InvalidRequest
 
     try:
-        for schedule in deployment.schedules:
-            validate_schedule(as_schedule(schedule))
-        check_parameters(deployment.parameter_schema, deployment.parameters, complete=False)
-    except (ScheduleError, ParameterError) as exc:
-        raise ClientError(f"deployment {deployment.full_name!r}: {exc}") from None
+        deployment_checks.check_deployment(deployment, datetime.now(UTC))
+    except InvalidRequest as exc:
+        raise ClientError(str(exc)) from None

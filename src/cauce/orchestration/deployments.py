@@ -9,7 +9,6 @@ holds a write transaction on a SQLAlchemy connection.
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -23,15 +22,10 @@ from cauce.database.queries.work_pools import select_work_pool
 from cauce.database.recording import writes
 from cauce.database.recording.executors import executor_for
 from cauce.ids import new_id
+from cauce.orchestration.deployment_checks import check_deployment, checked_schedule
 from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 from cauce.orchestration.flow_runs import create_flow_run
 from cauce.orchestration.parameters import ParameterError, check_parameters
-from cauce.orchestration.schedules import (
-    ScheduleError,
-    as_schedule,
-    resolve_anchor,
-    validate_schedule,
-)
 from cauce.orchestration.scheduling import (
     reschedule_deployment,
     scheduled_at,
@@ -40,21 +34,6 @@ from cauce.orchestration.scheduling import (
 from cauce.run_names import generate_run_name
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.schemas.flow_runs import FlowRun
-
-
-def _checked_schedule(schedule: DeploymentSchedule, now: datetime) -> DeploymentSchedule:
-    """The schedule to store, created at `now`, its anchor an instant; InvalidRequest if bad."""
-    kinds = [schedule.cron, schedule.interval_seconds, schedule.rrule]
-    if sum(kind is not None for kind in kinds) != 1:
-        raise InvalidRequest("a schedule needs exactly one of cron, interval and rrule")
-    try:
-        validate_schedule(as_schedule(schedule))
-        anchor = (
-            None if schedule.anchor is None else resolve_anchor(schedule.anchor, schedule.timezone)
-        )
-    except ScheduleError as exc:
-        raise InvalidRequest(str(exc)) from None
-    return replace(schedule, anchor=anchor, created=now)
 
 
 def _schedule_key(schedule: DeploymentSchedule) -> tuple[object, ...]:
@@ -117,16 +96,7 @@ def apply_deployment(connection: Connection, deployment: Deployment, now: dateti
     """Create the deployment, or update the one of the same flow and name (keeping its id
     and creation time, replacing its schedules but keeping the id and creation time of
     those that did not change); its upcoming runs are made at once."""
-    schedules = [_checked_schedule(schedule, now) for schedule in deployment.schedules]
-    try:
-        check_parameters(deployment.parameter_schema, deployment.parameters, complete=False)
-    except ParameterError as exc:
-        raise InvalidRequest(f"deployment {deployment.full_name!r}: {exc}") from None
-    if deployment.concurrency_limit is not None and deployment.concurrency_limit < 0:
-        raise InvalidRequest("a deployment's concurrency limit cannot be negative")
-    running_after = deployment.watchdog_running_after_seconds
-    if running_after is not None and not 0 < running_after < math.inf:
-        raise InvalidRequest("a deployment's watchdog_running_after must be a positive duration")
+    schedules = check_deployment(deployment, now)
     pool_id = _pool_id(connection, deployment.work_pool_name)
     existing = queries.select_deployment_by_name(connection, deployment.flow_name, deployment.name)
     if existing is not None:
@@ -187,7 +157,7 @@ def add_schedule(
     connection: Connection, deployment_id: uuid.UUID, schedule: DeploymentSchedule, now: datetime
 ) -> Deployment:
     """Add a schedule to a deployment; its runs are made at once."""
-    schedule = _checked_schedule(schedule, now)
+    schedule = checked_schedule(schedule, now)
     deployment = read_deployment(connection, deployment_id)
     queries.insert_schedules(connection, deployment.id, [schedule])
     queries.touch_deployment(connection, deployment.id, now)
