@@ -34,11 +34,11 @@ class TestFlush:
         def produce(prefix: str) -> None:
             for i in range(200):
                 task_run = TaskRun(new_id(), flow_run.id, "t", f"{prefix}-{i}", Pending())
-                writer.task_run_changed(task_run, task_run.state)
-                task_run.state = Running()
-                writer.task_run_changed(task_run, task_run.state)
-                task_run.state = Completed()
-                writer.task_run_changed(task_run, task_run.state)
+                writer.task_run_changed(task_run, task_run.state, None)
+                seen, task_run.state = task_run.state.id, Running()
+                writer.task_run_changed(task_run, task_run.state, seen)
+                seen, task_run.state = task_run.state.id, Completed()
+                writer.task_run_changed(task_run, task_run.state, seen)
                 writer.log(LogEntry(flow_run.id, task_run.id, "x", 20, f"{prefix}-{i}", now_utc()))
 
         threads = [threading.Thread(target=produce, args=(f"p{n}",)) for n in range(4)]

@@ -14,7 +14,7 @@ import atexit
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class HeldClient(EmbeddedClient):
         task_runs: list[TaskRun],
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
+        seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
     ) -> None:
         with self._counting:
             sizes = (len(task_runs), len(task_run_states), len(logs))
@@ -68,7 +69,7 @@ class HeldClient(EmbeddedClient):
                 self.failures -= failing
             if failing:
                 raise OSError("database unavailable")
-            super().write_batch(task_runs, task_run_states, logs)
+            super().write_batch(task_runs, task_run_states, logs, seen_state_ids)
         finally:
             with self._counting:
                 self.active -= 1
@@ -136,9 +137,11 @@ def messages(client: HeldClient, flow_run: FlowRun) -> list[str]:
 
 def hand_in_task_run(writer: BatchWriter, flow_run_id: uuid.UUID, *states: State) -> TaskRun:
     task_run = TaskRun(new_id(), flow_run_id, "t", f"t-{len(states)}", states[0])
+    seen = None
     for state in states:
         task_run.state = state
-        writer.task_run_changed(task_run, state)
+        writer.task_run_changed(task_run, state, seen)
+        seen = state.id
     return task_run
 
 

@@ -279,7 +279,10 @@ class TestDeploymentRefusals:
             store.client.apply_deployment(_deployment())
         store.client.create_work_pool(WorkPool("local"))
         bad_cron = [DeploymentSchedule("UTC", cron="61 * * * *")]
-        with pytest.raises(ClientError, match="^cron '61 \\* \\* \\* \\*': minute field: "):
+        with pytest.raises(
+            ClientError,
+            match="^deployment 'saludar/diaria': cron '61 \\* \\* \\* \\*': minute field: ",
+        ):
             store.client.apply_deployment(_deployment(schedules=bad_cron))
         bad_zone = [DeploymentSchedule("America/Buenos_Aire", cron="0 9 * * *")]
         with pytest.raises(ClientError, match="did you mean America/Buenos_Aires"):

@@ -118,6 +118,78 @@ class TestLateBatches:
         assert _history(store, task_run.id) == ["Pending", "Completed"]
 
 
+class TestStaleProposals:
+    """A task-run state says which state it was made from: one made from a state that
+    another writer has since replaced lost that race and is dropped (compare-and-set on
+    the stored state's id, as for flow runs)."""
+
+    def test_a_state_made_from_a_replaced_state_is_dropped(self, store: Store) -> None:
+        flow_run_id = _flow_run(store)
+        pending, running = Pending(), Running()
+        task_run = _task_run(flow_run_id, pending)
+        _send(store, task_run, pending, running)
+        # Another writer moved the run on from `running`...
+        retrying = Running(name="Retrying")
+        store.client.write_batch(
+            [replace(task_run, state=retrying)],
+            [(task_run.id, retrying)],
+            [],
+            {task_run.id: running.id},
+        )
+        # ...and the engine, still on `running`, proposes its end.
+        completed = Completed()
+        store.client.write_batch(
+            [replace(task_run, state=completed)],
+            [(task_run.id, completed)],
+            [],
+            {task_run.id: running.id},
+        )
+        [stored] = store.client.read_task_runs(flow_run_id)
+        assert stored.state.name == "Retrying"
+        assert _history(store, task_run.id) == ["Pending", "Running", "Retrying"]
+
+    def test_the_later_states_of_a_batch_are_made_from_the_one_before(self, store: Store) -> None:
+        flow_run_id = _flow_run(store)
+        pending, running = Pending(), Running()
+        task_run = _task_run(flow_run_id, pending)
+        _send(store, task_run, pending)
+        retrying, completed = Running(name="Retrying"), Completed()
+        store.client.write_batch(
+            [replace(task_run, state=completed)],
+            [(task_run.id, running), (task_run.id, retrying), (task_run.id, completed)],
+            [],
+            {task_run.id: pending.id},
+        )
+        [stored] = store.client.read_task_runs(flow_run_id)
+        assert stored.state.name == "Completed"
+        assert _history(store, task_run.id) == ["Pending", "Running", "Retrying", "Completed"]
+
+    def test_the_batch_writer_says_which_state_each_change_was_made_from(
+        self, store: Store
+    ) -> None:
+        from cauce.client.batch_writer import BatchWriter
+
+        flow_run_id = _flow_run(store)
+        writer = BatchWriter(store.client)
+        try:
+            task_run = _task_run(flow_run_id, Pending())
+            writer.task_run_changed(task_run, task_run.state, None)
+            seen, task_run.state = task_run.state.id, Running()
+            writer.task_run_changed(task_run, task_run.state, seen)
+            assert writer.flush(timeout=30)
+            # Another writer ends the run between the engine's batches...
+            _send(store, task_run, Crashed("its process is gone"))
+            # ...and the engine's next change, made from Running, is dropped.
+            seen, task_run.state = task_run.state.id, Running(name="Retrying")
+            writer.task_run_changed(task_run, task_run.state, seen)
+            assert writer.flush(timeout=30)
+        finally:
+            writer.close()
+        [stored] = store.client.read_task_runs(flow_run_id)
+        assert stored.state.name == "Crashed"
+        assert _history(store, task_run.id) == ["Pending", "Running", "Crashed"]
+
+
 class TestCreatingFlowRuns:
     def test_a_second_run_with_the_same_id_is_refused_naming_it(self, store: Store) -> None:
         run = FlowRun(id=uuid.uuid4(), flow_name="twice", name="one", state=Pending())

@@ -136,8 +136,11 @@ def test_batch_json_is_the_batch_model_document_without_result_data():
         )
     ]
 
-    fast = json.loads(batch_json([task_run], states, logs))
+    seen = {task_run.id: uuid.uuid4()}
+    fast = json.loads(batch_json([task_run], states, logs, seen))
 
-    assert fast == json.loads(BatchCreate.from_domain([task_run], states, logs).model_dump_json())
+    model = BatchCreate.from_domain([task_run], states, logs, seen)
+    assert fast == json.loads(model.model_dump_json())
+    assert BatchCreate.model_validate(fast).seen_state_ids == seen
     assert "data" not in fast["task_runs"][0]["state"]
     assert BatchCreate.model_validate(fast).to_domain()[0][0].state.id == task_run.state.id

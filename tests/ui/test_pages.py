@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from cauce import flow, get_run_logger, task
-from cauce.settings import get_settings
-from tests.conftest import Store
-from tests.server.conftest import open_api
+from tests.ui.conftest import ZONE
 
 pytestmark = [
     pytest.mark.anyio,
@@ -25,20 +21,7 @@ pytestmark = [
     ),
 ]
 
-ZONE = "America/Argentina/Buenos_Aires"
 INJECTED = "<script>window.pwned=1</script>"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def ui(store: Store) -> AsyncIterator[httpx.AsyncClient]:
-    settings = get_settings()
-    async with open_api(settings._replace(default_timezone=ZONE)) as client:
-        yield client
 
 
 @task

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -79,8 +80,12 @@ class CauceClient(Protocol):
         task_runs: list[TaskRun],
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
+        seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
     ) -> None:
-        """Record task runs as they are now, their new states and log lines, all or nothing."""
+        """Record task runs as they are now, their new states and log lines, all or nothing.
+
+        `seen_state_ids`: for a task run already recorded, the state its first new state
+        here was made from; a proposal made from a state no longer current is dropped."""
 
     def create_work_pool(self, pool: WorkPool) -> WorkPool:
         """Record a new work pool; ClientError when the name is taken."""

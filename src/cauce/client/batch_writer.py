@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any
 
 from cauce.client.base import CauceClient
 from cauce.schemas.logs import LogEntry
@@ -26,6 +25,12 @@ BATCH_INTERVAL_SECONDS = 0.2
 BATCH_SIZE_WAKE = 2000
 WRITE_ATTEMPTS = 5
 
+# Task runs, their new states, log lines, and the state each task run's first change
+# in the batch was made from.
+_Batch = tuple[
+    list[TaskRun], list[tuple[uuid.UUID, State]], list[LogEntry], dict[uuid.UUID, uuid.UUID]
+]
+
 
 class BatchWriter:
     """Queues task-run snapshots, their states and log lines, and writes them in batches."""
@@ -35,6 +40,9 @@ class BatchWriter:
         self._lock = threading.Condition()
         self._task_runs: dict[uuid.UUID, TaskRun] = {}
         self._states: list[tuple[uuid.UUID, State]] = []
+        # For each task run in the pending batch, the state its first change there was
+        # made from (None for a new run): the core compares it with what is stored.
+        self._seen: dict[uuid.UUID, uuid.UUID | None] = {}
         self._logs: list[LogEntry] = []
         self._queued = 0  # items handed in so far
         self._written = 0  # items recorded (or given up on) so far
@@ -42,14 +50,18 @@ class BatchWriter:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def task_run_changed(self, task_run: TaskRun, state: State) -> None:
-        """Record `task_run` as it is now, having entered `state`.
+    def task_run_changed(
+        self, task_run: TaskRun, state: State, seen_state_id: uuid.UUID | None
+    ) -> None:
+        """Record `task_run` as it is now, having entered `state` from the state whose id
+        is `seen_state_id` (None for a new run).
 
         The run itself is queued, not a copy: the batch that takes it writes it as it
         is then, and every later change queues it again, so the last write is current.
         """
         with self._lock:
             self._task_runs[task_run.id] = task_run
+            self._seen.setdefault(task_run.id, seen_state_id)
             self._states.append((task_run.id, state))
             self._queued += 1
             self._wake_if_full()
@@ -120,15 +132,16 @@ class BatchWriter:
                 with self._lock:
                     self._done(batch)
 
-    def _take(self) -> tuple[list[TaskRun], list[tuple[uuid.UUID, State]], list[LogEntry]]:
+    def _take(self) -> _Batch:
         """Take the pending items to write (the lock is held)."""
         self._writing = True
         task_runs, self._task_runs = list(self._task_runs.values()), {}
         states, self._states = self._states, []
         logs, self._logs = self._logs, []
-        return task_runs, states, logs
+        seen, self._seen = self._seen, {}
+        return task_runs, states, logs, {i: s for i, s in seen.items() if s is not None}
 
-    def _done(self, batch: tuple[list[TaskRun], list[Any], list[LogEntry]]) -> None:
+    def _done(self, batch: _Batch) -> None:
         """Account for a written batch and wake flushers (the lock is held)."""
         self._writing = False
         self._written += len(batch[1]) + len(batch[2])
@@ -141,13 +154,17 @@ class BatchWriter:
         return len(self._states) + len(self._logs) >= BATCH_SIZE_WAKE
 
     def _write(
-        self, task_runs: list[TaskRun], states: list[tuple[uuid.UUID, State]], logs: list[LogEntry]
+        self,
+        task_runs: list[TaskRun],
+        states: list[tuple[uuid.UUID, State]],
+        logs: list[LogEntry],
+        seen: dict[uuid.UUID, uuid.UUID],
     ) -> None:
         if not states and not logs:
             return
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                self._client.write_batch(task_runs, states, logs)
+                self._client.write_batch(task_runs, states, logs, seen)
                 return
             except Exception as exc:
                 error = exc
@@ -155,7 +172,7 @@ class BatchWriter:
                     time.sleep(0.1 * 2**attempt)
         # Last resort: one task run (with its states) or log line at a time, so that a
         # bad row loses only itself, not the whole batch.
-        lost = self._write_one_by_one(task_runs, states, logs)
+        lost = self._write_one_by_one(task_runs, states, logs, seen)
         for flow_run_id, (lost_states, lost_logs) in lost.items():
             print(
                 f"cauce: could not record {lost_states} task-run states and {lost_logs} log "
@@ -164,7 +181,11 @@ class BatchWriter:
             )
 
     def _write_one_by_one(
-        self, task_runs: list[TaskRun], states: list[tuple[uuid.UUID, State]], logs: list[LogEntry]
+        self,
+        task_runs: list[TaskRun],
+        states: list[tuple[uuid.UUID, State]],
+        logs: list[LogEntry],
+        seen: dict[uuid.UUID, uuid.UUID],
     ) -> dict[uuid.UUID | None, list[int]]:
         """Write what can be written; [task-run states, log lines] lost, by flow run."""
         states_by_run: dict[uuid.UUID, list[tuple[uuid.UUID, State]]] = {}
@@ -175,7 +196,8 @@ class BatchWriter:
         for task_run_id, run_states in states_by_run.items():
             run = runs_by_id.get(task_run_id)
             try:
-                self._client.write_batch([run] if run else [], run_states, [])
+                run_seen = {task_run_id: seen[task_run_id]} if task_run_id in seen else {}
+                self._client.write_batch([run] if run else [], run_states, [], run_seen)
             except Exception:
                 flow_run_id = run.flow_run_id if run else None
                 lost.setdefault(flow_run_id, [0, 0])[0] += len(run_states)

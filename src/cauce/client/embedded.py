@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -151,9 +151,10 @@ class EmbeddedClient(EmbeddedWorkerVerbs):
         task_runs: list[TaskRun],
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
+        seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
     ) -> None:
         with self._recording() as executor:
-            write_task_run_batch(executor, task_runs, task_run_states, logs)
+            write_task_run_batch(executor, task_runs, task_run_states, logs, seen_state_ids)
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
         from cauce.database.queries.flow_runs import select_flow_run

@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -194,8 +195,9 @@ class HttpClient:
         task_runs: list[TaskRun],
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
+        seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
     ) -> None:
-        body = batch_json(task_runs, task_run_states, logs)
+        body = batch_json(task_runs, task_run_states, logs, seen_state_ids or {})
         self._request("POST", "/batches", content=body, headers=_JSON)
 
     def create_work_pool(self, pool: WorkPool) -> WorkPool:

@@ -97,7 +97,7 @@ def new_task_run(
 def record_new_task_run(task_run: TaskRun, flow_context: FlowRunContext | None) -> None:
     """Record a new task run and announce it in its flow run's logs."""
     with interruptions_deferred():
-        get_batch_writer().task_run_changed(task_run, task_run.state)
+        get_batch_writer().task_run_changed(task_run, task_run.state, None)
     if flow_context is not None:
         flow_run_logger(flow_context.flow_run.id, flow_context.flow_run.name).engine_log(
             logging.INFO, "Created task run %r for task %r", task_run.name, task_run.task_name
@@ -145,12 +145,13 @@ class TaskRunEngine:
             raise RuntimeError(f"task run {self.task_run.name!r}: {result.reason}")
         self.times.advance(state)
         task_run = self.task_run
+        seen = task_run.state.id
         task_run.state = state
         task_run.run_count = self.times.run_count
         task_run.start_time = self.times.start_time
         task_run.end_time = self.times.end_time
         with interruptions_deferred():
-            get_batch_writer().task_run_changed(task_run, state)
+            get_batch_writer().task_run_changed(task_run, state, seen)
 
     @contextmanager
     def ending_on_escape(self) -> Iterator[None]:
@@ -398,9 +399,10 @@ def take_over_task_run(future: TaskRunFuture[Any], state: State) -> None:
         if task_run.state.is_final():
             return
         guard.taken_over = True
+        seen = task_run.state.id
         task_run.state = state
         task_run.end_time = state.timestamp
-        get_batch_writer().task_run_changed(task_run, state)
+        get_batch_writer().task_run_changed(task_run, state, seen)
     task_run_logger(task_run.id, task_run.name, task_run.flow_run_id).error(
         "Finished in state %r", state
     )

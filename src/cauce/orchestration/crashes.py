@@ -37,11 +37,12 @@ def crash_flow_run(connection: Connection, flow_run_id: uuid.UUID, reason: str) 
     if result.status is not SetStateStatus.ACCEPT:
         return False
     unfinished = [t for t in select_task_runs(connection, flow_run_id) if not t.state.is_final()]
+    seen = {t.id: t.state.id for t in unfinished}
     states = []
     for task_run in unfinished:
         task_run.state = Crashed(f"Its flow run crashed: {reason}")
         states.append((task_run.id, task_run.state))
-    write_task_run_batch(executor, unfinished, states, [])
+    write_task_run_batch(executor, unfinished, states, [], seen)
     return True
 
 

@@ -14,6 +14,7 @@ A batch sent twice (its answer lost) changes nothing the second time.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from cauce.database.recording import writes
@@ -39,22 +40,28 @@ def write_task_run_batch(
     task_runs: list[TaskRun],
     task_run_states: list[tuple[uuid.UUID, State]],
     logs: list[LogEntry],
+    seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
 ) -> BatchOutcome:
     """Record task runs as they are now, the new states the rules accept, and log lines.
 
+    `seen_state_ids`: the state each task run's first new state was made from, when
+    the writer says; each later state of a run was made from the one before it.
     Call inside a write transaction."""
     current = writes.select_task_run_states(executor, [t.id for t in task_runs])
     recorded = set(current)
     accepted: list[tuple[uuid.UUID, State]] = []
     last_accepted: dict[uuid.UUID, bool] = {}
+    seen = dict(seen_state_ids or {})
     for task_run_id, state in task_run_states:
         now = current.get(task_run_id)
         # The same state again is accepted: its history row is written once either way.
         is_accepted = (
             now is None
             or now.id == state.id
-            or decide(TASK_RUN_RULES, now, state).status is SetStateStatus.ACCEPT
+            or decide(TASK_RUN_RULES, now, state, expected_state_id=seen.get(task_run_id)).status
+            is SetStateStatus.ACCEPT
         )
+        seen[task_run_id] = state.id
         last_accepted[task_run_id] = is_accepted
         if is_accepted:
             current[task_run_id] = state

@@ -19,6 +19,7 @@ than a server error.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from functools import cache
@@ -318,6 +319,11 @@ class BatchCreate(_WireModel):
     task_runs: list[TaskRunModel] = Field(default_factory=list)
     task_run_states: list[TaskRunStateModel] = Field(default_factory=list)
     logs: list[LogModel] = Field(default_factory=list)
+    seen_state_ids: dict[uuid.UUID, uuid.UUID] = Field(
+        default_factory=dict,
+        description="For a task run already recorded, the state its first new state here "
+        "was made from: a proposal made from a state no longer current is dropped.",
+    )
 
     @classmethod
     def from_domain(
@@ -325,9 +331,11 @@ class BatchCreate(_WireModel):
         task_runs: list[TaskRun],
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
+        seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
     ) -> BatchCreate:
         """The request recording one batch, as `CauceClient.write_batch` takes it."""
         return cls(
+            seen_state_ids=dict(seen_state_ids or {}),
             task_runs=[TaskRunModel.from_domain(t) for t in task_runs],
             task_run_states=[
                 TaskRunStateModel(task_run_id=i, state=StateModel.from_domain(s))
@@ -358,6 +366,7 @@ class _BatchItems:
     task_runs: list[TaskRun]
     task_run_states: list[_TaskRunStateItem]
     logs: list[LogEntry]
+    seen_state_ids: Mapping[uuid.UUID, uuid.UUID]
 
 
 @cache
@@ -373,6 +382,7 @@ def batch_json(
     task_runs: list[TaskRun],
     task_run_states: list[tuple[uuid.UUID, State]],
     logs: list[LogEntry],
+    seen_state_ids: Mapping[uuid.UUID, uuid.UUID],
 ) -> bytes:
     """The JSON body of a `BatchCreate`, written straight from the domain objects.
 
@@ -380,7 +390,8 @@ def batch_json(
     compares them), without building and validating a model per item: the batch
     writer sends thousands of items a second, all made by the engine itself.
     """
-    items = _BatchItems(task_runs, [_TaskRunStateItem(i, s) for i, s in task_run_states], logs)
+    states = [_TaskRunStateItem(i, s) for i, s in task_run_states]
+    items = _BatchItems(task_runs, states, logs, seen_state_ids)
     exclude = {"task_runs": _NO_RESULT_DATA, "task_run_states": _NO_RESULT_DATA}
     return _batch_items().dump_json(items, exclude=exclude)
 

@@ -19,7 +19,8 @@ async def create_batch(body: BatchCreate, database: DatabaseDep) -> Response:
     """Record one batch of the client's batch writer in one transaction, through the
     task-run rules (a state they refuse is dropped, not an error)."""
     task_runs, task_run_states, logs = body.to_domain()
+    seen = body.seen_state_ids
     await database.write(
-        lambda executor: write_task_run_batch(executor, task_runs, task_run_states, logs)
+        lambda executor: write_task_run_batch(executor, task_runs, task_run_states, logs, seen)
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
