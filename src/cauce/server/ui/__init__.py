@@ -15,7 +15,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from cauce.server.ui.pages import flow_runs
+from cauce.server.ui.pages import deployments, flow_runs, flows, work_pools
 from cauce.server.ui.rendering import STATIC_PATH
 
 
@@ -24,3 +24,6 @@ def mount_ui(app: FastAPI) -> None:
     folder = Path(__file__).parent / "static"
     app.mount(STATIC_PATH, StaticFiles(directory=folder), name="ui-static")
     app.include_router(flow_runs.router)
+    app.include_router(deployments.router)
+    app.include_router(work_pools.router)
+    app.include_router(flows.router)
