@@ -172,3 +172,20 @@ class TestFlowsPage:
         page = (await ui.get("/flows")).text
         for path in ("/flow-runs", "/deployments", "/work-pools", "/flows", "/docs"):
             assert f'<a href="{path}">' in page
+
+
+class TestWorkPoolPage:
+    async def test_shows_the_pool_its_workers_and_its_deployments(self, ui, store, pool):
+        deployment = _deploy(store)
+        store.client.worker_heartbeat("local", "w1", "maquina", 4242, [])
+        deployment_page = (await ui.get(f"/deployments/{deployment.id}")).text
+        assert '<a href="/work-pools/local">local</a>' in deployment_page
+        page = (await ui.get("/work-pools/local")).text
+        assert 'id="pool-local"' in page and "health-healthy" in _row(page, "<td>w1</td>")
+        row = _row(page, "saludar/diaria")
+        assert f'href="/deployments/{deployment.id}"' in row and "1 active of 1" in row
+
+    async def test_an_unknown_pool_is_the_404_page(self, ui, store):
+        answer = await ui.get("/work-pools/nada")
+        assert answer.status_code == 404
+        assert "Work pool &#39;nada&#39; is not recorded here." in answer.text

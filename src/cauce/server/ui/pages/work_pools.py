@@ -1,4 +1,5 @@
-"""The work pools page at /work-pools: each pool, the runs waiting in it, and its workers.
+"""The work pool pages: each pool at /work-pools with the runs waiting in it and its
+workers, and one pool with its deployments at /work-pools/{name}.
 
 What `cauce work-pool inspect` and `cauce worker ls` show: a worker is healthy while it
 has been heard from within 3 heartbeat periods (CAUCE_WORKER_HEARTBEAT).
@@ -11,9 +12,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Connection
 
 from cauce.database.queries.ui_overview import PoolRunCounts
-from cauce.schemas.deployments import WorkPool
+from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.workers import Worker
 from cauce.server.database import DatabaseDep
 from cauce.server.ui.rendering import render
@@ -47,39 +49,64 @@ def worker_status(worker: Worker, heartbeat_seconds: float) -> str:
     return "healthy" if worker.is_healthy(now_utc(), heartbeat_seconds) else "unhealthy"
 
 
-@router.get("/work-pools", response_class=HTMLResponse)
-async def work_pools_page(request: Request, database: DatabaseDep) -> Any:
-    """Every work pool: paused or not, its limit, runs due and in progress, and workers."""
+def _pool_views(connection: Connection, heartbeat: float, name: str | None) -> list[PoolView]:
+    """Every pool (or the one named) with its runs, deployments' count and workers."""
     from collections import Counter
-
-    from sqlalchemy import Connection
 
     from cauce.database.queries.deployments import select_deployments
     from cauce.database.queries.ui_overview import count_pool_runs
     from cauce.database.queries.work_pools import select_work_pools
     from cauce.database.queries.workers import select_workers
 
-    settings = request.app.state.settings
-    heartbeat = settings.worker.heartbeat.total_seconds()
+    counts = count_pool_runs(connection, now_utc())
+    per_pool = Counter(d.work_pool_name for d in select_deployments(connection))
+    workers = select_workers(connection, name)
+    return [
+        PoolView(
+            pool,
+            counts.get(pool.name, PoolRunCounts()),
+            per_pool[pool.name],
+            [
+                WorkerView(w, worker_status(w, heartbeat))
+                for w in workers
+                if w.pool_name == pool.name
+            ],
+        )
+        for pool in select_work_pools(connection)
+        if name is None or pool.name == name
+    ]
 
-    def read(connection: Connection) -> list[PoolView]:
-        counts = count_pool_runs(connection, now_utc())
-        per_pool = Counter(d.work_pool_name for d in select_deployments(connection))
-        workers = select_workers(connection)
-        return [
-            PoolView(
-                pool,
-                counts.get(pool.name, PoolRunCounts()),
-                per_pool[pool.name],
-                [
-                    WorkerView(w, worker_status(w, heartbeat))
-                    for w in workers
-                    if w.pool_name == pool.name
-                ],
-            )
-            for pool in select_work_pools(connection)
-        ]
 
-    pools = await database.read(read)
-    zone: str = settings.default_timezone
-    return render("work_pools.html", zone, pools=pools)
+def _heartbeat(request: Request) -> float:
+    seconds: float = request.app.state.settings.worker.heartbeat.total_seconds()
+    return seconds
+
+
+def _zone(request: Request) -> str:
+    zone: str = request.app.state.settings.default_timezone
+    return zone
+
+
+@router.get("/work-pools", response_class=HTMLResponse)
+async def work_pools_page(request: Request, database: DatabaseDep) -> Any:
+    """Every work pool: paused or not, its limit, runs due and in progress, and workers."""
+    heartbeat = _heartbeat(request)
+    pools = await database.read(lambda connection: _pool_views(connection, heartbeat, None))
+    return render("work_pools.html", _zone(request), pools=pools)
+
+
+@router.get("/work-pools/{name}", response_class=HTMLResponse)
+async def work_pool_page(request: Request, name: str, database: DatabaseDep) -> Any:
+    """One work pool: what the list shows of it, and the deployments whose runs wait in it."""
+    from cauce.database.queries.deployments import select_deployments
+
+    heartbeat = _heartbeat(request)
+
+    def read(connection: Connection) -> tuple[list[PoolView], list[Deployment]]:
+        views = _pool_views(connection, heartbeat, name)
+        return views, select_deployments(connection, work_pool_name=name) if views else []
+
+    views, deployments = await database.read(read)
+    if not views:
+        return render("not_found.html", _zone(request), 404, what=f"Work pool {name!r}")
+    return render("work_pools_one.html", _zone(request), view=views[0], deployments=deployments)
