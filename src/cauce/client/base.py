@@ -189,6 +189,12 @@ class CauceClient(Protocol):
         """End an unfinished run Crashed (Cancelled if it was being cancelled), its
         unfinished task runs too; False if it had ended already."""
 
+    def set_flow_run_retries(
+        self, flow_run_id: uuid.UUID, retries: int, retry_delay_seconds: float
+    ) -> None:
+        """Record the run's flow's retries and the delay before its next attempt, so that
+        if its process dies the run is retried rather than Crashed. NotFound for no run."""
+
     def cancel_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> FlowRun:
         """Cancel the run: Cancelled if it had not started, else Cancelling until its
         process is stopped. ClientError if it has ended."""

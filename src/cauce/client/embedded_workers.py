@@ -80,6 +80,14 @@ class EmbeddedWorkerVerbs:
         with self._core() as connection:
             return crash_flow_run(connection, flow_run_id, reason)
 
+    def set_flow_run_retries(
+        self, flow_run_id: uuid.UUID, retries: int, retry_delay_seconds: float
+    ) -> None:
+        from cauce.orchestration.crashes import declare_retries
+
+        with self._core() as connection:
+            declare_retries(connection, flow_run_id, retries, retry_delay_seconds)
+
     def cancel_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> FlowRun:
         from cauce.orchestration.cancellation import cancel_flow_run
 

@@ -70,6 +70,7 @@ from cauce.schemas.api_workers import (
     ClaimRequest,
     ProcessHeartbeat,
     ReasonRequest,
+    RetryPolicy,
     WatchdogActionModel,
     WatchdogRunRequest,
     WorkerHeartbeatModel,
@@ -347,6 +348,12 @@ class HttpClient:
         body = ReasonRequest(reason=reason)
         response = self._request("POST", f"/flow_runs/{flow_run_id}/crash", json=_dump(body))
         return bool(response.json())
+
+    def set_flow_run_retries(
+        self, flow_run_id: uuid.UUID, retries: int, retry_delay_seconds: float
+    ) -> None:
+        body = RetryPolicy(retries=retries, retry_delay_seconds=retry_delay_seconds)
+        self._request("PUT", f"/flow_runs/{flow_run_id}/retries", json=_dump(body))
 
     def cancel_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> FlowRun:
         body = ReasonRequest(reason=reason)

@@ -190,6 +190,10 @@ flow_runs = Table(
     Column("host", String(255), nullable=True),
     Column("pid", Integer, nullable=True),
     Column("heartbeat", UTCDateTime, nullable=True),
+    # The flow's retries as its process declared them, and the delay before the next
+    # attempt: a deployment's run that crashes with retries left is scheduled again.
+    Column("retries", Integer, nullable=True),
+    Column("retry_delay_seconds", Float, nullable=True),
     *_state_columns(),
     Index(None, "flow_id"),
     Index(None, "state_type"),

@@ -115,6 +115,7 @@ class FlowRunEngine:
         if result.status is SetStateStatus.ACCEPT:
             if state.type.value == "RUNNING":
                 self.flow_run.run_count += 1
+                self._declare_retries()
             if result.state is not None and result.state.type is not state.type:
                 # The core recorded another state (a cancelled run's Crashed -> Cancelled).
                 state = result.state
@@ -123,6 +124,20 @@ class FlowRunEngine:
         if result.state is not None:
             self.flow_run.state = result.state
         return False
+
+    def _declare_retries(self) -> None:
+        """Tell the store, for a deployment's run with retries left, how many retries the
+        flow has and the delay before the next attempt: if this process dies, the run is
+        scheduled again for a worker, as it would be after a failure."""
+        attempt, retries = self.flow_run.run_count, self.flow.retries
+        if self.flow_run.deployment_id is None or not 0 < attempt <= retries:
+            return
+        delay = retry_delay_seconds(self.flow.retry_delay_seconds, retries, attempt)
+        try:
+            with interruptions_deferred():
+                self.client.set_flow_run_retries(self.flow_run.id, retries, delay)
+        except Exception as exc:
+            self.logger.warning("Could not record the flow's retries for a crash: %s", exc)
 
     def _propose(self, state: State) -> SetStateResult:
         # A server gone for longer than the client retries does not stop the user's

@@ -16,23 +16,30 @@ from cauce.database.queries import workers as queries
 from cauce.database.queries.flow_runs import select_flow_run
 from cauce.database.queries.task_runs import select_task_runs
 from cauce.database.recording.executors import SqlAlchemyExecutor
+from cauce.orchestration.errors import ObjectNotFound
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.orchestration.task_runs import write_task_run_batch
 from cauce.processes import process_is_gone, this_host
+from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.states import SetStateStatus
 from cauce.schemas.workers import SILENT_HEARTBEATS
-from cauce.states import Crashed
+from cauce.states import AwaitingRetry, Crashed, State, StateType, now_utc
 
 
 def crash_flow_run(connection: Connection, flow_run_id: uuid.UUID, reason: str) -> bool:
     """End the run Crashed with `reason` (Cancelled, if it was being cancelled), and its
-    unfinished task runs Crashed; False if it had ended already."""
+    unfinished task runs Crashed; False if it had ended already. A deployment's run
+    whose flow has retries left is scheduled again instead (AwaitingRetry), for a
+    worker to claim once its retry delay has passed."""
     flow_run = select_flow_run(connection, flow_run_id)
     if flow_run is None or flow_run.state.is_final():
         return False
     executor = SqlAlchemyExecutor(connection)
     result = set_flow_run_state(
-        executor, flow_run_id, Crashed(reason), expected_state_id=flow_run.state.id
+        executor,
+        flow_run_id,
+        _crashed_or_retried(connection, flow_run, reason),
+        expected_state_id=flow_run.state.id,
     )
     if result.status is not SetStateStatus.ACCEPT:
         return False
@@ -44,6 +51,33 @@ def crash_flow_run(connection: Connection, flow_run_id: uuid.UUID, reason: str) 
         states.append((task_run.id, task_run.state))
     write_task_run_batch(executor, unfinished, states, [], seen)
     return True
+
+
+def declare_retries(
+    connection: Connection, flow_run_id: uuid.UUID, retries: int, retry_delay_seconds: float
+) -> None:
+    """Record the run's flow's retries and the delay before its next attempt, as its
+    process knows them; ObjectNotFound for an unknown run."""
+    if not queries.update_retry_policy(connection, flow_run_id, retries, retry_delay_seconds):
+        raise ObjectNotFound(f"flow run {flow_run_id} not found")
+
+
+def _crashed_or_retried(connection: Connection, flow_run: FlowRun, reason: str) -> State:
+    """Crashed, unless the run's flow has retries left and a worker would run it again."""
+    retries, delay = queries.select_retry_policy(connection, flow_run.id)
+    attempt = flow_run.run_count
+    can_retry = (
+        flow_run.deployment_id is not None
+        and retries is not None
+        and 0 < attempt <= retries
+        and flow_run.state.type is not StateType.CANCELLING
+    )
+    if not can_retry:
+        return Crashed(reason)
+    assert retries is not None
+    next_attempt = now_utc() + timedelta(seconds=delay or 0.0)
+    message = f"Attempt {attempt} of {retries + 1} crashed: {reason} It will be run again."
+    return AwaitingRetry(next_attempt, message)
 
 
 def crash_runs_of_gone_processes(connection: Connection) -> list[uuid.UUID]:

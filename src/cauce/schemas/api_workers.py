@@ -89,6 +89,17 @@ class ReasonRequest(_WireModel):
     reason: str = Field(min_length=1, max_length=10_000)
 
 
+_A_YEAR_IN_SECONDS = 366 * 24 * 3600
+
+
+class RetryPolicy(_WireModel):
+    """A flow's retries and the delay before the run's next attempt, as its process knows
+    them: a deployment's run that crashes with retries left is scheduled again."""
+
+    retries: int = Field(ge=0, le=1_000_000)
+    retry_delay_seconds: float = Field(ge=0, le=_A_YEAR_IN_SECONDS, allow_inf_nan=False)
+
+
 class WatchdogRunRequest(_WireModel):
     """One watchdog pass; `dry_run` only reports."""
 

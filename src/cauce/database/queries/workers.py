@@ -193,3 +193,26 @@ def select_runs_on_host(connection: Connection, host: str) -> list[tuple[uuid.UU
         flow_runs.c.state_type.in_(ACTIVE_STATE_TYPES),
     )
     return [(row.id, row.pid) for row in connection.execute(query)]
+
+
+def update_retry_policy(
+    connection: Connection, flow_run_id: uuid.UUID, retries: int, retry_delay_seconds: float
+) -> bool:
+    """Store the flow's retries and the delay before the run's next attempt; False if
+    there is no such run."""
+    values = {"retries": retries, "retry_delay_seconds": retry_delay_seconds}
+    result = connection.execute(
+        update(flow_runs).where(flow_runs.c.id == flow_run_id).values(**values)
+    )
+    return result.rowcount > 0
+
+
+def select_retry_policy(
+    connection: Connection, flow_run_id: uuid.UUID
+) -> tuple[int | None, float | None]:
+    """The retries and next delay the run's process declared; (None, None) if none."""
+    query = select(flow_runs.c.retries, flow_runs.c.retry_delay_seconds).where(
+        flow_runs.c.id == flow_run_id
+    )
+    row = connection.execute(query).one_or_none()
+    return (None, None) if row is None else (row.retries, row.retry_delay_seconds)

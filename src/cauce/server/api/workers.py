@@ -17,6 +17,7 @@ from cauce.schemas.api_workers import (
     ClaimRequest,
     ProcessHeartbeat,
     ReasonRequest,
+    RetryPolicy,
     WatchdogActionModel,
     WatchdogRunRequest,
     WorkerHeartbeatModel,
@@ -117,6 +118,25 @@ async def crash_flow_run(
 
     return await database.transaction(
         lambda connection: crash(connection, flow_run_id, body.reason)
+    )
+
+
+@router.put(
+    "/flow_runs/{flow_run_id}/retries",
+    status_code=204,
+    responses={**NOT_FOUND, **UNREADABLE_BODY},
+)
+async def set_flow_run_retries(
+    flow_run_id: uuid.UUID, body: RetryPolicy, database: DatabaseDep
+) -> None:
+    """Record the run's flow's retries and the delay before its next attempt (sent by its
+    process): a deployment's run whose process dies with retries left is run again."""
+    from cauce.orchestration.crashes import declare_retries
+
+    await database.transaction(
+        lambda connection: declare_retries(
+            connection, flow_run_id, body.retries, body.retry_delay_seconds
+        )
     )
 
 
