@@ -211,6 +211,12 @@ class FlowRunFilterModel(_WireModel):
     limit: WireInt = Field(50, ge=1, le=1000)
     offset: WireInt = Field(0, ge=0, le=JSON_SAFE_MAX)
     sort: FlowRunSort = FlowRunSort.CREATED_DESC
+    tag: str | None = None
+    name_like: str | None = None
+    start_after: UtcDatetime | None = None
+    start_before: UtcDatetime | None = None
+    before: tuple[UtcDatetime, uuid.UUID] | None = None
+    after: tuple[UtcDatetime, uuid.UUID] | None = None
 
     @classmethod
     def from_domain(cls, where: FlowRunFilter) -> FlowRunFilterModel:
@@ -224,6 +230,12 @@ class FlowRunFilterModel(_WireModel):
             limit=where.limit,
             offset=where.offset,
             sort=where.sort,
+            tag=where.tag,
+            name_like=where.name_like,
+            start_after=where.start_after,
+            start_before=where.start_before,
+            before=where.before,
+            after=where.after,
         )
 
     def to_domain(self) -> FlowRunFilter:
@@ -237,6 +249,12 @@ class FlowRunFilterModel(_WireModel):
             limit=self.limit,
             offset=self.offset,
             sort=self.sort,
+            tag=self.tag,
+            name_like=self.name_like,
+            start_after=self.start_after,
+            start_before=self.start_before,
+            before=self.before,
+            after=self.after,
         )
 
 

@@ -53,6 +53,10 @@ class FlowRunSort(StrEnum):
     NEXT_SCHEDULED_START_TIME_ASC = "NEXT_SCHEDULED_START_TIME_ASC"
 
 
+FlowRunCursor = tuple[datetime, uuid.UUID]
+"""Where a page of flow runs ends: its last run's (created, id), the list's sort key."""
+
+
 @dataclass(slots=True)
 class FlowRunFilter:
     """Which flow runs to read, in which order (newest first unless `sort` says otherwise)."""
@@ -65,3 +69,18 @@ class FlowRunFilter:
     limit: int = 50
     offset: int = 0
     sort: FlowRunSort = FlowRunSort.CREATED_DESC
+    tag: str | None = None
+    """Only runs carrying exactly this tag."""
+    name_like: str | None = None
+    """Only runs whose name contains this text, ignoring case (ASCII case only on SQLite)."""
+    start_after: datetime | None = None
+    """Only runs expected to start at or after this time (inclusive). A run not made from a
+    deployment is expected to start when it was created."""
+    start_before: datetime | None = None
+    """Only runs expected to start before this time (exclusive)."""
+    before: FlowRunCursor | None = None
+    """Keyset paging: only runs older than this (created, id), i.e. after it newest first."""
+    after: FlowRunCursor | None = None
+    """Keyset paging: only runs newer than this (created, id); the `limit` nearest to it are
+    read, still returned in the filter's order. Paging by `before`/`after` follows
+    CREATED_DESC, the order the cursor is made from."""

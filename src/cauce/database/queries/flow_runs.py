@@ -5,11 +5,24 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from cauce.database.rows import state_from_row
 from cauce.database.tables import flow_run_states, flow_runs, flows
-from cauce.schemas.flow_runs import FlowRun, FlowRunFilter, FlowRunSort
+from cauce.schemas.flow_runs import FlowRun, FlowRunCursor, FlowRunFilter, FlowRunSort
 from cauce.states import State
 
 _FLOW_RUN_COLUMNS = (*flow_runs.c, flows.c.name.label("flow_name"))
@@ -88,19 +101,73 @@ _ORDER: dict[FlowRunSort, tuple[ColumnElement[Any], ...]] = {
 }
 
 
+def _has_tag(connection: Connection, tag: str) -> ColumnElement[bool]:
+    """Runs whose JSON list of tags holds `tag` itself (not a tag it is a prefix of)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(flow_runs.c.tags, JSONB).contains([tag])
+    each = func.json_each(flow_runs.c.tags).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
+
+
+def _older_than(cursor: FlowRunCursor) -> ColumnElement[bool]:
+    # (created, id) < cursor, spelt out: not every database compares row values.
+    created, flow_run_id = cursor
+    return or_(
+        flow_runs.c.created < created,
+        and_(flow_runs.c.created == created, flow_runs.c.id < flow_run_id),
+    )
+
+
+def _newer_than(cursor: FlowRunCursor) -> ColumnElement[bool]:
+    created, flow_run_id = cursor
+    return or_(
+        flow_runs.c.created > created,
+        and_(flow_runs.c.created == created, flow_runs.c.id > flow_run_id),
+    )
+
+
+def _conditions(connection: Connection, where: FlowRunFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses `where` asks for, one per field set."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.state_types:
+        conditions.append(flow_runs.c.state_type.in_(where.state_types))
+    if where.state_names:
+        conditions.append(flow_runs.c.state_name.in_(where.state_names))
+    if where.flow_name:
+        conditions.append(flows.c.name == where.flow_name)
+    if where.parent_task_run_id:
+        conditions.append(flow_runs.c.parent_task_run_id == where.parent_task_run_id)
+    if where.deployment_id:
+        conditions.append(flow_runs.c.deployment_id == where.deployment_id)
+    if where.tag is not None:
+        conditions.append(_has_tag(connection, where.tag))
+    if where.name_like:
+        conditions.append(flow_runs.c.name.icontains(where.name_like, autoescape=True))
+    # A run not made from a deployment was meant to start when it was made.
+    expected_start = func.coalesce(flow_runs.c.expected_start_time, flow_runs.c.created)
+    if where.start_after is not None:
+        conditions.append(expected_start >= where.start_after)
+    if where.start_before is not None:
+        conditions.append(expected_start < where.start_before)
+    if where.before is not None:
+        conditions.append(_older_than(where.before))
+    if where.after is not None:
+        conditions.append(_newer_than(where.after))
+    return conditions
+
+
 def select_flow_runs(connection: Connection, where: FlowRunFilter) -> list[FlowRun]:
     """Flow runs matching `where`, in its order."""
     query = select(*_FLOW_RUN_COLUMNS).join(flows, flows.c.id == flow_runs.c.flow_id)
-    if where.state_types:
-        query = query.where(flow_runs.c.state_type.in_(where.state_types))
-    if where.state_names:
-        query = query.where(flow_runs.c.state_name.in_(where.state_names))
-    if where.flow_name:
-        query = query.where(flows.c.name == where.flow_name)
-    if where.parent_task_run_id:
-        query = query.where(flow_runs.c.parent_task_run_id == where.parent_task_run_id)
-    if where.deployment_id:
-        query = query.where(flow_runs.c.deployment_id == where.deployment_id)
+    query = query.where(*_conditions(connection, where))
+    if where.after is not None:
+        # The runs just newer than the cursor are the oldest of the newer ones: read them
+        # oldest first, then turn the page round.
+        query = query.order_by(*_ORDER[FlowRunSort.CREATED_ASC]).limit(where.limit)
+        newer = [flow_run_from_row(row) for row in connection.execute(query)]
+        return newer[::-1]
     query = query.order_by(*_ORDER[where.sort]).limit(where.limit).offset(where.offset)
     return [flow_run_from_row(row) for row in connection.execute(query)]
 
