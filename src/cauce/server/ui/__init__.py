@@ -5,7 +5,8 @@ OpenAPI document); templates/ holds the Jinja2 templates, rendered with
 autoescape on by `rendering.render`, so every user text (run names, parameters,
 log lines) reaches the browser as text. static/ holds the CSS and a vendored
 htmx, so the pages work with no internet access. Basic auth, when
-CAUCE_API_AUTH_STRING is set, is auth.py's middleware, in front of every page.
+CAUCE_API_AUTH_STRING is set, is auth.py's middleware, in front of every page;
+every POST a page makes is checked against CSRF by csrf.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from cauce.server.ui import csrf
 from cauce.server.ui.pages import deployments, flow_runs, flows, work_pools
 from cauce.server.ui.rendering import STATIC_PATH
 
@@ -23,6 +25,7 @@ def mount_ui(app: FastAPI) -> None:
     """Serve the UI's pages and its static files (CSS, htmx) on `app`."""
     folder = Path(__file__).parent / "static"
     app.mount(STATIC_PATH, StaticFiles(directory=folder), name="ui-static")
+    app.add_exception_handler(csrf.CsrfRefused, csrf.refused)
     app.include_router(flow_runs.router)
     app.include_router(deployments.router)
     app.include_router(work_pools.router)

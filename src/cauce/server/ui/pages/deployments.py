@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
-from cauce.server.database import DatabaseDep
+from cauce.server.database import DatabaseDep, ServerDatabase
+from cauce.server.ui import csrf
+from cauce.server.ui.pages.deployment_form import (
+    FIELD_PREFIX,
+    FormValueError,
+    read_run_form,
+    run_fields,
+)
 from cauce.server.ui.rendering import local_time, render
+from cauce.server.wakeups import RunsMadeDep
 from cauce.states import now_utc
 
 router = APIRouter(include_in_schema=False)
@@ -129,7 +138,20 @@ async def deployments_page(request: Request, database: DatabaseDep) -> Any:
 
 @router.get("/deployments/{deployment_id}", response_class=HTMLResponse)
 async def deployment_page(request: Request, deployment_id: uuid.UUID, database: DatabaseDep) -> Any:
-    """One deployment: its facts, its schedules with their next run times, its recent runs."""
+    """One deployment: its facts, its schedules with their next run times, its recent runs,
+    Pause or Resume, and a form to run it."""
+    return await _deployment_response(request, database, deployment_id)
+
+
+async def _deployment_response(
+    request: Request,
+    database: ServerDatabase,
+    deployment_id: uuid.UUID,
+    status_code: int = 200,
+    run_problem: str = "",
+    submitted: Mapping[str, str] | None = None,
+) -> Response:
+    """The deployment's page; after a refused run, with the reason and what was typed."""
     from sqlalchemy import Connection
 
     from cauce.database.queries.deployments import select_deployment
@@ -146,10 +168,14 @@ async def deployment_page(request: Request, deployment_id: uuid.UUID, database: 
     deployment, runs = await database.read(read)
     if deployment is None:
         return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
-    now = now_utc()
-    return render(
+    fields = run_fields(deployment)
+    if submitted is not None:
+        fields = [replace(f, value=submitted.get(FIELD_PREFIX + f.name, "")) for f in fields]
+    now, token = now_utc(), csrf.token_for(request)
+    response = render(
         "deployment.html",
         _zone(request),
+        status_code,
         deployment=deployment,
         schedules=[schedule_view(s, now, NEXT_RUNS) for s in deployment.schedules],
         parameters=_parameters(deployment),
@@ -158,4 +184,96 @@ async def deployment_page(request: Request, deployment_id: uuid.UUID, database: 
         recent_runs=RECENT_RUNS,
         next_runs=NEXT_RUNS,
         in_zone=local_time,
+        run_fields=fields,
+        run_problem=run_problem,
+        field_prefix=FIELD_PREFIX,
+        csrf_token=token,
     )
+    csrf.remember(request, response, token)
+    return response
+
+
+_ACTIONS: dict[str, bool] = {"pause": True, "resume": False}
+"""Each action of the confirmation page, with the `is_paused` it sets."""
+Action = Literal["pause", "resume"]
+
+
+@router.get("/deployments/{deployment_id}/{action}", response_class=HTMLResponse)
+async def confirm_page(
+    request: Request, deployment_id: uuid.UUID, action: Action, database: DatabaseDep
+) -> Any:
+    """Asks before pausing or resuming: a form that POSTs the action."""
+    from cauce.database.queries.deployments import select_deployment
+
+    deployment = await database.read(
+        lambda connection: select_deployment(connection, deployment_id)
+    )
+    if deployment is None:
+        return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
+    token = csrf.token_for(request)
+    response = render(
+        "deployment_confirm.html",
+        _zone(request),
+        deployment=deployment,
+        action=action,
+        csrf_token=token,
+    )
+    csrf.remember(request, response, token)
+    return response
+
+
+@router.post("/deployments/{deployment_id}/run")
+async def run_deployment(
+    request: Request,
+    deployment_id: uuid.UUID,
+    form: csrf.CheckedForm,
+    database: DatabaseDep,
+    runs_made: RunsMadeDep,
+) -> Response:
+    """A run of the deployment now, with the form's parameters checked as the API checks
+    them; its page, or this form again naming the parameter refused."""
+    from cauce.database.queries.deployments import select_deployment
+    from cauce.orchestration.deployments import create_flow_run_from_deployment as create
+    from cauce.orchestration.errors import InvalidRequest
+
+    deployment = await database.read(
+        lambda connection: select_deployment(connection, deployment_id)
+    )
+    if deployment is None:
+        return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
+    try:
+        parameters = read_run_form(run_fields(deployment), form)
+        now = now_utc()
+        flow_run = await database.transaction(
+            lambda connection: create(connection, deployment_id, parameters, now)
+        )
+    except (FormValueError, InvalidRequest) as exc:
+        return await _deployment_response(
+            request, database, deployment_id, 422, str(exc), submitted=form
+        )
+    runs_made.notify()
+    return RedirectResponse(f"/flow-runs/{flow_run.id}", status.HTTP_303_SEE_OTHER)
+
+
+# After /run: a path parameter would take "run" too.
+@router.post("/deployments/{deployment_id}/{action}")
+async def set_paused(
+    request: Request,
+    deployment_id: uuid.UUID,
+    action: Action,
+    form: csrf.CheckedForm,
+    database: DatabaseDep,
+) -> Response:
+    """Pause or resume the deployment as `cauce deployment pause/resume` does; back to its
+    page, which shows the new status."""
+    from cauce.orchestration.deployments import set_deployment_paused
+    from cauce.orchestration.errors import ObjectNotFound
+
+    is_paused, now = _ACTIONS[action], now_utc()
+    try:
+        await database.transaction(
+            lambda connection: set_deployment_paused(connection, deployment_id, is_paused, now)
+        )
+    except ObjectNotFound:
+        return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
+    return RedirectResponse(f"/deployments/{deployment_id}", status.HTTP_303_SEE_OTHER)
