@@ -27,6 +27,7 @@ from cauce.context import (
     flow_run_started,
     task_run_context,
 )
+from cauce.engine.heartbeats import beating_for
 from cauce.engine.outcome import (
     awaiting_retry,
     flow_state_from_return,
@@ -230,6 +231,7 @@ class FlowRunEngine:
         self._exit_stack.enter_context(interruptions_raise())
         flow_run_started(self.context)
         self._exit_stack.callback(flow_run_ended, self.context)
+        self._exit_stack.enter_context(beating_for(self.client, self.flow_run.id))
         return True
 
     @contextmanager
