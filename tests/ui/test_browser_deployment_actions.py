@@ -1,0 +1,74 @@
+"""A deployment's actions in a real browser, on a real server: Pause, then a run from the
+form its parameter schema makes.
+
+A script records a work pool and a deployment whose flow takes an integer through the
+HTTP client; the browser sends the forms as a user does (with the CSRF cookie and
+field, and its own Origin). Screenshots are saved under the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.ui.conftest import WAIT_MS, UiServer, screenshot
+
+DEPLOY = """
+from cauce.client.factory import get_client
+from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
+
+client = get_client()
+client.create_work_pool(WorkPool("local"))
+client.apply_deployment(
+    Deployment(
+        flow_name="contar",
+        name="diaria",
+        entrypoint="flows/contar.py:contar",
+        work_pool_name="local",
+        parameter_schema={
+            "type": "object",
+            "properties": {
+                "veces": {"type": "integer"},
+                "saludo": {"type": "string", "default": "hola"},
+            },
+            "required": ["veces"],
+        },
+        schedules=[DeploymentSchedule(timezone="UTC", cron="0 9 * * *")],
+    )
+)
+client.close()
+"""
+
+
+class TestDeploymentActions:
+    def test_pause_then_run_with_a_typed_parameter(
+        self, ui_server: UiServer, page: Any, tmp_path: Path
+    ) -> None:
+        from playwright.sync_api import expect
+
+        ui_server.run_flow(DEPLOY, name="desplegar.py")
+        page.set_default_timeout(WAIT_MS)
+        page.goto(ui_server.url + "/deployments")
+        page.locator("a", has_text="contar/diaria").click()
+        expect(page.locator("h1 .flag")).to_have_text("Active")
+
+        page.locator(".actions a", has_text="Pause").click()
+        expect(page.locator("h1")).to_have_text("Pause contar/diaria?")
+        screenshot(page, tmp_path, "confirm-pause")
+        page.locator("form.confirm button", has_text="Pause").click()
+        expect(page.locator("h1")).to_contain_text("contar/diaria")
+        expect(page.locator("h1 .flag")).to_have_text("Paused")
+        expect(page.locator(".actions a")).to_have_text("Resume")
+        screenshot(page, tmp_path, "paused")
+
+        form = page.locator("form.run-form")
+        expect(form.locator('input[name="param:saludo"]')).to_have_value("hola")
+        form.locator('input[name="param:veces"]').fill("42")
+        form.locator('input[name="param:saludo"]').fill("buen día")
+        screenshot(page, tmp_path, "run-form")
+        form.locator("button", has_text="Run now").click()
+
+        page.wait_for_url("**/flow-runs/*")
+        expect(page.locator("pre.parameters")).to_contain_text('"veces": 42')
+        expect(page.locator("pre.parameters")).to_contain_text('"saludo": "buen día"')
+        screenshot(page, tmp_path, "run")
