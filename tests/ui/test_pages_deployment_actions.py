@@ -99,12 +99,16 @@ class TestCsrf:
 
     async def test_another_sites_origin_is_refused_even_with_the_token(self, ui, store, deployment):
         token = await _token(ui, deployment)
-        for header in ({"Origin": "https://evil.example"}, {"Referer": "http://evil.example/x"}):
+        for header in (
+            {"Origin": "https://evil.example"},
+            {"Referer": "http://evil.example/x"},
+            {"Origin": "null"},
+        ):
             refused = await ui.post(
                 f"/deployments/{deployment.id}/pause", data={"csrf_token": token}, headers=header
             )
             assert refused.status_code == 403, header
-            assert "evil.example" in refused.text
+            assert f"sent from {next(iter(header.values()))!r}" in refused.text
         assert store.client.read_deployment(deployment.id).is_paused is False
         run = await ui.post(
             f"/deployments/{deployment.id}/run",
@@ -158,10 +162,19 @@ class TestPauseResume:
         assert resumed.status_code == 303
         assert store.client.read_deployment(deployment.id).is_paused is False
 
-    async def test_an_unknown_deployment_is_404(self, ui, deployment):
+    async def test_an_unknown_deployment_or_action_is_404(self, ui, deployment):
         token = await _token(ui, deployment)
         missing = "/deployments/00000000-0000-0000-0000-000000000000/pause"
         assert (await ui.post(missing, data={"csrf_token": token})).status_code == 404
+        assert (await ui.get(missing)).status_code == 404
+        unknown = f"/deployments/{deployment.id}/borrar"
+        assert (await ui.post(unknown, data={"csrf_token": token})).status_code == 404
+        assert "Not found" in (await ui.get(unknown)).text
+
+    async def test_a_paused_deployments_run_form_says_the_run_waits(self, ui, store, deployment):
+        store.client.set_deployment_paused(deployment.id, True)
+        page = (await ui.get(f"/deployments/{deployment.id}")).text
+        assert "It is paused: the run waits for it to be resumed." in page
 
 
 class TestRunForm:

@@ -63,18 +63,19 @@ def remember(request: Request, response: Response, token: str) -> None:
     )
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+def _host(url: str) -> str:
+    # Host and port only: behind a proxy that ends TLS the server sees http while the
+    # browser says https. "null" (a sandboxed page, a file) has none, so it never matches.
+    return urlsplit(url).netloc.lower()
 
 
 def origin_problem(request: Request) -> str | None:
-    """Why the request's Origin or Referer is not this server's, or None when it is (or
-    the browser sent neither)."""
-    own = _origin(str(request.base_url))
+    """Why the request's Origin or Referer is not this server's (its host and port), or
+    None when it is (or the browser sent neither)."""
+    own = _host(str(request.base_url))
     for header in ("origin", "referer"):
         value = request.headers.get(header)
-        if value is not None and _origin(value) != own:
+        if value is not None and _host(value) != own:
             return f"Refused: this form was sent from {value!r}, not from this server."
     return None
 

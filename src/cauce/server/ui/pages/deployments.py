@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -195,16 +195,17 @@ async def _deployment_response(
 
 _ACTIONS: dict[str, bool] = {"pause": True, "resume": False}
 """Each action of the confirmation page, with the `is_paused` it sets."""
-Action = Literal["pause", "resume"]
 
 
 @router.get("/deployments/{deployment_id}/{action}", response_class=HTMLResponse)
 async def confirm_page(
-    request: Request, deployment_id: uuid.UUID, action: Action, database: DatabaseDep
+    request: Request, deployment_id: uuid.UUID, action: str, database: DatabaseDep
 ) -> Any:
     """Asks before pausing or resuming: a form that POSTs the action."""
     from cauce.database.queries.deployments import select_deployment
 
+    if action not in _ACTIONS:
+        return render("not_found.html", _zone(request), 404, what=f"The page {request.url.path}")
     deployment = await database.read(
         lambda connection: select_deployment(connection, deployment_id)
     )
@@ -260,7 +261,7 @@ async def run_deployment(
 async def set_paused(
     request: Request,
     deployment_id: uuid.UUID,
-    action: Action,
+    action: str,
     form: csrf.CheckedForm,
     database: DatabaseDep,
 ) -> Response:
@@ -269,6 +270,8 @@ async def set_paused(
     from cauce.orchestration.deployments import set_deployment_paused
     from cauce.orchestration.errors import ObjectNotFound
 
+    if action not in _ACTIONS:
+        return render("not_found.html", _zone(request), 404, what=f"The page {request.url.path}")
     is_paused, now = _ACTIONS[action], now_utc()
     try:
         await database.transaction(
