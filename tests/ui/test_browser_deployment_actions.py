@@ -51,6 +51,9 @@ class TestDeploymentActions:
         page.goto(ui_server.url + "/deployments")
         page.locator("a", has_text="contar/diaria").click()
         expect(page.locator("h1 .flag")).to_have_text("Active")
+        (cookie,) = [c for c in page.context.cookies() if c["name"] == "cauce_csrf"]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert "cauce_csrf" not in page.evaluate("document.cookie"), "no script can read it"
 
         page.locator(".actions a", has_text="Pause").click()
         expect(page.locator("h1")).to_have_text("Pause contar/diaria?")
