@@ -14,6 +14,7 @@ from cauce.version import __version__
 if TYPE_CHECKING:
     from cauce import runtime, task_runners
     from cauce.engine.retries import exponential_backoff
+    from cauce.engine.tags import tags
     from cauce.flows import Flow, flow
     from cauce.futures import TaskRunFuture, TaskRunFutureList, wait
     from cauce.logging.run_logger import get_run_logger
@@ -62,6 +63,7 @@ __all__ = [
     "flow",
     "get_run_logger",
     "runtime",
+    "tags",
     "task",
     "task_runners",
     "unmapped",
@@ -101,6 +103,7 @@ _LOCATIONS: dict[str, str] = {
     "exponential_backoff": "cauce.engine.retries",
     "deploy": "cauce.deployments.from_code",
     "get_run_logger": "cauce.logging.run_logger",
+    "tags": "cauce.engine.tags",
 }
 _SUBMODULES = {"runtime", "task_runners"}
 

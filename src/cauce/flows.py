@@ -8,6 +8,7 @@ from functools import update_wrapper
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
+from cauce.engine.hooks import StateHook, hook_list
 from cauce.engine.parameters import ParameterBinder
 from cauce.engine.retries import RetryDelay
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
@@ -44,6 +45,11 @@ class Flow(Generic[P, R]):
         task_runner: ThreadPoolTaskRunner | None = None,
         tags: Iterable[str] | None = None,
         log_file: str | Path | None = None,
+        on_completion: Iterable[StateHook] | None = None,
+        on_failure: Iterable[StateHook] | None = None,
+        on_cancellation: Iterable[StateHook] | None = None,
+        on_crashed: Iterable[StateHook] | None = None,
+        on_running: Iterable[StateHook] | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@flow needs a function, got {fn!r}")
@@ -63,6 +69,11 @@ class Flow(Generic[P, R]):
         self.is_async = inspect.iscoroutinefunction(fn)
         self.log_file = log_file
         self.binder = ParameterBinder(fn)
+        self.on_completion_hooks = hook_list(on_completion)
+        self.on_failure_hooks = hook_list(on_failure)
+        self.on_cancellation_hooks = hook_list(on_cancellation)
+        self.on_crashed_hooks = hook_list(on_crashed)
+        self.on_running_hooks = hook_list(on_running)
         self.source: FlowSource | None = None
         """Where `.deploy()` says the code is, when `from_source` loaded it."""
 
@@ -99,8 +110,40 @@ class Flow(Generic[P, R]):
             "task_runner": self.task_runner,
             "tags": self.tags,
             "log_file": self.log_file,
+            "on_completion": self.on_completion_hooks,
+            "on_failure": self.on_failure_hooks,
+            "on_cancellation": self.on_cancellation_hooks,
+            "on_crashed": self.on_crashed_hooks,
+            "on_running": self.on_running_hooks,
         }
         return Flow(self.fn, **{**current, **options})
+
+    def on_completion(self, hook: StateHook) -> StateHook:
+        """`@my_flow.on_completion`: call `hook(flow, flow_run, state)` when a run completes."""
+        self.on_completion_hooks.append(hook)
+        return hook
+
+    def on_failure(self, hook: StateHook) -> StateHook:
+        """`@my_flow.on_failure`: call `hook(flow, flow_run, state)` when a run fails."""
+        self.on_failure_hooks.append(hook)
+        return hook
+
+    def on_cancellation(self, hook: StateHook) -> StateHook:
+        """`@my_flow.on_cancellation`: call `hook(flow, flow_run, state)` when a run ends
+        Cancelled."""
+        self.on_cancellation_hooks.append(hook)
+        return hook
+
+    def on_crashed(self, hook: StateHook) -> StateHook:
+        """`@my_flow.on_crashed`: call `hook(flow, flow_run, state)` when a run crashes."""
+        self.on_crashed_hooks.append(hook)
+        return hook
+
+    def on_running(self, hook: StateHook) -> StateHook:
+        """`@my_flow.on_running`: call `hook(flow, flow_run, state)` when a run (or a retry
+        of it) starts running."""
+        self.on_running_hooks.append(hook)
+        return hook
 
     @classmethod
     def from_source(
@@ -174,6 +217,11 @@ class FlowDecorator:
         task_runner: ThreadPoolTaskRunner | None = None,
         tags: Iterable[str] | None = None,
         log_file: str | Path | None = None,
+        on_completion: Iterable[StateHook] | None = None,
+        on_failure: Iterable[StateHook] | None = None,
+        on_cancellation: Iterable[StateHook] | None = None,
+        on_crashed: Iterable[StateHook] | None = None,
+        on_running: Iterable[StateHook] | None = None,
     ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 
     def __call__(self, fn: Any = None, /, **options: Any) -> Any:
@@ -188,6 +236,8 @@ class FlowDecorator:
             log_prints: send `print()` calls inside the flow and its tasks to the run's logs.
             log_file: write this flow run's log records to this file instead of
                 CAUCE_LOGGING_FILE; it may hold {flow_name}, {script_dir} and {date}.
+            on_completion, on_failure, on_cancellation, on_crashed, on_running: lists
+                of `hook(flow, flow_run, state)` called when a run enters that state.
         """
         if fn is not None:
             return Flow(fn)

@@ -9,6 +9,7 @@ from functools import update_wrapper
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
+from cauce.engine.hooks import StateHook, hook_list
 from cauce.engine.mapping import unmapped
 from cauce.engine.parameters import ParameterBinder
 from cauce.engine.retries import RetryDelay, exponential_backoff
@@ -46,6 +47,9 @@ class Task(Generic[P, R]):
         log_prints: bool | None = None,
         task_run_name: str | Callable[[], str] | None = None,
         log_file: str | Path | None = None,
+        on_completion: Iterable[StateHook] | None = None,
+        on_failure: Iterable[StateHook] | None = None,
+        on_running: Iterable[StateHook] | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@task needs a function, got {fn!r}")
@@ -65,6 +69,9 @@ class Task(Generic[P, R]):
         self.is_async = inspect.iscoroutinefunction(fn)
         self.log_file = log_file
         self.binder = ParameterBinder(fn)
+        self.on_completion_hooks = hook_list(on_completion)
+        self.on_failure_hooks = hook_list(on_failure)
+        self.on_running_hooks = hook_list(on_running)
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"
@@ -111,8 +118,27 @@ class Task(Generic[P, R]):
             "log_prints": self.log_prints,
             "task_run_name": self.task_run_name,
             "log_file": self.log_file,
+            "on_completion": self.on_completion_hooks,
+            "on_failure": self.on_failure_hooks,
+            "on_running": self.on_running_hooks,
         }
         return Task(self.fn, **{**current, **options})
+
+    def on_completion(self, hook: StateHook) -> StateHook:
+        """`@my_task.on_completion`: call `hook(task, task_run, state)` when a run completes
+        (a cached result included)."""
+        self.on_completion_hooks.append(hook)
+        return hook
+
+    def on_failure(self, hook: StateHook) -> StateHook:
+        """`@my_task.on_failure`: call `hook(task, task_run, state)` when a run fails."""
+        self.on_failure_hooks.append(hook)
+        return hook
+
+    def on_running(self, hook: StateHook) -> StateHook:
+        """`@my_task.on_running`: call `hook(task, task_run, state)` before each attempt."""
+        self.on_running_hooks.append(hook)
+        return hook
 
     def submit(
         self, *args: Any, wait_for: Iterable[TaskRunFuture[Any]] | None = None, **kwargs: Any
@@ -170,6 +196,9 @@ def task(
     log_prints: bool | None = None,
     task_run_name: str | Callable[[], str] | None = None,
     log_file: str | Path | None = None,
+    on_completion: Iterable[StateHook] | None = None,
+    on_failure: Iterable[StateHook] | None = None,
+    on_running: Iterable[StateHook] | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -186,6 +215,8 @@ def task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
             or a function returning the name.
         log_file: write this task run's log records to this file instead of the
             flow run's; it may hold {flow_name}, {script_dir} and {date}.
+        on_completion, on_failure, on_running: lists of `hook(task, task_run, state)`
+            called when a run enters that state.
     """
     if fn is not None:
         return Task(fn)

@@ -28,6 +28,7 @@ from cauce.context import (
     task_run_context,
 )
 from cauce.engine.heartbeats import beating_for
+from cauce.engine.hooks import StateHook, run_hooks
 from cauce.engine.outcome import (
     awaiting_retry,
     flow_state_from_return,
@@ -36,6 +37,7 @@ from cauce.engine.outcome import (
 )
 from cauce.engine.parameters import ParameterTypeError, jsonable_parameters
 from cauce.engine.retries import retry_delay_seconds
+from cauce.engine.tags import run_tags
 from cauce.engine.task_run import take_over_task_run
 from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
 from cauce.futures import TaskRunFuture
@@ -91,7 +93,7 @@ class FlowRunEngine:
                 name=flow.format_run_name(self.parameters) or generate_run_name(),
                 state=Pending(),
                 parameters=jsonable_parameters(self.parameters),
-                tags=sorted(flow.tags),
+                tags=sorted(run_tags(flow.tags)),
                 parent_task_run_id=parent_task.task_run.id if parent_task else None,
                 created=now_utc(),
                 host=this_host(),
@@ -121,6 +123,8 @@ class FlowRunEngine:
                 # The core recorded another state (a cancelled run's Crashed -> Cancelled).
                 state = result.state
             self.flow_run.state = state
+            if state.type.value == "RUNNING" and self.flow.on_running_hooks:
+                run_hooks(self.flow.on_running_hooks, self.flow, self.flow_run, state, self.logger)
             return True
         if result.state is not None:
             self.flow_run.state = result.state
@@ -335,6 +339,11 @@ class FlowRunEngine:
                 level = logging.INFO if state.is_completed() else logging.ERROR
                 self.logger.engine_log(level, "Finished in state %r", self.final)
                 self.writer.flush()
+            hooks = self._final_hooks()
+            if hooks:
+                assert self.final is not None
+                run_hooks(hooks, self.flow, self.flow_run, self.final, self.logger)
+                self.writer.flush()
         finally:
             self._exit_stack.close()
         if self.unrecorded is not None:
@@ -348,6 +357,19 @@ class FlowRunEngine:
                 self.unrecorded,
                 extra=NOT_RECORDED,
             )
+
+    def _final_hooks(self) -> list[StateHook]:
+        """The flow's hooks for the state the run ended in."""
+        kind = self.final.type.value if self.final is not None else None
+        if kind == "COMPLETED":
+            return self.flow.on_completion_hooks
+        if kind == "FAILED":
+            return self.flow.on_failure_hooks
+        if kind == "CRASHED":
+            return self.flow.on_crashed_hooks
+        if kind == "CANCELLED":
+            return self.flow.on_cancellation_hooks
+        return []
 
     def _finish_rejected(self) -> None:
         current = self.flow_run.state

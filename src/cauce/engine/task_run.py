@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from cauce.client.factory import get_batch_writer
 from cauce.context import FlowRunContext, TaskRunContext, flow_run_context, task_run_context
+from cauce.engine.hooks import run_hooks
 from cauce.engine.outcome import awaiting_retry, state_from_exception
 from cauce.engine.retries import retry_delay_seconds
+from cauce.engine.tags import run_tags
 from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
 from cauce.futures import RecordGuard, TaskRunFuture
 from cauce.ids import new_id
@@ -87,7 +89,7 @@ def new_task_run(
         name=task.format_run_name(parameters, index),
         state=Pending(),
         cache_key=None,
-        tags=list(task.tags),
+        tags=run_tags(task.tags),
         task_inputs=task_inputs,
         created=now_utc(),
     )
@@ -185,6 +187,9 @@ class TaskRunEngine:
                 self._finish(Cached(data=hit.value))
                 return False
         self.set_state(Running())
+        if self.task.on_running_hooks:
+            state = self.task_run.state
+            run_hooks(self.task.on_running_hooks, self.task, self.task_run, state, self.logger)
         return True
 
     @contextmanager
@@ -246,6 +251,9 @@ class TaskRunEngine:
 
     def start_retry(self) -> None:
         self.set_state(Retrying())
+        if self.task.on_running_hooks:
+            state = self.task_run.state
+            run_hooks(self.task.on_running_hooks, self.task, self.task_run, state, self.logger)
 
     def _finish(self, state: State) -> None:
         # An interruption or a flow's timeout arriving now is raised once this has ended.
@@ -257,6 +265,12 @@ class TaskRunEngine:
             self.final = state
             level = 20 if state.is_completed() else 40
             self.logger.engine_log(level, "Finished in state %r", state)
+            if state.type.value == "COMPLETED" and self.task.on_completion_hooks:
+                run_hooks(
+                    self.task.on_completion_hooks, self.task, self.task_run, state, self.logger
+                )
+            elif state.type.value == "FAILED" and self.task.on_failure_hooks:
+                run_hooks(self.task.on_failure_hooks, self.task, self.task_run, state, self.logger)
             if self.flow_context is None:
                 # No flow run will flush this task's records when it ends.
                 get_batch_writer().flush()
