@@ -127,6 +127,11 @@ class TestBadInput:
         [
             ({"start_from": "ayer"}, "from: not a date and time: &#39;ayer&#39;"),
             ({"start_to": "2026-13-45T99:00"}, "to: not a date and time"),
+            ({"start_to": "0001-01-01T00:00+05:00"}, "to: not a date and time"),
+            ({"start_from": "9999-12-31T23:59"}, "from: not a date and time"),
+            ({"name": "a\x00b"}, "name: not a name"),
+            ({"tag": "\x00"}, "tag: not a tag"),
+            ({"flow": "\x00"}, "flow: not a name"),
             ({"state": "NOPE"}, "state: no state type &#39;NOPE&#39;"),
             ({"deployment": "sin-barra"}, "deployment: write it as flow/deployment"),
             ({"before": "no-es-un-cursor"}, "older runs: not a page of this list"),

@@ -58,7 +58,18 @@ def _zone(request: Request) -> str:
 def _local_time(raw: str, zone: str) -> datetime:
     """A `datetime-local` input's value, read in `zone` unless it names its own offset."""
     moment = datetime.fromisoformat(raw)
-    return moment.replace(tzinfo=ZoneInfo(zone)) if moment.tzinfo is None else moment
+    moment = moment.replace(tzinfo=ZoneInfo(zone)) if moment.tzinfo is None else moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted out of range: as unreadable as any other
+        raise ValueError(raw) from None
+
+
+def _text(raw: str) -> str:
+    # A NUL is no character a name holds, and PostgreSQL refuses it in a query.
+    if "\x00" in raw:
+        raise ValueError(raw)
+    return raw
 
 
 def encode_cursor(run: FlowRun) -> str:
@@ -71,7 +82,7 @@ def _cursor(raw: str) -> FlowRunCursor:
     moment = datetime.fromisoformat(created)
     if moment.tzinfo is None:
         raise ValueError("a cursor's time carries its offset")
-    return moment, uuid.UUID(flow_run_id)
+    return _local_time(created, "UTC"), uuid.UUID(flow_run_id)
 
 
 def _read_state(raw: str) -> list[str]:
@@ -79,7 +90,7 @@ def _read_state(raw: str) -> list[str]:
 
 
 def _read_deployment(raw: str) -> tuple[str, str]:
-    flow_name, slash, name = raw.strip().partition("/")
+    flow_name, slash, name = _text(raw).partition("/")
     if not (slash and flow_name and name):
         raise ValueError(raw)
     return flow_name, name
@@ -87,6 +98,9 @@ def _read_deployment(raw: str) -> tuple[str, str]:
 
 _PROBLEMS = {
     "state": "state: no state type {!r}",
+    "flow": "flow: not a name: {!r}",
+    "tag": "tag: not a tag: {!r}",
+    "name": "name: not a name: {!r}",
     "deployment": "deployment: write it as flow/deployment, not {!r}",
     "start_from": "from: not a date and time: {!r}",
     "start_to": "to: not a date and time: {!r}",
@@ -100,10 +114,10 @@ def read_list_filter(query: Mapping[str, str], zone: str) -> ListFilter:
     form = {name: query.get(name, "").strip() for name in (*FILTER_FIELDS, *PAGE_FIELDS)}
     readers: dict[str, tuple[str, Callable[[str], Any]]] = {
         "state": ("state_types", _read_state),
-        "flow": ("flow_name", str),
+        "flow": ("flow_name", _text),
         "deployment": ("", _read_deployment),
-        "tag": ("tag", str),
-        "name": ("name_like", str),
+        "tag": ("tag", _text),
+        "name": ("name_like", _text),
         "start_from": ("start_after", lambda raw: _local_time(raw, zone)),
         "start_to": ("start_before", lambda raw: _local_time(raw, zone)),
         "before": ("before", _cursor),
