@@ -17,17 +17,27 @@ import subprocess
 import sys
 import threading
 import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cauce.client.base import CauceClient
 from cauce.client.batch_writer import BatchWriter
+from cauce.processes import process_is_alive
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.logs import LogEntry
 from cauce.states import now_utc
 from cauce.workers.output import WORKER_PID_VARIABLE, split_mark
 
+if TYPE_CHECKING:
+    if sys.platform == "win32":
+        Launcher = Any  # never given one there
+    else:
+        from cauce.workers.launcher import Launcher
+
 OUTPUT_LOGGER = "cauce.flow_runs.output"
 _STDERR_TAIL_LINES = 10
+
+_Streams = tuple[IO[bytes], IO[bytes], IO[bytes]]
+"""The process's stdin (ours to write), stdout and stderr (ours to read)."""
 
 
 def _group_options() -> dict[str, Any]:
@@ -37,35 +47,79 @@ def _group_options() -> dict[str, Any]:
 
 
 class RunProcess:
-    """The subprocess running `flow_run`, and the threads pumping its output."""
+    """The process running `flow_run`, and the threads pumping its output.
 
-    def __init__(self, flow_run: FlowRun, writer: BatchWriter) -> None:
+    On POSIX, given a live launcher, the process is forked by it from a warm
+    interpreter (launcher.py); otherwise, or when the launcher is gone, it is spawned.
+    """
+
+    def __init__(
+        self, flow_run: FlowRun, writer: BatchWriter, launcher: Launcher | None = None
+    ) -> None:
         self.flow_run = flow_run
         self._writer = writer
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
         self.kill_at: float | None = None
+        self.returncode: int | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._launcher = launcher
+        self._request = 0
+        self._code_unknown = False
         environment = {**os.environ, WORKER_PID_VARIABLE: str(os.getpid())}
+        streams = self._fork(launcher, environment) if launcher is not None else None
+        if streams is None:
+            streams = self._spawn(environment)
+        self._stdin, stdout, stderr = streams
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(stdout, sys.stdout, 20)),
+            threading.Thread(target=self._pump, args=(stderr, sys.stderr, 30)),
+        ]
+        for pump in self._pumps:
+            pump.daemon = True
+            pump.start()
+
+    def _spawn(self, environment: dict[str, str]) -> _Streams:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cauce.workers.execute", str(flow_run.id)],
+            [sys.executable, "-m", "cauce.workers.execute", str(self.flow_run.id)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=environment,
             **_group_options(),
         )
-        assert self.process.stdout is not None and self.process.stderr is not None
-        self._pumps = [
-            threading.Thread(target=self._pump, args=(self.process.stdout, sys.stdout, 20)),
-            threading.Thread(target=self._pump, args=(self.process.stderr, sys.stderr, 30)),
-        ]
-        for pump in self._pumps:
-            pump.daemon = True
-            pump.start()
+        self._pid = self.process.pid
+        assert self.process.stdin and self.process.stdout and self.process.stderr
+        return self.process.stdin, self.process.stdout, self.process.stderr
+
+    def _fork(self, launcher: Launcher, environment: dict[str, str]) -> _Streams | None:
+        """Ask the launcher for the process; None when it is gone."""
+        stdin_read, stdin_write = os.pipe()
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        try:
+            started = launcher.start(
+                self.flow_run.id, environment, [stdin_read, stdout_write, stderr_write]
+            )
+        finally:
+            for fd in (stdin_read, stdout_write, stderr_write):
+                os.close(fd)  # the child's ends: our copies would keep its output open
+        if started is None:
+            for fd in (stdin_write, stdout_read, stderr_read):
+                os.close(fd)
+            self._launcher = None
+            return None
+        self._request, self._pid = started
+        return open(stdin_write, "wb"), open(stdout_read, "rb"), open(stderr_read, "rb")
 
     @property
     def pid(self) -> int:
         """The process's id (also its group's)."""
-        return self.process.pid
+        return self._pid
+
+    @property
+    def forked(self) -> bool:
+        """Whether the launcher started it (rather than a spawn)."""
+        return self._launcher is not None
 
     def _pump(self, stream: IO[bytes], console: IO[str], level: int) -> None:
         for raw in iter(stream.readline, b""):
@@ -82,10 +136,23 @@ class RunProcess:
 
     def poll(self) -> int | None:
         """The exit code, or None while it runs; kills it once a stop's grace is over."""
-        code = self.process.poll()
+        code = self._returncode()
         if code is None and self.kill_at is not None and time.monotonic() >= self.kill_at:
             self._signal(kill=True)
         return code
+
+    def _returncode(self) -> int | None:
+        if self.process is not None:
+            self.returncode = self.process.poll()
+        elif self.returncode is None and self._launcher is not None:
+            launcher = self._launcher
+            launcher.collect()
+            self.returncode = launcher.exit_codes.pop(self._request, None)
+            if self.returncode is None and not launcher.alive and not process_is_alive(self.pid):
+                # Its launcher died before reporting its end: the status is lost.
+                self._code_unknown = True
+                self.returncode = 1
+        return self.returncode
 
     def stop(self, grace_seconds: float) -> None:
         """Ask the process group to stop; kill it after `grace_seconds`."""
@@ -96,12 +163,13 @@ class RunProcess:
     def _signal(self, kill: bool) -> None:
         try:
             if sys.platform == "win32":
+                assert self.process is not None
                 if kill:
                     self.process.kill()
                 else:
                     self.process.send_signal(signal.CTRL_BREAK_EVENT)
             else:
-                os.killpg(self.process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+                os.killpg(self.pid, signal.SIGKILL if kill else signal.SIGTERM)
         except OSError:
             pass  # it has just ended
 
@@ -110,13 +178,16 @@ class RunProcess:
         for pump in self._pumps:
             pump.join(timeout=5)
         self._writer.flush(timeout=10)
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        code = self.process.returncode
+        self._stdin.close()
         current = client.read_flow_run(self.flow_run.id)
         if current.state.is_final():
             return
-        reason = f"Flow run process exited with code {code} before the run ended."
+        reason = f"Flow run process exited with code {self.returncode} before the run ended."
+        if self._code_unknown:
+            reason = (
+                "Flow run process ended before the run did (its exit code was lost "
+                "with the launcher that started it)."
+            )
         if self._stderr_tail:
             reason += " Last lines of its stderr:\n" + "\n".join(self._stderr_tail)
         client.crash_flow_run(self.flow_run.id, reason)

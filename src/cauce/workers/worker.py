@@ -23,11 +23,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 from cauce.client.base import CauceClient, ClientError, NotFound, ServerUnreachable
 from cauce.client.batch_writer import BatchWriter
 from cauce.processes import this_host
 from cauce.workers.run_process import RunProcess
+
+if sys.platform == "win32":
+    Launcher = Any  # Windows spawns each run
+else:
+    from cauce.workers.launcher import Launcher
 
 POLL_SECONDS = 0.5
 BUSY_POLL_SECONDS = 0.1
@@ -78,26 +84,32 @@ class Worker:
         self._retry_at = 0.0
         self._waited = False
         self._pid = os.getpid()
+        self.launcher: Launcher | None = None
 
     def run(self) -> None:
         """Work until stopped; the first heartbeat's errors (no such pool) propagate."""
         options = self.options
-        # The signals are the worker's from the start: a Ctrl-C during the first
-        # heartbeat stops it as one at any other time does, not with a traceback.
-        with self._stop_on_signals():
-            self._beat()
-            self.say(
-                f"Worker {options.name!r} started on pool {options.pool_name!r} "
-                f"(limit {options.limit or 'none'}). Ctrl-C or SIGTERM stops it."
-            )
-            while not self.stopping.is_set():
-                found = self._tick()
-                if options.run_once and not found and not self.running:
-                    break
-                if self._waited:
-                    continue  # the claim waited on the server already
-                self.stopping.wait(BUSY_POLL_SECONDS if self.running else POLL_SECONDS)
-        self._leave()
+        self._start_launcher()
+        try:
+            # The signals are the worker's from the start: a Ctrl-C during the first
+            # heartbeat stops it as one at any other time does, not with a traceback.
+            with self._stop_on_signals():
+                self._beat()
+                self.say(
+                    f"Worker {options.name!r} started on pool {options.pool_name!r} "
+                    f"(limit {options.limit or 'none'}). Ctrl-C or SIGTERM stops it."
+                )
+                while not self.stopping.is_set():
+                    found = self._tick()
+                    if options.run_once and not found and not self.running:
+                        break
+                    if self._waited:
+                        continue  # the claim waited on the server already
+                    self.stopping.wait(BUSY_POLL_SECONDS if self.running else POLL_SECONDS)
+            self._leave()
+        finally:
+            if self.launcher is not None:
+                self.launcher.close()
 
     def _tick(self) -> int:
         """One poll: reap, heartbeat when due, claim; how many runs it started. While
@@ -159,10 +171,27 @@ class Worker:
         self._waited = bool(wait) and time.monotonic() - asked >= wait / 2
         for flow_run in claimed:
             self.say(f"Running flow run {flow_run.name!r} ({flow_run.id})")
-            self.running[flow_run.id] = RunProcess(flow_run, self.writer)
+            self.running[flow_run.id] = RunProcess(flow_run, self.writer, self.launcher)
+            self._check_launcher()
         if claimed:
             self._next_beat = 0.0  # report the new runs' processes at once
         return len(claimed)
+
+    def _start_launcher(self) -> None:
+        """On POSIX, the warm process that forks the runs' processes (launcher.py)."""
+        if sys.platform != "win32":
+            try:
+                self.launcher = Launcher([type(self.client).__module__])
+            except OSError as exc:
+                self.say(f"Could not start the run launcher ({exc}): runs are spawned.")
+
+    def _check_launcher(self) -> None:
+        if self.launcher is not None and not self.launcher.alive:
+            self.say(
+                f"The run launcher (pid {self.launcher.pid}) is gone: "
+                "each run's process is started afresh from now on."
+            )
+            self.launcher = None
 
     def _reap(self) -> None:
         for flow_run_id, child in list(self.running.items()):
