@@ -50,6 +50,7 @@ ENDPOINTS = {
     ("post", "/api/workers/claim"),
     ("post", "/api/flow_run_heartbeats"),
     ("post", "/api/flow_runs/{flow_run_id}/crash"),
+    ("put", "/api/flow_runs/{flow_run_id}/retries"),
     ("post", "/api/flow_runs/{flow_run_id}/cancel"),
     ("post", "/api/watchdog/run"),
     ("get", "/api/health"),
