@@ -195,8 +195,9 @@ flow_runs = Table(
     Column("retries", Integer, nullable=True),
     Column("retry_delay_seconds", Float, nullable=True),
     *_state_columns(),
-    Index(None, "flow_id"),
-    Index(None, "state_type"),
+    # Lists are newest first: a flow's runs, or one state's, read in that order.
+    Index(None, "flow_id", "created"),
+    Index(None, "state_type", "created"),
     Index(None, "created"),
     # One run per deployment and scheduled time, however many scheduler passes,
     # restarts or servers on one database make it.
