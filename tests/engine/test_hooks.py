@@ -157,21 +157,52 @@ class TestFlowHooks:
         assert len(errors) == 1
         assert "'_raising'" in errors[0] and "hook broke" in errors[0]
 
-    def test_async_hooks_are_awaited_on_async_flows(self, store: Store) -> None:
+    def test_async_hooks_are_awaited_in_the_async_flows_own_loop(self, store: Store) -> None:
+        import asyncio
+
+        done: list[tuple[str, str, bool]] = []
+        loops: list[asyncio.AbstractEventLoop] = []
+
+        async def later(owner: Any, r: Any, s: State) -> None:
+            await asyncio.sleep(0.01)
+            done.append((owner.name, s.type.value, asyncio.get_running_loop() is loops[0]))
+
+        @task(on_running=[later], on_completion=[later])
+        async def async_step() -> int:
+            return 1
+
+        @flow(on_running=[later], on_completion=[later])
+        async def async_job() -> int:
+            return await async_step() + 1
+
+        async def main() -> int:
+            loops.append(asyncio.get_running_loop())
+            return await async_job()
+
+        assert asyncio.run(main()) == 2
+        assert done == [
+            ("async-job", "RUNNING", True),
+            ("async_step", "RUNNING", True),
+            ("async_step", "COMPLETED", True),
+            ("async-job", "COMPLETED", True),
+        ]
+        assert only_run_of(store, "async-job").flow_run.state.type.value == "COMPLETED"
+
+    def test_an_async_hook_on_a_sync_flow_runs_to_its_end(self, store: Store) -> None:
         import asyncio
 
         done: list[str] = []
 
-        async def later(f: Any, r: Any, s: State) -> None:
+        async def later(owner: Any, r: Any, s: State) -> None:
             await asyncio.sleep(0.01)
             done.append(s.type.value)
 
-        @flow(on_running=[later], on_completion=[later])
-        async def async_job() -> int:
-            return 2
+        @flow(on_failure=[later])
+        def sync_job() -> None:
+            raise ValueError("x")
 
-        assert asyncio.run(async_job()) == 2
-        assert done == ["RUNNING", "COMPLETED"]
+        sync_job(return_state=True)
+        assert done == ["FAILED"]
 
 
 def _raising(owner: Any, run: Any, state: State) -> None:
@@ -276,9 +307,31 @@ SIGTERMED = """
 """
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_a_flow_stopped_by_sigterm_runs_its_crashed_hooks(store: Store, tmp_path: Path) -> None:
-    script = scripts.RunningScript(scripts.write_script(tmp_path, SIGTERMED))
+SIGTERMED_ASYNC = """
+    import asyncio, pathlib
+    from cauce import flow, get_run_logger
+
+    async def ended(flow, flow_run, state):
+        await asyncio.sleep(0)
+        pathlib.Path("ended-marker").write_text(f"{flow.name} {flow_run.id} {state.type.value}")
+
+    def failed(flow, flow_run, state):
+        pathlib.Path("failed-marker").write_text("wrong hook")
+
+    # asyncio.run cancels the flow's task when SIGTERM stops its loop: the run ends
+    # Cancelled (asyncio.CancelledError), so its cancellation hooks run.
+    @flow(on_crashed=[ended], on_cancellation=[ended], on_failure=[failed])
+    async def long_job():
+        get_run_logger().info("step started")
+        await asyncio.sleep(30)
+
+    if __name__ == "__main__":
+        asyncio.run(long_job())
+"""
+
+
+def _sigterm_while_running(tmp_path: Path, source: str) -> None:
+    script = scripts.RunningScript(scripts.write_script(tmp_path, source))
     try:
         script.wait_for_line("step started")
         started = time.monotonic()
@@ -288,8 +341,27 @@ def test_a_flow_stopped_by_sigterm_runs_its_crashed_hooks(store: Store, tmp_path
         script.kill()
     assert status == 143, script.stderr
     assert time.monotonic() - started < 10
-    recorded = only_run_of(store, "long-job")
-    marker = (tmp_path / "crashed-marker").read_text()
-    assert marker == f"long-job {recorded.flow_run.id} CRASHED"
-    assert not (tmp_path / "failed-marker").exists()
-    assert recorded.flow_run.state.type.value == "CRASHED"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+class TestSigterm:
+    def test_a_sync_flow_runs_its_crashed_hooks(self, store: Store, tmp_path: Path) -> None:
+        _sigterm_while_running(tmp_path, SIGTERMED)
+        recorded = only_run_of(store, "long-job")
+        marker = (tmp_path / "crashed-marker").read_text()
+        assert marker == f"long-job {recorded.flow_run.id} CRASHED"
+        assert not (tmp_path / "failed-marker").exists()
+        assert recorded.flow_run.state.type.value == "CRASHED"
+        assert "Hook 'crashed' finished running successfully" in recorded.messages
+
+    def test_an_async_flow_awaits_the_hooks_of_how_it_ended(
+        self, store: Store, tmp_path: Path
+    ) -> None:
+        _sigterm_while_running(tmp_path, SIGTERMED_ASYNC)
+        recorded = only_run_of(store, "long-job")
+        ended = recorded.flow_run.state.type.value
+        assert ended == "CANCELLED"
+        marker = (tmp_path / "ended-marker").read_text()
+        assert marker == f"long-job {recorded.flow_run.id} {ended}"
+        assert not (tmp_path / "failed-marker").exists()
+        assert "Hook 'ended' finished running successfully" in recorded.messages

@@ -28,7 +28,7 @@ from cauce.context import (
     task_run_context,
 )
 from cauce.engine.heartbeats import beating_for
-from cauce.engine.hooks import StateHook, run_hooks
+from cauce.engine.hooks import DeferredHooks, StateHook, run_hooks
 from cauce.engine.outcome import (
     awaiting_retry,
     flow_state_from_return,
@@ -108,6 +108,8 @@ class FlowRunEngine:
         """Why the server stopped recording this run (it went on regardless); None if it did not."""
         self._is_created = self.is_taken_over
         """The store has the run: create_flow_run succeeded, or another writer made it."""
+        self.deferred_hooks: DeferredHooks | None = None
+        """An async run's hooks, awaited by its loop; a sync run calls them at once."""
         self._exit_stack = ExitStack()
         if flow.log_file is not None:
             self._exit_stack.enter_context(log_to_file(flow.log_file))
@@ -124,7 +126,7 @@ class FlowRunEngine:
                 state = result.state
             self.flow_run.state = state
             if state.type.value == "RUNNING" and self.flow.on_running_hooks:
-                run_hooks(self.flow.on_running_hooks, self.flow, self.flow_run, state, self.logger)
+                self._fire(self.flow.on_running_hooks, state)
             return True
         if result.state is not None:
             self.flow_run.state = result.state
@@ -342,8 +344,7 @@ class FlowRunEngine:
             hooks = self._final_hooks()
             if hooks:
                 assert self.final is not None
-                run_hooks(hooks, self.flow, self.flow_run, self.final, self.logger)
-                self.writer.flush()
+                self._fire(hooks, self.final)
         finally:
             self._exit_stack.close()
         if self.unrecorded is not None:
@@ -357,6 +358,19 @@ class FlowRunEngine:
                 self.unrecorded,
                 extra=NOT_RECORDED,
             )
+
+    def _fire(self, hooks: list[StateHook], state: State) -> None:
+        if self.deferred_hooks is not None:
+            self.deferred_hooks.due.append((hooks, state))
+            return
+        run_hooks(hooks, self.flow, self.flow_run, state, self.logger)
+        self.writer.flush()
+
+    async def run_deferred_hooks(self) -> None:
+        """Await the hooks that came due in an async run (its loop's own)."""
+        if self.deferred_hooks:
+            await self.deferred_hooks.run(self.flow, self.flow_run, self.logger)
+            self.writer.flush()
 
     def _final_hooks(self) -> list[StateHook]:
         """The flow's hooks for the state the run ended in."""
@@ -432,22 +446,28 @@ async def run_flow_async(
     import asyncio  # here: a sync flow never loads asyncio, a fifth of its start-up
 
     engine = FlowRunEngine(flow, args, kwargs, existing)
-    with engine.ending_on_escape():
-        again = engine.begin()
-        while again:
-            with engine.attempt():
-                try:
-                    value = await await_with_time_limit(
-                        flow.binder.call(engine.parameters), flow.timeout_seconds
-                    )
-                    again = engine.on_return(value)
-                except BaseException as exc:
-                    again = engine.on_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-            if again:
-                await asyncio.sleep(engine.retry_delay)
-                engine.start_retry()
+    engine.deferred_hooks = DeferredHooks()
+    try:
+        with engine.ending_on_escape():
+            again = engine.begin()
+            await engine.run_deferred_hooks()
+            while again:
+                with engine.attempt():
+                    try:
+                        value = await await_with_time_limit(
+                            flow.binder.call(engine.parameters), flow.timeout_seconds
+                        )
+                        again = engine.on_return(value)
+                    except BaseException as exc:
+                        again = engine.on_exception(exc)
+                        if not isinstance(exc, Exception):
+                            raise
+                if again:
+                    await asyncio.sleep(engine.retry_delay)
+                    engine.start_retry()
+                    await engine.run_deferred_hooks()
+    finally:
+        await engine.run_deferred_hooks()  # the final state's, however the run ended
     return engine.outcome(return_state)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cauce.client.factory import get_batch_writer
 from cauce.context import FlowRunContext, TaskRunContext, flow_run_context, task_run_context
-from cauce.engine.hooks import run_hooks
+from cauce.engine.hooks import DeferredHooks, StateHook, run_hooks
 from cauce.engine.outcome import awaiting_retry, state_from_exception
 from cauce.engine.retries import retry_delay_seconds
 from cauce.engine.tags import run_tags
@@ -131,6 +131,8 @@ class TaskRunEngine:
         )
         self.final: State | None = None
         self.retry_delay = 0.0
+        self.deferred_hooks: DeferredHooks | None = None
+        """An async run's hooks, awaited by its loop; a sync run calls them at once."""
 
     def set_state(self, state: State) -> None:
         """Propose `state`; record it if the task-run rules accept it."""
@@ -188,8 +190,7 @@ class TaskRunEngine:
                 return False
         self.set_state(Running())
         if self.task.on_running_hooks:
-            state = self.task_run.state
-            run_hooks(self.task.on_running_hooks, self.task, self.task_run, state, self.logger)
+            self._fire(self.task.on_running_hooks, self.task_run.state)
         return True
 
     @contextmanager
@@ -252,8 +253,20 @@ class TaskRunEngine:
     def start_retry(self) -> None:
         self.set_state(Retrying())
         if self.task.on_running_hooks:
-            state = self.task_run.state
-            run_hooks(self.task.on_running_hooks, self.task, self.task_run, state, self.logger)
+            self._fire(self.task.on_running_hooks, self.task_run.state)
+
+    def _fire(self, hooks: list[StateHook], state: State) -> None:
+        if self.deferred_hooks is not None:
+            self.deferred_hooks.due.append((hooks, state))
+        else:
+            run_hooks(hooks, self.task, self.task_run, state, self.logger)
+
+    async def run_deferred_hooks(self) -> None:
+        """Await the hooks that came due in an async run (its loop's own)."""
+        if self.deferred_hooks:
+            await self.deferred_hooks.run(self.task, self.task_run, self.logger)
+            if self.flow_context is None:
+                get_batch_writer().flush()
 
     def _finish(self, state: State) -> None:
         # An interruption or a flow's timeout arriving now is raised once this has ended.
@@ -266,11 +279,9 @@ class TaskRunEngine:
             level = 20 if state.is_completed() else 40
             self.logger.engine_log(level, "Finished in state %r", state)
             if state.type.value == "COMPLETED" and self.task.on_completion_hooks:
-                run_hooks(
-                    self.task.on_completion_hooks, self.task, self.task_run, state, self.logger
-                )
+                self._fire(self.task.on_completion_hooks, state)
             elif state.type.value == "FAILED" and self.task.on_failure_hooks:
-                run_hooks(self.task.on_failure_hooks, self.task, self.task_run, state, self.logger)
+                self._fire(self.task.on_failure_hooks, state)
             if self.flow_context is None:
                 # No flow run will flush this task's records when it ends.
                 get_batch_writer().flush()
@@ -322,8 +333,12 @@ async def run_task_async(
     import asyncio  # here: a sync run never loads asyncio
 
     engine = TaskRunEngine(task, parameters, task_run, wait_for, guard)
+    if task.on_running_hooks or task.on_completion_hooks or task.on_failure_hooks:
+        engine.deferred_hooks = DeferredHooks()
     with log_to_file_of(task), engine.ending_on_escape():
         again = engine.begin()
+        if engine.deferred_hooks:
+            await engine.run_deferred_hooks()
         while again:
             with engine.attempt():
                 try:
@@ -339,6 +354,10 @@ async def run_task_async(
             if again:
                 await asyncio.sleep(engine.retry_delay)
                 engine.start_retry()
+                if engine.deferred_hooks:
+                    await engine.run_deferred_hooks()
+        if engine.deferred_hooks:
+            await engine.run_deferred_hooks()
     return engine.outcome(return_state)
 
 
