@@ -1,9 +1,7 @@
-"""The flow run pages: the list at / and /flow-runs, and one run at /flow-runs/{id}.
+"""The flow run pages: the list at / and /flow-runs; one run's page is flow_run.py's.
 
-Each page has a fragment that htmx polls to refresh it in place: the list's rows
-every few seconds while the page is open, and a run's states, task runs and logs
-until the run is final (the fragment of a final run carries no polling trigger,
-so the browser stops asking). They read through the same queries as the API.
+The list has a fragment that htmx polls to refresh its rows in place every few
+seconds while the page is open. It reads through the same queries as the API.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from cauce.schemas.flow_runs import FlowRun, FlowRunCursor, FlowRunFilter
 from cauce.server.database import DatabaseDep, ServerDatabase
+from cauce.server.ui.pages import flow_run
 from cauce.server.ui.rendering import render
 from cauce.states import StateType
 
@@ -28,10 +27,6 @@ router = APIRouter(include_in_schema=False)
 
 LIST_LIMIT = 50
 LIST_REFRESH_SECONDS = 3
-RUN_REFRESH_SECONDS = 2
-HTMX_STOP_POLLING = 286
-# TODO(#10): page the logs (and append only new lines while polling) past this many.
-LOG_LIMIT = 1000
 
 # The list's query parameters, all read as text so that no input is a 422 or a 500: a
 # value that cannot be read is named in a one-line message and left out of the filter.
@@ -219,46 +214,5 @@ async def flow_runs_rows(request: Request, database: DatabaseDep) -> Any:
     return render("_flow_run_rows.html", _zone(request), **context)
 
 
-async def _run_context(database: ServerDatabase, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
-    """Everything a run's page shows, read in one transaction; None for an unknown run."""
-    from sqlalchemy import Connection
-
-    from cauce.database.queries.flow_runs import select_flow_run, select_flow_run_states
-    from cauce.database.queries.logs import select_logs
-    from cauce.database.queries.task_runs import select_task_runs
-
-    def read(connection: Connection) -> dict[str, Any] | None:
-        run = select_flow_run(connection, flow_run_id)
-        if run is None:
-            return None
-        task_runs = select_task_runs(connection, flow_run_id)
-        return {
-            "run": run,
-            "states": select_flow_run_states(connection, flow_run_id),
-            "task_runs": task_runs,
-            "task_names": {task_run.id: task_run.name for task_run in task_runs},
-            "logs": [entry for _, entry in select_logs(connection, flow_run_id, limit=LOG_LIMIT)],
-            "log_limit": LOG_LIMIT,
-            "refresh_seconds": RUN_REFRESH_SECONDS,
-        }
-
-    return await database.read(read)
-
-
-@router.get("/flow-runs/{flow_run_id}", response_class=HTMLResponse)
-async def flow_run_page(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
-    """One flow run: its parameters, state history, task runs and logs."""
-    context = await _run_context(database, flow_run_id)
-    if context is None:
-        return render("not_found.html", _zone(request), 404, what=f"Flow run {flow_run_id}")
-    return render("flow_run.html", _zone(request), **context)
-
-
-@router.get("/flow-runs/{flow_run_id}/live", response_class=HTMLResponse)
-async def flow_run_live(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
-    """The parts of a run's page that move (state, task runs, logs), for htmx to swap in."""
-    context = await _run_context(database, flow_run_id)
-    if context is None:
-        # Deleted while its page was open. 286 is htmx's "stop polling" (it swaps this in).
-        return render("_flow_run_gone.html", _zone(request), HTMX_STOP_POLLING)
-    return render("_flow_run_live.html", _zone(request), **context)
+# After /flow-runs/rows: the run's routes take any one path segment as its id.
+router.include_router(flow_run.router)

@@ -1,0 +1,287 @@
+"""One flow run's page at /flow-runs/{id}: its facts, a timeline, its logs, and its actions.
+
+The parts that move (state, actions, timeline, task runs, logs) are a fragment htmx
+polls until the run is final. The actions (Cancel, Retry, Delete) each ask first on
+a page of their own whose form POSTs the action behind the CSRF check, then redirect
+(303) to the page that shows the result. They call the same core as the API and CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import Connection
+
+from cauce.schemas.flow_runs import FlowRun
+from cauce.server.database import DatabaseDep, ServerDatabase
+from cauce.server.ui import csrf
+from cauce.server.ui.rendering import render
+from cauce.server.wakeups import RunsMade, RunsMadeDep
+from cauce.states import State, now_utc
+
+router = APIRouter(include_in_schema=False)
+
+RUN_REFRESH_SECONDS = 2
+HTMX_STOP_POLLING = 286
+# TODO(#10): page the logs (and append only new lines while polling) past this many.
+LOG_LIMIT = 1000
+# More bars than this are no chart a reader can use; the table below lists every task run.
+TIMELINE_LIMIT = 300
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+CANCEL_REASON = "Cancelled from the UI."
+
+
+@dataclass(slots=True)
+class Bar:
+    """One task run or subflow run on the timeline, placed in percent of the run's span."""
+
+    name: str
+    state: State
+    left: float
+    width: float
+    started: bool
+    link: str = ""
+    """The subflow run's page; empty for a task run."""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def timeline(
+    run: FlowRun, items: list[tuple[str, State, Any, Any, str]], now: datetime
+) -> list[Bar]:
+    """A bar for each (name, state, start, end, link), relative to the run's start; one
+    still going extends to `now`."""
+    starts = [_aware(start) for _, _, start, _, _ in items if start is not None]
+    origin = _aware(run.start_time) if run.start_time is not None else min(starts, default=now)
+    ends = [_aware(end) for _, _, _, end, _ in items if end is not None]
+    finish = _aware(run.end_time) if run.end_time is not None else max([now, *ends])
+    span = max((finish - origin).total_seconds(), 1e-3)
+    bars = []
+    for name, state, start, end, link in items:
+        if start is None:
+            bars.append(Bar(name, state, 0.0, 0.0, False, link))
+            continue
+        # A final one with no end recorded is shown as a tick at its start.
+        stop = (
+            _aware(end) if end is not None else (finish if not state.is_final() else _aware(start))
+        )
+        left = min(max((_aware(start) - origin).total_seconds() / span * 100, 0.0), 100.0)
+        width = min(max((stop - _aware(start)).total_seconds() / span * 100, 0.5), 100.0 - left)
+        bars.append(Bar(name, state, round(left, 2), round(max(width, 0.5), 2), True, link))
+    return bars
+
+
+def read_level(raw: str) -> str:
+    """The level asked for (INFO, WARNING...); empty for every line, or one not known."""
+    level = raw.strip().upper()
+    return level if level in LEVELS else ""
+
+
+def _facts(connection: Connection, run: FlowRun) -> dict[str, Any]:
+    """The deployment (as flow/name), the worker's name and the parent run, where there are."""
+    from sqlalchemy import select
+
+    from cauce.database.queries.deployments import select_deployment
+    from cauce.database.queries.flow_runs import select_flow_run
+    from cauce.database.tables import flow_runs, workers
+
+    deployment = (
+        None if run.deployment_id is None else select_deployment(connection, run.deployment_id)
+    )
+    worker = None
+    if run.worker_id is not None:
+        worker = connection.execute(
+            select(workers.c.name).where(workers.c.id == run.worker_id)
+        ).scalar_one_or_none()
+    parent_id = connection.execute(
+        select(flow_runs.c.parent_flow_run_id).where(flow_runs.c.id == run.id)
+    ).scalar_one_or_none()
+    parent = None if parent_id is None else select_flow_run(connection, parent_id)
+    return {"deployment": deployment, "worker_name": worker, "parent": parent}
+
+
+async def _run_context(
+    database: ServerDatabase, flow_run_id: uuid.UUID, level: str = ""
+) -> dict[str, Any] | None:
+    """Everything a run's page shows, read in one transaction; None for an unknown run."""
+    from cauce.database.queries.flow_runs import (
+        select_flow_run,
+        select_flow_run_states,
+        select_subflow_runs,
+    )
+    from cauce.database.queries.logs import select_logs
+    from cauce.database.queries.task_runs import select_task_runs
+
+    def read(connection: Connection) -> dict[str, Any] | None:
+        run = select_flow_run(connection, flow_run_id)
+        if run is None:
+            return None
+        task_runs = select_task_runs(connection, flow_run_id)
+        subflows = select_subflow_runs(connection, flow_run_id)
+        min_level = logging.getLevelName(level) if level else 0
+        logs = select_logs(connection, flow_run_id, min_level=min_level, limit=LOG_LIMIT)
+        return {
+            "run": run,
+            "states": select_flow_run_states(connection, flow_run_id),
+            "task_runs": task_runs,
+            "subflows": subflows,
+            "task_names": {task_run.id: task_run.name for task_run in task_runs},
+            "logs": [entry for _, entry in logs],
+            **_facts(connection, run),
+        }
+
+    context = await database.read(read)
+    if context is None:
+        return None
+    return {**context, **_view(context, level)}
+
+
+def _view(context: dict[str, Any], level: str) -> dict[str, Any]:
+    """What the templates derive from the rows: the bars, the level links, the polled URL."""
+    run: FlowRun = context["run"]
+    items = [(t.name, t.state, t.start_time, t.end_time, "") for t in context["task_runs"]]
+    items += [
+        (f"{s.flow_name} / {s.name}", s.state, s.start_time, s.end_time, f"/flow-runs/{s.id}")
+        for s in context["subflows"]
+    ]
+    items.sort(key=lambda item: (item[2] is None, item[2] and _aware(item[2])))
+    query = f"?{urlencode({'level': level})}" if level else ""
+    return {
+        "bars": timeline(run, items[:TIMELINE_LIMIT], now_utc()),
+        "bar_count": len(items),
+        "timeline_limit": TIMELINE_LIMIT,
+        "level": level,
+        "levels": LEVELS,
+        "live_url": f"/flow-runs/{run.id}/live{query}",
+        "log_limit": LOG_LIMIT,
+        "refresh_seconds": RUN_REFRESH_SECONDS,
+    }
+
+
+def _zone(request: Request) -> str:
+    zone: str = request.app.state.settings.default_timezone
+    return zone
+
+
+@router.get("/flow-runs/{flow_run_id}", response_class=HTMLResponse)
+async def flow_run_page(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
+    """One flow run: its facts, parameters, actions, timeline, states, task runs and logs;
+    `?level=WARNING` shows only the log lines at or above that level."""
+    level = read_level(request.query_params.get("level", ""))
+    context = await _run_context(database, flow_run_id, level)
+    if context is None:
+        return render("not_found.html", _zone(request), 404, what=f"Flow run {flow_run_id}")
+    return render("flow_run.html", _zone(request), **context)
+
+
+@router.get("/flow-runs/{flow_run_id}/live", response_class=HTMLResponse)
+async def flow_run_live(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
+    """The parts of a run's page that move (state, timeline, task runs, logs), for htmx."""
+    level = read_level(request.query_params.get("level", ""))
+    context = await _run_context(database, flow_run_id, level)
+    if context is None:
+        # Deleted while its page was open. 286 is htmx's "stop polling" (it swaps this in).
+        return render("_flow_run_gone.html", _zone(request), HTMX_STOP_POLLING)
+    return render("_flow_run_live.html", _zone(request), **context)
+
+
+ACTIONS = ("cancel", "retry", "delete")
+
+
+def _not_found(request: Request, what: str) -> Response:
+    return render("not_found.html", _zone(request), 404, what=what)
+
+
+async def _confirm(
+    request: Request, run: FlowRun, action: str, problem: str = "", status_code: int = 200
+) -> Response:
+    token = csrf.token_for(request)
+    response = render(
+        "flow_run_confirm.html",
+        _zone(request),
+        status_code,
+        run=run,
+        action=action,
+        problem=problem,
+        csrf_token=token,
+    )
+    csrf.remember(request, response, token)
+    return response
+
+
+@router.get("/flow-runs/{flow_run_id}/{action}", response_class=HTMLResponse)
+async def confirm_page(
+    request: Request, flow_run_id: uuid.UUID, action: str, database: DatabaseDep
+) -> Any:
+    """Asks before cancelling, retrying or deleting the run: a form that POSTs the action."""
+    from cauce.database.queries.flow_runs import select_flow_run
+
+    if action not in ACTIONS:
+        return _not_found(request, f"The page {request.url.path}")
+    run = await database.read(lambda connection: select_flow_run(connection, flow_run_id))
+    if run is None:
+        return _not_found(request, f"Flow run {flow_run_id}")
+    return await _confirm(request, run, action)
+
+
+async def _act(database: ServerDatabase, runs_made: RunsMade, run: FlowRun, action: str) -> str:
+    """Do `action` to `run` as the API does; the URL to show next. InvalidRequest or
+    ObjectNotFound when it cannot be done."""
+    from cauce.database.queries.flow_runs import delete_flow_run
+    from cauce.orchestration.cancellation import cancel_flow_run
+    from cauce.orchestration.deployments import create_flow_run_from_deployment
+    from cauce.orchestration.errors import InvalidRequest
+
+    if action == "cancel":
+        await database.transaction(
+            lambda connection: cancel_flow_run(connection, run.id, CANCEL_REASON)
+        )
+        return f"/flow-runs/{run.id}"
+    if action == "delete":
+        await database.transaction(lambda connection: delete_flow_run(connection, run.id))
+        return "/flow-runs"
+    deployment_id = run.deployment_id
+    if deployment_id is None:
+        raise InvalidRequest("only a run made from a deployment can be retried")
+    now = now_utc()
+    made = await database.transaction(
+        lambda connection: create_flow_run_from_deployment(
+            connection, deployment_id, dict(run.parameters), now
+        )
+    )
+    runs_made.notify()
+    return f"/flow-runs/{made.id}"
+
+
+@router.post("/flow-runs/{flow_run_id}/{action}")
+async def do_action(
+    request: Request,
+    flow_run_id: uuid.UUID,
+    action: str,
+    form: csrf.CheckedForm,
+    database: DatabaseDep,
+    runs_made: RunsMadeDep,
+) -> Response:
+    """Cancel, retry or delete the run; then its page (the new run's, or the list)."""
+    from cauce.database.queries.flow_runs import select_flow_run
+    from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
+
+    if action not in ACTIONS:
+        return _not_found(request, f"The page {request.url.path}")
+    run = await database.read(lambda connection: select_flow_run(connection, flow_run_id))
+    if run is None:
+        return _not_found(request, f"Flow run {flow_run_id}")
+    try:
+        target = await _act(database, runs_made, run, action)
+    except (InvalidRequest, ObjectNotFound) as exc:
+        return await _confirm(request, run, action, str(exc), status.HTTP_409_CONFLICT)
+    return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
