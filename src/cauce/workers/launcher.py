@@ -50,6 +50,26 @@ PRELOAD = (
     "cauce.flows",
     "cauce.tasks",
 )
+# What a client imports only once used: the first request, or its engine's dialect.
+_CLIENT_PRELOAD = {
+    "cauce.client.http": (
+        *("httpcore", "h11", "anyio", "certifi", "encodings.idna", "pydantic.dataclasses"),
+    ),
+    "cauce.client.embedded": (
+        *(f"cauce.database.{name}" for name in ("connections", "tables")),
+        *(
+            f"cauce.database.queries.{name}"
+            for name in ("deployments", "flow_runs", "task_runs", "work_pools", "workers")
+        ),
+        *(
+            f"cauce.orchestration.{name}"
+            for name in ("crashes", "deployment_checks", "deployments", "scheduling", "workers")
+        ),
+        "sqlalchemy.dialects.sqlite.pysqlite",
+        "sqlalchemy.dialects.postgresql.psycopg",
+        "psycopg",
+    ),
+}
 
 Message = dict[str, Any]
 
@@ -311,6 +331,19 @@ def _exit_status(exc: SystemExit) -> int:
     return 1
 
 
+def _preload(client_modules: Sequence[str]) -> None:
+    names = [*PRELOAD]
+    for module in client_modules:
+        names += [module, *_CLIENT_PRELOAD.get(module, ())]
+    for name in dict.fromkeys(names):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            pass  # an optional driver not installed; a run needing it imports it or fails
+        except Exception as exc:
+            print(f"cauce launcher: could not import {name}: {exc!r}", file=sys.stderr)
+
+
 def main(argv: Sequence[str]) -> None:
     """The launcher's entry point: the socket's descriptor, then the modules to import."""
     # The worker stops the launcher by closing the socket; Ctrl-C on the worker's
@@ -318,11 +351,7 @@ def main(argv: Sequence[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sock = socket.socket(fileno=int(argv[0]))
-    for name in dict.fromkeys([*PRELOAD, *argv[1:]]):
-        try:
-            importlib.import_module(name)
-        except Exception as exc:
-            print(f"cauce launcher: could not import {name}: {exc!r}", file=sys.stderr)
+    _preload(argv[1:])
     try:
         _serve(sock)
     except (BrokenPipeError, ConnectionResetError):
