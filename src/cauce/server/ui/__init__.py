@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cauce.server.ui import csrf
-from cauce.server.ui.pages import deployments, flow_runs, flows, work_pools
+from cauce.server.ui.pages import dashboard, deployments, flow_runs, flows, work_pools
 from cauce.server.ui.rendering import STATIC_PATH
 
 
@@ -26,6 +26,7 @@ def mount_ui(app: FastAPI) -> None:
     folder = Path(__file__).parent / "static"
     app.mount(STATIC_PATH, StaticFiles(directory=folder), name="ui-static")
     app.add_exception_handler(csrf.CsrfRefused, csrf.refused)
+    app.include_router(dashboard.router)
     app.include_router(flow_runs.router)
     app.include_router(deployments.router)
     app.include_router(work_pools.router)
