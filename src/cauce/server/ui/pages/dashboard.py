@@ -60,7 +60,7 @@ STACK_ORDER = (
 
 # The SVG's size in its own units; it scales to the page's width.
 WIDTH, HEIGHT = 760, 240
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 10, 46
+LEFT, RIGHT, TOP, BOTTOM = 40, 8, 10, 28
 
 
 @dataclass(slots=True)
