@@ -38,8 +38,8 @@ class Calls:
         return {kind: [self.hook(kind)] for kind in FLOW_KINDS}
 
 
-def _ending_flow(calls: Calls, ending: str) -> Flow[[], Any]:
-    @flow(name="ends", **calls.flow_hooks())
+def _ending_flow(calls: Calls, ending: str, decorated: bool = False) -> Flow[[], Any]:
+    @flow(name="ends", **({} if decorated else calls.flow_hooks()))
     def ends() -> int:
         if ending == "failed":
             raise ValueError("boom")
@@ -49,6 +49,10 @@ def _ending_flow(calls: Calls, ending: str) -> Flow[[], Any]:
             raise SystemExit(3)
         return 7
 
+    if decorated:
+        for kind in FLOW_KINDS:
+            hook = calls.hook(kind)
+            assert getattr(ends, kind)(hook) is hook
     return ends
 
 
@@ -62,6 +66,7 @@ class TestFlowHooks:
             ("crashed", "on_crashed", "CRASHED", SystemExit),
         ],
     )
+    @pytest.mark.parametrize("decorated", [False, True], ids=["arguments", "decorators"])
     def test_only_the_hooks_of_the_final_state_run_with_the_flow_run_and_state(
         self,
         store: Store,
@@ -69,9 +74,10 @@ class TestFlowHooks:
         kind: str,
         state_type: str,
         raised: type[BaseException] | None,
+        decorated: bool,
     ) -> None:
         calls = Calls()
-        ends = _ending_flow(calls, ending)
+        ends = _ending_flow(calls, ending, decorated)
         if raised is None:
             ends(return_state=True)
         else:
@@ -270,6 +276,26 @@ class TestTaskHooks:
         assert {t.state.type.value for t in recorded.task_runs} == {"COMPLETED"}
         errors = [m for m in recorded.messages if "error was encountered" in m]
         assert len(errors) == 2 and all("'boom'" in m and "task hook broke" in m for m in errors)
+
+    def test_decorator_form_for_running_and_failure(self, store: Store) -> None:
+        calls = Calls()
+
+        @task
+        def fails() -> None:
+            raise ValueError("no")
+
+        for kind in ["on_running", "on_failure", "on_completion"]:
+            hook = calls.hook(kind)
+            assert getattr(fails, kind)(hook) is hook
+
+        @flow
+        def runs_failing() -> None:
+            fails(return_state=True)
+
+        runs_failing()
+        assert calls.kinds() == ["on_running", "on_failure"]
+        [task_run] = only_run_of(store, "runs-failing").task_runs
+        assert calls.seen[1][2].id == task_run.id and task_run.state.type.value == "FAILED"
 
     def test_a_task_without_hooks_calls_none(self, store: Store) -> None:
         calls = Calls()
