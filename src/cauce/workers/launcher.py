@@ -19,6 +19,7 @@ Messages, both ways, are frames: a 4-byte big-endian length, then JSON.
 from __future__ import annotations
 
 import atexit
+import gc
 import importlib
 import json
 import os
@@ -352,6 +353,9 @@ def main(argv: Sequence[str]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sock = socket.socket(fileno=int(argv[0]))
     _preload(argv[1:])
+    # Out of the collector's sight: a child's collections then leave the imported
+    # modules' pages shared instead of copying them all (~20 ms of CPU a run).
+    gc.freeze()
     try:
         _serve(sock)
     except (BrokenPipeError, ConnectionResetError):
