@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from cauce import flow, get_run_logger, task
 from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
-from cauce.states import StateType
+from cauce.states import State, StateType
 from tests.conftest import Store
 
 pytestmark = [
@@ -200,3 +201,66 @@ class TestFactsTimelineAndLevels:
         assert f'hx-get="/flow-runs/{run.id}/live?level=WARNING"' in polled
         plain = (await ui.get(f"/flow-runs/{run.id}", params={"level": "nope"})).text
         assert f'hx-get="/flow-runs/{run.id}/live"' in plain and "solo informa" in plain
+
+    async def test_the_page_names_the_worker_that_claimed_it(self, ui, store, deployed_run):
+        beat = store.client.worker_heartbeat("local", "obrera-1", "maquina", 4242, [])
+        (claimed,) = store.client.claim_flow_runs("local", beat.worker_id, 1)
+        assert claimed.id == deployed_run.id
+        page = (await ui.get(f"/flow-runs/{deployed_run.id}")).text
+        assert '<dt>Worker</dt><dd class="worker">obrera-1</dd>' in page
+
+    async def test_past_the_cap_the_timeline_says_how_many_it_left_out(
+        self, ui, store, monkeypatch
+    ):
+        from cauce.server.ui.pages import flow_run
+
+        monkeypatch.setattr(flow_run, "TIMELINE_LIMIT", 2)
+        padre()
+        store.flush()
+        (run,) = store.client.read_flow_runs(FlowRunFilter(flow_name="padre"))
+        page = (await ui.get(f"/flow-runs/{run.id}")).text
+        assert page.count('<li class="timeline-row">') == 2
+        assert "Only the first 2 of 3 task and subflow runs are drawn" in page
+
+
+class TestTimelineBars:
+    """The bars' places, as percentages of the run's span."""
+
+    def _run(self, start: datetime, end: datetime | None = None) -> FlowRun:
+        state = State(StateType.COMPLETED if end else StateType.RUNNING)
+        return FlowRun(uuid.uuid4(), "f", "r", state, start_time=start, end_time=end)
+
+    def test_one_still_running_extends_to_now_and_one_not_started_has_no_place(self):
+        from cauce.server.ui.pages.flow_run import TimelineItem, timeline
+
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        at = [start + timedelta(seconds=s) for s in (0, 10, 20)]
+        bars = timeline(
+            self._run(start),
+            [
+                TimelineItem("done", State(StateType.COMPLETED), at[0], at[1]),
+                TimelineItem("going", State(StateType.RUNNING), at[1], None, "/flow-runs/x"),
+                TimelineItem("waiting", State(StateType.PENDING), None, None),
+            ],
+            now=at[2],
+        )
+        assert [(b.name, b.left, b.width, b.started) for b in bars] == [
+            ("done", 0.0, 50.0, True),
+            ("going", 50.0, 50.0, True),
+            ("waiting", 0.0, 0.0, False),
+        ]
+        assert bars[1].link == "/flow-runs/x"
+
+    def test_an_ended_run_spans_its_own_start_to_end(self):
+        from cauce.server.ui.pages.flow_run import TimelineItem, timeline
+
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        run = self._run(start, start + timedelta(seconds=40))
+        item = TimelineItem(
+            "t",
+            State(StateType.COMPLETED),
+            start + timedelta(seconds=10),
+            start + timedelta(seconds=20),
+        )
+        (bar,) = timeline(run, [item], now=start + timedelta(hours=1))
+        assert (bar.left, bar.width) == (25.0, 25.0)

@@ -12,7 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response, status
@@ -55,28 +55,37 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def timeline(
-    run: FlowRun, items: list[tuple[str, State, Any, Any, str]], now: datetime
-) -> list[Bar]:
-    """A bar for each (name, state, start, end, link), relative to the run's start; one
-    still going extends to `now`."""
-    starts = [_aware(start) for _, _, start, _, _ in items if start is not None]
+class TimelineItem(NamedTuple):
+    """A task run or subflow run as the timeline reads it."""
+
+    name: str
+    state: State
+    start: datetime | None
+    end: datetime | None
+    link: str = ""
+
+
+def timeline(run: FlowRun, items: list[TimelineItem], now: datetime) -> list[Bar]:
+    """A bar for each item, placed over the run's span (from its start); one still going
+    extends to `now` (or to the run's end, if the run has ended)."""
+    starts = [_aware(item.start) for item in items if item.start is not None]
     origin = _aware(run.start_time) if run.start_time is not None else min(starts, default=now)
-    ends = [_aware(end) for _, _, _, end, _ in items if end is not None]
+    ends = [_aware(item.end) for item in items if item.end is not None]
     finish = _aware(run.end_time) if run.end_time is not None else max([now, *ends])
     span = max((finish - origin).total_seconds(), 1e-3)
     bars = []
-    for name, state, start, end, link in items:
-        if start is None:
-            bars.append(Bar(name, state, 0.0, 0.0, False, link))
+    for item in items:
+        if item.start is None:
+            bars.append(Bar(item.name, item.state, 0.0, 0.0, False, item.link))
             continue
-        # A final one with no end recorded is shown as a tick at its start.
-        stop = (
-            _aware(end) if end is not None else (finish if not state.is_final() else _aware(start))
-        )
-        left = min(max((_aware(start) - origin).total_seconds() / span * 100, 0.0), 100.0)
-        width = min(max((stop - _aware(start)).total_seconds() / span * 100, 0.5), 100.0 - left)
-        bars.append(Bar(name, state, round(left, 2), round(max(width, 0.5), 2), True, link))
+        start = _aware(item.start)
+        if item.end is not None:
+            stop = _aware(item.end)
+        else:  # a final one with no end recorded is a tick at its start
+            stop = start if item.state.is_final() else finish
+        left = min(max((start - origin).total_seconds() / span * 100, 0.0), 100.0)
+        width = min(max((stop - start).total_seconds() / span * 100, 0.5), 100.0 - left)
+        bars.append(Bar(item.name, item.state, round(left, 2), round(width, 2), True, item.link))
     return bars
 
 
@@ -148,12 +157,16 @@ async def _run_context(
 def _view(context: dict[str, Any], level: str) -> dict[str, Any]:
     """What the templates derive from the rows: the bars, the level links, the polled URL."""
     run: FlowRun = context["run"]
-    items = [(t.name, t.state, t.start_time, t.end_time, "") for t in context["task_runs"]]
+    items = [TimelineItem(t.name, t.state, t.start_time, t.end_time) for t in context["task_runs"]]
     items += [
-        (f"{s.flow_name} / {s.name}", s.state, s.start_time, s.end_time, f"/flow-runs/{s.id}")
+        TimelineItem(
+            f"{s.flow_name} / {s.name}", s.state, s.start_time, s.end_time, f"/flow-runs/{s.id}"
+        )
         for s in context["subflows"]
     ]
-    items.sort(key=lambda item: (item[2] is None, item[2] and _aware(item[2])))
+    # Started ones in the order they started, then those not started yet.
+    never = datetime.max.replace(tzinfo=UTC)
+    items.sort(key=lambda item: never if item.start is None else _aware(item.start))
     query = f"?{urlencode({'level': level})}" if level else ""
     return {
         "bars": timeline(run, items[:TIMELINE_LIMIT], now_utc()),
