@@ -189,8 +189,8 @@ class TestFactsTimelineAndLevels:
         warned = (await ui.get(f"/flow-runs/{run.id}", params={"level": "WARNING"})).text
         assert "cuidado aqui" in warned and "solo informa" not in warned
         assert 'class="chosen" aria-current="true">Warning+</a>' in warned
-        live = (await ui.get(f"/flow-runs/{run.id}/live", params={"level": "warning"})).text
-        assert "cuidado aqui" in live and "solo informa" not in live
+        logs = (await ui.get(f"/flow-runs/{run.id}/logs", params={"level": "warning"})).text
+        assert "cuidado aqui" in logs and "solo informa" not in logs
         # Running again, by force: its polled fragment keeps the level.
         forced = await ui.post(
             f"/api/flow_runs/{run.id}/set_state",
@@ -198,9 +198,12 @@ class TestFactsTimelineAndLevels:
         )
         assert forced.json()["status"] == "ACCEPT"
         polled = (await ui.get(f"/flow-runs/{run.id}", params={"level": "WARNING"})).text
-        assert f'hx-get="/flow-runs/{run.id}/live?level=WARNING"' in polled
+        assert re.search(
+            rf'hx-get="/flow-runs/{run.id}/logs\?after_id=\d+&amp;level=WARNING"', polled
+        )
         plain = (await ui.get(f"/flow-runs/{run.id}", params={"level": "nope"})).text
-        assert f'hx-get="/flow-runs/{run.id}/live"' in plain and "solo informa" in plain
+        assert re.search(rf'hx-get="/flow-runs/{run.id}/logs\?after_id=\d+"', plain)
+        assert "solo informa" in plain
 
     async def test_the_page_names_the_worker_that_claimed_it(self, ui, store, deployed_run):
         beat = store.client.worker_heartbeat("local", "obrera-1", "maquina", 4242, [])

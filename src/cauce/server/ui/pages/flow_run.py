@@ -1,9 +1,14 @@
 """One flow run's page at /flow-runs/{id}: its facts, a timeline, its logs, and its actions.
 
-The parts that move (state, actions, timeline, task runs, logs) are a fragment htmx
-polls until the run is final. The actions (Cancel, Retry, Delete) each ask first on
-a page of their own whose form POSTs the action behind the CSRF check, then redirect
-(303) to the page that shows the result. They call the same core as the API and CLI.
+The parts that move (state, actions, timeline, task runs) are a fragment htmx
+polls whole until the run is final. The logs are appended instead: the page shows a
+page of lines, then an element asks /flow-runs/{id}/logs?after_id=N for the lines past
+the last one shown (every 2 s while the run goes on, or on "Load more" when a page
+follows), and each answer swaps in a new such element, out of band, with the new cursor.
+
+The actions (Cancel, Retry, Delete) each ask first on a page of their own whose form
+POSTs the action behind the CSRF check, then redirect (303) to the page that shows the
+result. They call the same core as the API and CLI.
 """
 
 from __future__ import annotations
@@ -12,13 +17,15 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Connection
 
+from cauce.database.queries.ui_logs import LogPage
+from cauce.schemas.api import JSON_SAFE_MAX
 from cauce.schemas.flow_runs import FlowRun
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
@@ -30,8 +37,8 @@ router = APIRouter(include_in_schema=False)
 
 RUN_REFRESH_SECONDS = 2
 HTMX_STOP_POLLING = 286
-# TODO(#10): page the logs (and append only new lines while polling) past this many.
-LOG_LIMIT = 1000
+# Log lines a page (or one refresh) carries at most; "Load more" asks for the next.
+LOG_PAGE = 1000
 # More bars than this are no chart a reader can use; the table below lists every task run.
 TIMELINE_LIMIT = 300
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -127,8 +134,8 @@ async def _run_context(
         select_flow_run_states,
         select_subflow_runs,
     )
-    from cauce.database.queries.logs import select_logs
     from cauce.database.queries.task_runs import select_task_runs
+    from cauce.database.queries.ui_logs import select_log_page
 
     def read(connection: Connection) -> dict[str, Any] | None:
         run = select_flow_run(connection, flow_run_id)
@@ -136,15 +143,13 @@ async def _run_context(
             return None
         task_runs = select_task_runs(connection, flow_run_id)
         subflows = select_subflow_runs(connection, flow_run_id)
-        min_level = logging.getLevelName(level) if level else 0
-        logs = select_logs(connection, flow_run_id, min_level=min_level, limit=LOG_LIMIT)
+        logs = select_log_page(connection, flow_run_id, _min_level(level), 0, LOG_PAGE)
         return {
             "run": run,
             "states": select_flow_run_states(connection, flow_run_id),
             "task_runs": task_runs,
             "subflows": subflows,
-            "task_names": {task_run.id: task_run.name for task_run in task_runs},
-            "logs": [entry for _, entry in logs],
+            **_logs_view(run.id, logs, level, polling=not run.state.is_final()),
             **_facts(connection, run),
         }
 
@@ -152,6 +157,24 @@ async def _run_context(
     if context is None:
         return None
     return {**context, **_view(context, level)}
+
+
+def _min_level(level: str) -> int:
+    return logging.getLevelName(level) if level else 0
+
+
+def _logs_view(flow_run_id: uuid.UUID, page: LogPage, level: str, polling: bool) -> dict[str, Any]:
+    """What the log templates read: the lines, and what asks for the next ones and how."""
+    query = {"after_id": page.cursor, **({"level": level} if level else {})}
+    return {
+        "logs": page.lines,
+        "sources": page.sources,
+        "more": page.more,
+        "polling": polling and not page.more,
+        "next_url": f"/flow-runs/{flow_run_id}/logs?{urlencode(query)}",
+        "refresh_seconds": RUN_REFRESH_SECONDS,
+        "oob": False,
+    }
 
 
 def _view(context: dict[str, Any], level: str) -> dict[str, Any]:
@@ -167,15 +190,13 @@ def _view(context: dict[str, Any], level: str) -> dict[str, Any]:
     # Started ones in the order they started, then those not started yet.
     never = datetime.max.replace(tzinfo=UTC)
     items.sort(key=lambda item: never if item.start is None else _aware(item.start))
-    query = f"?{urlencode({'level': level})}" if level else ""
     return {
         "bars": timeline(run, items[:TIMELINE_LIMIT], now_utc()),
         "bar_count": len(items),
         "timeline_limit": TIMELINE_LIMIT,
         "level": level,
         "levels": LEVELS,
-        "live_url": f"/flow-runs/{run.id}/live{query}",
-        "log_limit": LOG_LIMIT,
+        "live_url": f"/flow-runs/{run.id}/live",
         "refresh_seconds": RUN_REFRESH_SECONDS,
     }
 
@@ -198,13 +219,42 @@ async def flow_run_page(request: Request, flow_run_id: uuid.UUID, database: Data
 
 @router.get("/flow-runs/{flow_run_id}/live", response_class=HTMLResponse)
 async def flow_run_live(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
-    """The parts of a run's page that move (state, timeline, task runs, logs), for htmx."""
-    level = read_level(request.query_params.get("level", ""))
-    context = await _run_context(database, flow_run_id, level)
+    """The parts of a run's page that move whole (state, timeline, task runs), for htmx."""
+    context = await _run_context(database, flow_run_id)
     if context is None:
         # Deleted while its page was open. 286 is htmx's "stop polling" (it swaps this in).
         return render("_flow_run_gone.html", _zone(request), HTMX_STOP_POLLING)
     return render("_flow_run_live.html", _zone(request), **context)
+
+
+@router.get("/flow-runs/{flow_run_id}/logs", response_class=HTMLResponse)
+async def flow_run_logs(
+    request: Request,
+    flow_run_id: uuid.UUID,
+    database: DatabaseDep,
+    after_id: Annotated[int, Query(ge=0, le=JSON_SAFE_MAX)] = 0,
+) -> Any:
+    """The run's log lines past `after_id` (a page at most) for htmx to append, and, out
+    of band, what asks for the next ones: none once the run is final and all are sent."""
+    from cauce.database.queries.flow_runs import select_flow_run
+    from cauce.database.queries.ui_logs import select_log_page
+
+    level = read_level(request.query_params.get("level", ""))
+
+    def read(connection: Connection) -> tuple[FlowRun, LogPage] | None:
+        run = select_flow_run(connection, flow_run_id)
+        if run is None:
+            return None
+        return run, select_log_page(connection, run.id, _min_level(level), after_id, LOG_PAGE)
+
+    found = await database.read(read)
+    if found is None:
+        return Response(status_code=HTMX_STOP_POLLING)  # deleted: the live part says so
+    run, page = found
+    # Lines can land just after the final state: poll once more after any that came.
+    polling = not run.state.is_final() or bool(page.lines)
+    view = _logs_view(run.id, page, level, polling)
+    return render("_flow_run_logs_answer.html", _zone(request), first=after_id == 0, **view)
 
 
 ACTIONS = ("cancel", "retry", "delete")
