@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         StateType,
     )
     from cauce.tasks import Task, task, unmapped
+    from cauce.utilities.annotations import allow_failure, quote
 
 __all__ = [
     "AwaitingRetry",
@@ -58,10 +59,12 @@ __all__ = [
     "TaskRunFuture",
     "TaskRunFutureList",
     "__version__",
+    "allow_failure",
     "deploy",
     "exponential_backoff",
     "flow",
     "get_run_logger",
+    "quote",
     "runtime",
     "tags",
     "task",
@@ -97,6 +100,8 @@ _LOCATIONS: dict[str, str] = {
     "Task": "cauce.tasks",
     "task": "cauce.tasks",
     "unmapped": "cauce.tasks",
+    "allow_failure": "cauce.utilities.annotations",
+    "quote": "cauce.utilities.annotations",
     "TaskRunFuture": "cauce.futures",
     "TaskRunFutureList": "cauce.futures",
     "wait": "cauce.futures",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from cauce.schemas.task_runs import TaskRun
@@ -128,3 +128,19 @@ def wait(futures: Iterable[TaskRunFuture[Any]], timeout: float | None = None) ->
     concurrent.futures.wait([f._future for f in futures], timeout=timeout)
     done = {f for f in futures if f.done()}
     return DoneAndNotDone(done, {f for f in futures if f not in done})
+
+
+def as_completed(
+    futures: Iterable[TaskRunFuture[R]], timeout: float | None = None
+) -> Iterator[TaskRunFuture[R]]:
+    """Yield each future as its run finishes, first finished first; TimeoutError when
+    some have not finished `timeout` seconds after the call."""
+    by_outcome = {f._future: f for f in futures}
+    for outcome in concurrent.futures.as_completed(by_outcome, timeout=timeout):
+        yield by_outcome[outcome]
+
+
+# Prefect's names, for code that imports them from `prefect.futures`.
+PrefectFuture = TaskRunFuture
+PrefectFutureList = TaskRunFutureList
+PrefectConcurrentFuture = TaskRunFuture

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import update_wrapper
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from cauce.engine.hooks import StateHook, hook_list
 from cauce.engine.mapping import unmapped
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cauce.context import TaskRunContext
     from cauce.engine.cache import ResultCache
     from cauce.futures import TaskRunFuture, TaskRunFutureList
+    from cauce.states import State
 
 __all__ = ["Task", "exponential_backoff", "task", "unmapped"]
 
@@ -84,7 +85,7 @@ class Task(Generic[P, R]):
         self,
         *args: Any,
         return_state: bool = False,
-        wait_for: Iterable[TaskRunFuture[Any]] | None = None,
+        wait_for: Iterable[Any] | None = None,
         **kwargs: Any,
     ) -> Any: ...
 
@@ -92,7 +93,7 @@ class Task(Generic[P, R]):
         self,
         *args: Any,
         return_state: bool = False,
-        wait_for: Iterable[TaskRunFuture[Any]] | None = None,
+        wait_for: Iterable[Any] | None = None,
         **kwargs: Any,
     ) -> Any:
         from cauce.engine.task_run import run_task_async, run_task_sync
@@ -140,21 +141,76 @@ class Task(Generic[P, R]):
         self.on_running_hooks.append(hook)
         return hook
 
+    @overload
     def submit(
-        self, *args: Any, wait_for: Iterable[TaskRunFuture[Any]] | None = None, **kwargs: Any
-    ) -> TaskRunFuture[R]:
-        """Start a run on the flow's task runner; returns its future at once."""
+        self,
+        *args: Any,
+        return_state: Literal[False] = False,
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> TaskRunFuture[R]: ...
+
+    @overload
+    def submit(
+        self,
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> State: ...
+
+    def submit(
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> TaskRunFuture[R] | State:
+        """Start a run on the flow's task runner; returns its future at once.
+
+        With `return_state=True` it waits for the run and returns its final state.
+        `wait_for` takes futures and states (plain values are no upstreams); an
+        upstream that did not complete fails this run, unless wrapped in `allow_failure`.
+        """
         from cauce.engine.submission import submit_task_run
 
-        return submit_task_run(self, self.binder.bind(args, kwargs), list(wait_for or ()))
+        future = submit_task_run(self, self.binder.bind(args, kwargs), list(wait_for or ()))
+        return future.final_state() if return_state else future
+
+    @overload
+    def map(
+        self,
+        *args: Any,
+        return_state: Literal[False] = False,
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> TaskRunFutureList[R]: ...
+
+    @overload
+    def map(
+        self,
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> list[State]: ...
 
     def map(
-        self, *args: Any, wait_for: Iterable[TaskRunFuture[Any]] | None = None, **kwargs: Any
-    ) -> TaskRunFutureList[R]:
-        """Submit one run per item of the iterable arguments (`unmapped` ones are passed whole)."""
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> TaskRunFutureList[R] | list[State]:
+        """Submit one run per item of the iterable arguments (`unmapped` ones are passed
+        whole); a future argument is waited for and its result mapped over.
+
+        With `return_state=True` it waits for the runs and returns their final states.
+        """
         from cauce.engine.submission import map_task_runs
 
-        return map_task_runs(self, args, kwargs, list(wait_for or ()))
+        futures = map_task_runs(self, args, kwargs, list(wait_for or ()))
+        return [f.final_state() for f in futures] if return_state else futures
 
     def format_run_name(self, parameters: dict[str, Any], index: int) -> str:
         """The name of a run: `task_run_name` filled with the parameters, or `name-index`."""

@@ -101,6 +101,6 @@ def flow_state_from_return(value: Any, unseen_failures: Sequence[State], child_c
 
 
 def _returned_states(value: Any) -> list[State] | None:
-    if isinstance(value, list | tuple) and value and all(isinstance(v, State) for v in value):
+    if isinstance(value, list | tuple | set) and value and all(isinstance(v, State) for v in value):
         return list(value)
     return None

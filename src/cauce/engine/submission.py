@@ -25,7 +25,7 @@ _runner_outside_flows = ThreadPoolTaskRunner()
 
 
 def submit_task_run(
-    task: Task[..., Any], parameters: dict[str, Any], wait_for: list[TaskRunFuture[Any]]
+    task: Task[..., Any], parameters: dict[str, Any], wait_for: list[Any]
 ) -> TaskRunFuture[Any]:
     """Create a task run and start it on the task runner; its future."""
     flow_context = flow_run_context.get()
@@ -65,8 +65,19 @@ def map_task_runs(
     task: Task[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    wait_for: list[TaskRunFuture[Any]],
+    wait_for: list[Any],
 ) -> TaskRunFutureList[Any]:
-    """Submit one run per position of the iterable arguments; `unmapped` ones repeat whole."""
-    runs = mapped_parameters(task.name, task.binder.bind(args, kwargs))
+    """Submit one run per position of the iterable arguments; `unmapped` ones repeat whole.
+
+    An argument that is a future (or a state) is mapped over its result, which this
+    waits for, as Prefect does; an upstream that failed raises its exception here.
+    """
+    bound = {name: _map_source(value) for name, value in task.binder.bind(args, kwargs).items()}
+    runs = mapped_parameters(task.name, bound)
     return TaskRunFutureList(submit_task_run(task, parameters, wait_for) for parameters in runs)
+
+
+def _map_source(value: Any) -> Any:
+    if isinstance(value, TaskRunFuture | State):
+        return value.result()
+    return value

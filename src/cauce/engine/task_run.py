@@ -48,6 +48,7 @@ from cauce.states import (
     State,
     now_utc,
 )
+from cauce.utilities.annotations import BaseAnnotation, allow_failure, quote
 
 if TYPE_CHECKING:
     from cauce.tasks import Task
@@ -81,7 +82,9 @@ def new_task_run(
         index, flow_run_id = 0, parent_task.task_run.flow_run_id if parent_task else None
     task_inputs = _upstream_ids(parameters)
     if wait_for:
-        task_inputs["wait_for"] = [future.task_run.id for future in wait_for]
+        upstream: list[uuid.UUID] = []
+        _collect_futures(wait_for, upstream)
+        task_inputs["wait_for"] = upstream
     task_run = TaskRun(
         id=new_id(),
         flow_run_id=flow_run_id,
@@ -373,7 +376,7 @@ def resolve_inputs(
 
 
 def _contains_future(value: Any) -> bool:
-    if isinstance(value, TaskRunFuture):
+    if isinstance(value, TaskRunFuture | State | BaseAnnotation):
         return True
     if isinstance(value, list | tuple | set):
         return any(_contains_future(v) for v in value)
@@ -382,19 +385,22 @@ def _contains_future(value: Any) -> bool:
     return False
 
 
-def _resolve(value: Any) -> Any:
-    if isinstance(value, TaskRunFuture):
-        state = value.final_state()
-        if not state.is_completed():
-            value.failure_seen = True
-            raise UpstreamTaskError(
-                f"Upstream task run {value.task_run.name!r} did not complete: {state!r}"
-            )
-        return state.result()
+def _resolve(value: Any, allow_failed: bool = False) -> Any:
+    if isinstance(value, quote):
+        return value.unquote()  # nothing inside is waited for or resolved
+    if isinstance(value, BaseAnnotation):
+        # allow_failure: a failed upstream gives its exception instead of stopping the run.
+        return _resolve(value.unwrap(), allow_failed or isinstance(value, allow_failure))
+    if isinstance(value, TaskRunFuture | State):
+        state = value.final_state() if isinstance(value, TaskRunFuture) else value
+        if not state.is_completed() and not allow_failed:
+            name = repr(value.task_run.name) if isinstance(value, TaskRunFuture) else "state"
+            raise UpstreamTaskError(f"Upstream task run {name} did not complete: {state!r}")
+        return state.result(raise_on_failure=False)
     if isinstance(value, list | tuple | set):
-        return type(value)(_resolve(v) for v in value)
+        return type(value)(_resolve(v, allow_failed) for v in value)
     if isinstance(value, dict):
-        return {k: _resolve(v) for k, v in value.items()}
+        return {k: _resolve(v, allow_failed) for k, v in value.items()}
     return value
 
 
@@ -411,6 +417,8 @@ def _upstream_ids(parameters: dict[str, Any]) -> dict[str, list[uuid.UUID]]:
 def _collect_futures(value: Any, found: list[uuid.UUID]) -> None:
     if isinstance(value, TaskRunFuture):
         found.append(value.task_run.id)
+    elif isinstance(value, allow_failure):
+        _collect_futures(value.unwrap(), found)
     elif isinstance(value, list | tuple | set):
         for v in value:
             _collect_futures(v, found)

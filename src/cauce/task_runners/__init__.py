@@ -2,4 +2,7 @@
 
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
 
-__all__ = ["ThreadPoolTaskRunner"]
+# Prefect 2's name for the thread pool runner.
+ConcurrentTaskRunner = ThreadPoolTaskRunner
+
+__all__ = ["ConcurrentTaskRunner", "ThreadPoolTaskRunner"]

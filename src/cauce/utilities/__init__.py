@@ -1,0 +1,1 @@
+"""Helpers under Prefect's `prefect.utilities` names, so imports from there keep working."""
