@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
+from cauce.server.ui.pages import deployment_schedules
 from cauce.server.ui.pages.deployment_form import (
     FIELD_PREFIX,
     FormValueError,
@@ -280,3 +281,7 @@ async def set_paused(
     except ObjectNotFound:
         return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
     return RedirectResponse(f"/deployments/{deployment_id}", status.HTTP_303_SEE_OTHER)
+
+
+# Last: its routes are longer than the ones above, so neither takes the other's paths.
+router.include_router(deployment_schedules.router)
