@@ -195,7 +195,8 @@ class Launcher:
             self._selector.close()
             self._frames.sock.close()  # its end of stream: it exits
             try:
-                self.process.wait(10)
+                # Not longer: one still importing would make a `--run-once` slow to end.
+                self.process.wait(1)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
