@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from cauce.schemas.task_runs import TaskRun
@@ -97,6 +97,11 @@ class TaskRunFuture(Generic[R]):
     def done(self) -> bool:
         return self._future.done()
 
+    def add_done_callback(self, fn: Callable[[TaskRunFuture[R]], object]) -> None:
+        """Call `fn(self)` once the run has finished or was cancelled before it started
+        (at once if that has already happened), in the thread that ended it."""
+        self._future.add_done_callback(lambda _: fn(self))
+
     def cancel(self) -> bool:
         """Keep the run from starting if it has not started yet; True when it never will."""
         return self._future.cancel()
@@ -138,6 +143,28 @@ def as_completed(
     by_outcome = {f._future: f for f in futures}
     for outcome in concurrent.futures.as_completed(by_outcome, timeout=timeout):
         yield by_outcome[outcome]
+
+
+def resolve_futures_to_states(expr: Any) -> Any:
+    """`expr` with every future, also inside lists, tuples, sets and dicts, replaced by
+    its final state (waiting for it)."""
+    return _replace_futures(expr, lambda f: f.final_state())
+
+
+def resolve_futures_to_results(expr: Any) -> Any:
+    """`expr` with every future, also inside lists, tuples, sets and dicts, replaced by
+    its result (waiting for it; a failed run raises its exception)."""
+    return _replace_futures(expr, lambda f: f.result())
+
+
+def _replace_futures(expr: Any, replace: Callable[[TaskRunFuture[Any]], Any]) -> Any:
+    if isinstance(expr, TaskRunFuture):
+        return replace(expr)
+    if isinstance(expr, list | tuple | set):
+        return type(expr)(_replace_futures(v, replace) for v in expr)
+    if isinstance(expr, dict):
+        return {k: _replace_futures(v, replace) for k, v in expr.items()}
+    return expr
 
 
 # Prefect's names, for code that imports them from `prefect.futures`.

@@ -12,7 +12,14 @@ import pytest
 
 from cauce import Completed, Failed, State, TaskRunFuture, allow_failure, flow, quote, task
 from cauce import unmapped as top_level_unmapped
-from cauce.futures import PrefectFuture, PrefectFutureList, as_completed, wait
+from cauce.futures import (
+    PrefectFuture,
+    PrefectFutureList,
+    as_completed,
+    resolve_futures_to_results,
+    resolve_futures_to_states,
+    wait,
+)
 from cauce.task_runners import ConcurrentTaskRunner, ThreadPoolTaskRunner
 from cauce.utilities import annotations
 from tests.conftest import Store
@@ -279,6 +286,41 @@ class TestFuturesModule:
             return "finished"
 
         assert times_out() == "timed out"
+
+    def test_resolve_futures_in_collections(self, store: Store) -> None:
+        @flow
+        def resolves() -> tuple[Any, Any]:
+            nested = {"a": [add.submit(1, 1), 3], "b": (boom.submit(),)}
+            states = resolve_futures_to_states(nested)
+            with pytest.raises(ValueError, match="boom"):
+                resolve_futures_to_results(nested)
+            return (
+                {"a": [states["a"][0].name, states["a"][1]], "b": states["b"][0].name},
+                resolve_futures_to_results({"x": [add.submit(2, 2)]}),
+            )
+
+        assert resolves() == ({"a": ["Completed", 3], "b": "Failed"}, {"x": [4]})
+
+    def test_add_done_callback_gets_the_future(self, store: Store) -> None:
+        seen: list[str] = []
+        called = threading.Event()
+
+        def callback(future: TaskRunFuture[int]) -> None:
+            seen.append(f"{future.task_run.name}={future.result()}")
+            called.set()
+
+        @flow
+        def calls_back() -> None:
+            future = add.submit(1, 2)
+            future.add_done_callback(callback)
+            future.wait()
+            # Added once the run has finished: called at once, in this thread.
+            future.add_done_callback(lambda f: seen.append("after"))
+            assert seen[-1] == "after"
+
+        calls_back()
+        assert called.wait(10)
+        assert sorted(seen) == ["add-0=3", "after"]
 
     def test_prefect_names(self, store: Store) -> None:
         assert PrefectFuture is TaskRunFuture
