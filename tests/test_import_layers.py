@@ -13,9 +13,18 @@ from pathlib import Path
 
 import cauce
 
-# Modules every layer may import: plain values, run names and the settings, which
-# import no other layer.
-LEAVES = {"ids", "processes", "run_names", "schemas", "settings", "states", "version"}
+# Modules every layer may import: plain values, run names, the settings and the task
+# input annotations (Prefect's prefect.utilities), which import no other layer.
+LEAVES = {
+    "ids",
+    "processes",
+    "run_names",
+    "schemas",
+    "settings",
+    "states",
+    "utilities",
+    "version",
+}
 
 # Layer (the first name under cauce) -> the layers it may import directly. Within a
 # layer imports are free. Skipping a layer is a leak too: the engine reaches the
