@@ -244,3 +244,79 @@ class TestCsrf:
         added = await ui.post(f"/deployments/{deployment.id}/schedules/new", data=fields)
         assert added.status_code == 403
         assert _stored(store, deployment) == deployment.schedules
+
+
+class TestEditEdgeCases:
+    async def test_saving_an_anchored_interval_unchanged_keeps_it_as_it_was(
+        self, ui, store, deployment
+    ):
+        path = f"/deployments/{deployment.id}/schedules/new"
+        await _submit(
+            ui,
+            path,
+            kind="interval",
+            expression="90m",
+            timezone=BUENOS_AIRES,
+            anchor="2026-01-01T09:15",
+        )
+        (added,) = [s for s in _stored(store, deployment) if s.interval_seconds == 5400]
+        form = await _open(ui, _edit_path(deployment, added))
+        assert 'name="expression" type="text" value="90m"' in form
+        assert 'name="anchor" type="text" value="2026-01-01T09:15:00-03:00"' in form
+        fields = dict(
+            re.findall(r'name="(expression|timezone|anchor)" type="text" value="([^"]*)"', form)
+        )
+        done = await ui.post(
+            _edit_path(deployment, added),
+            data={"csrf_token": _token(form), "kind": "interval", **fields},
+        )
+        assert done.status_code == 303
+        (kept,) = [s for s in _stored(store, deployment) if s.interval_seconds == 5400]
+        assert kept == added, "same id, anchor and creation time"
+
+    async def test_an_edit_into_another_schedule_of_the_deployment_is_refused(
+        self, ui, store, deployment
+    ):
+        cron, interval = _both(deployment)
+        refused = await _submit(
+            ui,
+            _edit_path(deployment, interval),
+            kind="cron",
+            expression="0 9 * * *",
+            timezone=BUENOS_AIRES,
+            anchor="",
+        )
+        assert refused.status_code == 422
+        assert "the deployment already has this schedule" in refused.text
+        assert _stored(store, deployment) == deployment.schedules
+
+    async def test_an_rrule_can_replace_a_cron(self, ui, store, deployment):
+        cron, _ = _both(deployment)
+        done = await _submit(
+            ui,
+            _edit_path(deployment, cron),
+            kind="rrule",
+            expression="FREQ=WEEKLY;BYDAY=MO;BYHOUR=7;BYMINUTE=0",
+            timezone=BUENOS_AIRES,
+            anchor="",
+        )
+        assert done.status_code == 303
+        edited = next(s for s in _stored(store, deployment) if s.id == cron.id)
+        assert edited.cron is None and edited.rrule and "BYDAY=MO" in edited.rrule
+        page = (await ui.get(done.headers["location"])).text
+        times = _next_runs(page, "FREQ=WEEKLY")
+        assert len(times) == 5 and all(t.endswith("07:00:00 -03:00") for t in times)
+
+    async def test_an_anchor_on_a_cron_is_refused_in_words(self, ui, store, deployment):
+        cron, _ = _both(deployment)
+        refused = await _submit(
+            ui,
+            _edit_path(deployment, cron),
+            kind="cron",
+            expression="0 10 * * *",
+            timezone=BUENOS_AIRES,
+            anchor="2026-01-01T09:00",
+        )
+        assert refused.status_code == 422
+        assert "an anchor is for interval schedules only" in refused.text
+        assert _stored(store, deployment) == deployment.schedules
