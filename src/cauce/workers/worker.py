@@ -42,6 +42,8 @@ BUSY_HEARTBEAT_SECONDS = 1.0
 # An idle worker's claim waits this long on a server for a run to be made (a long poll).
 IDLE_CLAIM_WAIT_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 30.0
+# A run launcher unused this long is closed: an idle worker holds only its own process.
+LAUNCHER_IDLE_SECONDS = 30.0
 
 
 @dataclass(slots=True)
@@ -85,11 +87,12 @@ class Worker:
         self._waited = False
         self._pid = os.getpid()
         self.launcher: Launcher | None = None
+        self._launcher_failed = False
+        self._last_busy = time.monotonic()
 
     def run(self) -> None:
         """Work until stopped; the first heartbeat's errors (no such pool) propagate."""
         options = self.options
-        self._start_launcher()
         try:
             # The signals are the worker's from the start: a Ctrl-C during the first
             # heartbeat stops it as one at any other time does, not with a traceback.
@@ -116,6 +119,7 @@ class Worker:
         the server is unreachable only the reaping goes on, until the backoff is over."""
         self._waited = False
         self._reap()
+        self._close_idle_launcher()
         if time.monotonic() < self._retry_at:
             return 0
         try:
@@ -169,6 +173,8 @@ class Worker:
             self._next_beat = 0.0
             return 0
         self._waited = bool(wait) and time.monotonic() - asked >= wait / 2
+        if claimed:
+            self._start_launcher()
         for flow_run in claimed:
             self.say(f"Running flow run {flow_run.name!r} ({flow_run.id})")
             self.running[flow_run.id] = RunProcess(flow_run, self.writer, self.launcher)
@@ -178,12 +184,23 @@ class Worker:
         return len(claimed)
 
     def _start_launcher(self) -> None:
-        """On POSIX, the warm process that forks the runs' processes (launcher.py)."""
-        if sys.platform != "win32":
-            try:
-                self.launcher = Launcher([type(self.client).__module__])
-            except OSError as exc:
-                self.say(f"Could not start the run launcher ({exc}): runs are spawned.")
+        """On POSIX, the warm process that forks the runs' processes (launcher.py), started
+        with the first run after the worker was idle."""
+        if sys.platform == "win32" or self.launcher is not None or self._launcher_failed:
+            return
+        try:
+            self.launcher = Launcher([type(self.client).__module__])
+        except OSError as exc:
+            self._launcher_failed = True
+            self.say(f"Could not start the run launcher ({exc}): runs are spawned.")
+
+    def _close_idle_launcher(self) -> None:
+        now = time.monotonic()
+        if self.running:
+            self._last_busy = now
+        elif self.launcher is not None and now - self._last_busy > LAUNCHER_IDLE_SECONDS:
+            self.launcher.close()
+            self.launcher = None
 
     def _check_launcher(self) -> None:
         if self.launcher is not None and not self.launcher.alive:
@@ -192,6 +209,7 @@ class Worker:
                 "each run's process is started afresh from now on."
             )
             self.launcher = None
+            self._launcher_failed = True
 
     def _reap(self) -> None:
         for flow_run_id, child in list(self.running.items()):
