@@ -141,6 +141,8 @@ class TestLoadMore:
             pages += 1
         assert pages == 3
         assert shown == expected, "every line exactly once, in order"
+        live = await ui.get(f"/flow-runs/{run_id}/live")
+        assert _messages(live.text) == [] and len(live.content) < 20 * 1024, "no lines resent"
         # Lines came with the last page: one more ask (lines may trail the final state),
         # which finds none and carries nothing that asks again.
         last = (await ui.get(_url(_next(text)))).text

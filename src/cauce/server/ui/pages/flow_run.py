@@ -126,9 +126,10 @@ def _facts(connection: Connection, run: FlowRun) -> dict[str, Any]:
 
 
 async def _run_context(
-    database: ServerDatabase, flow_run_id: uuid.UUID, level: str = ""
+    database: ServerDatabase, flow_run_id: uuid.UUID, level: str = "", with_logs: bool = True
 ) -> dict[str, Any] | None:
-    """Everything a run's page shows, read in one transaction; None for an unknown run."""
+    """Everything a run's page shows (the live part only, without `with_logs`), read in
+    one transaction; None for an unknown run."""
     from cauce.database.queries.flow_runs import (
         select_flow_run,
         select_flow_run_states,
@@ -143,13 +144,16 @@ async def _run_context(
             return None
         task_runs = select_task_runs(connection, flow_run_id)
         subflows = select_subflow_runs(connection, flow_run_id)
-        logs = select_log_page(connection, flow_run_id, _min_level(level), 0, LOG_PAGE)
+        logs: dict[str, Any] = {}
+        if with_logs:
+            page = select_log_page(connection, flow_run_id, _min_level(level), 0, LOG_PAGE)
+            logs = _logs_view(run.id, page, level, polling=not run.state.is_final())
         return {
             "run": run,
             "states": select_flow_run_states(connection, flow_run_id),
             "task_runs": task_runs,
             "subflows": subflows,
-            **_logs_view(run.id, logs, level, polling=not run.state.is_final()),
+            **logs,
             **_facts(connection, run),
         }
 
@@ -220,7 +224,7 @@ async def flow_run_page(request: Request, flow_run_id: uuid.UUID, database: Data
 @router.get("/flow-runs/{flow_run_id}/live", response_class=HTMLResponse)
 async def flow_run_live(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
     """The parts of a run's page that move whole (state, timeline, task runs), for htmx."""
-    context = await _run_context(database, flow_run_id)
+    context = await _run_context(database, flow_run_id, with_logs=False)
     if context is None:
         # Deleted while its page was open. 286 is htmx's "stop polling" (it swaps this in).
         return render("_flow_run_gone.html", _zone(request), HTMX_STOP_POLLING)
