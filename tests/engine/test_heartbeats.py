@@ -112,3 +112,38 @@ def test_a_run_cancelled_through_the_api_stops_its_script(
         assert (ended.name, ended.message) == ("Cancelled", "Cancelled from the UI.")
     finally:
         client.close()
+
+
+RETRIES_AFTER_A_PAUSE = """\
+from pathlib import Path
+from cauce import flow
+
+@flow(retries=1, retry_delay_seconds=3)
+def reintenta():
+    marca = Path("primer-intento")
+    if not marca.exists():
+        marca.touch()
+        raise RuntimeError("la primera vez falla")
+    return "ok"
+
+if __name__ == "__main__":
+    reintenta()
+"""
+
+
+def test_a_run_waiting_between_retries_is_not_stopped_by_its_heartbeat(
+    tmp_path: Path, server: str
+) -> None:
+    from tests.conftest import run_script
+
+    script = tmp_path / "reintenta.py"
+    script.write_text(RETRIES_AFTER_A_PAUSE)
+    env = {"CAUCE_HOME": str(tmp_path / "script-home"), "CAUCE_API_URL": server, **BEAT}
+    done = run_script(script, env)
+    assert done.returncode == 0, done.stderr
+    client = HttpClient(server)
+    try:
+        [flow_run] = client.read_flow_runs(FlowRunFilter(limit=5))
+        assert (flow_run.state.name, flow_run.run_count) == ("Completed", 2)
+    finally:
+        client.close()

@@ -144,3 +144,14 @@ def test_batch_json_is_the_batch_model_document_without_result_data():
     assert BatchCreate.model_validate(fast).seen_state_ids == seen
     assert "data" not in fast["task_runs"][0]["state"]
     assert BatchCreate.model_validate(fast).to_domain()[0][0].state.id == task_run.state.id
+
+
+def test_a_filter_time_past_either_end_of_utc_is_read_as_that_end() -> None:
+    from datetime import UTC, datetime
+
+    from cauce.schemas.api import FlowRunFilterModel
+
+    early = FlowRunFilterModel.model_validate({"start_before": "0001-01-01T00:01:00+00:48"})
+    late = FlowRunFilterModel.model_validate({"start_after": "9999-12-31T23:59:00-05:00"})
+    assert early.start_before == datetime.min.replace(tzinfo=UTC)
+    assert late.start_after == datetime.max.replace(tzinfo=UTC)

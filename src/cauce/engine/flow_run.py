@@ -27,7 +27,7 @@ from cauce.context import (
     flow_run_started,
     task_run_context,
 )
-from cauce.engine.heartbeats import beating_for
+from cauce.engine.heartbeats import beating_for, forget
 from cauce.engine.hooks import DeferredHooks, StateHook, run_hooks
 from cauce.engine.outcome import (
     awaiting_retry,
@@ -326,6 +326,7 @@ class FlowRunEngine:
 
     def _finish(self, state: State) -> None:
         """Flush the run's records, then report its final state."""
+        forget(self.flow_run.id)
         try:
             if self.context is not None and not self._tasks_left_running:
                 self.context.task_runner.shutdown()

@@ -81,7 +81,11 @@ class ProcessHeartbeat:
         except Exception as exc:  # the next beat tries again; the server judges silence
             logger.debug("heartbeat for %d flow run(s) failed: %s", len(runs), exc)
             return
-        if to_stop:
+        with self._condition:
+            # A run this process ended meanwhile is not a reason to stop (the engine
+            # forgets a run before proposing its final state).
+            cancelled = [i for i in to_stop if i in self._runs]
+        if cancelled:
             _stop_this_process()
 
 
@@ -97,6 +101,12 @@ def _stop_this_process() -> None:
 
 _heartbeat: ProcessHeartbeat | None = None
 _lock = threading.Lock()
+
+
+def forget(flow_run_id: uuid.UUID) -> None:
+    """Stop beating for a run about to propose its final state."""
+    if _heartbeat is not None:
+        _heartbeat.discard(flow_run_id)
 
 
 @contextmanager

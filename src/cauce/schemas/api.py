@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, TypeVar, cast
 
@@ -86,6 +86,20 @@ ProcessId = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_json_inte
 """A process id: a JSON integer."""
 
 UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_time), AfterValidator(_in_utc)]
+
+
+def _bound_in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # Past either end of what UTC can hold: the nearest end bounds the same runs.
+        offset = value.utcoffset()
+        ahead = offset is not None and offset > timedelta(0)
+        return (datetime.min if ahead else datetime.max).replace(tzinfo=UTC)
+
+
+UtcBound = Annotated[AwareDatetime, BeforeValidator(_iso_time), AfterValidator(_bound_in_utc)]
+"""A time a filter compares with: one beyond UTC's range is read as its nearest end."""
 """An ISO 8601 time with an offset on the wire, in UTC once read."""
 
 
@@ -213,10 +227,10 @@ class FlowRunFilterModel(_WireModel):
     sort: FlowRunSort = FlowRunSort.CREATED_DESC
     tag: str | None = None
     name_like: str | None = None
-    start_after: UtcDatetime | None = None
-    start_before: UtcDatetime | None = None
-    before: tuple[UtcDatetime, uuid.UUID] | None = None
-    after: tuple[UtcDatetime, uuid.UUID] | None = None
+    start_after: UtcBound | None = None
+    start_before: UtcBound | None = None
+    before: tuple[UtcBound, uuid.UUID] | None = None
+    after: tuple[UtcBound, uuid.UUID] | None = None
 
     @classmethod
     def from_domain(cls, where: FlowRunFilter) -> FlowRunFilterModel:

@@ -84,12 +84,15 @@ def update_run_heartbeats(
 
 
 def select_runs_to_stop(connection: Connection, ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
-    """Those of these runs being cancelled, or ended already (by the watchdog, a person)."""
+    """Those of these runs being cancelled, or ended already (by the watchdog, a person).
+    A run waiting between two attempts of its flow's retries (AwaitingRetry) or paused
+    is not stopped: its process is still going."""
     ids = list(ids)
     if not ids:
         return []
+    going = ("PENDING", "RUNNING", "SCHEDULED", "PAUSED")
     query = select(flow_runs.c.id).where(
-        flow_runs.c.id.in_(ids), flow_runs.c.state_type.not_in(("PENDING", "RUNNING"))
+        flow_runs.c.id.in_(ids), flow_runs.c.state_type.not_in(going)
     )
     return list(connection.execute(query).scalars())
 
