@@ -4,7 +4,8 @@ at most 20 KB; a tab open 10 minutes leaves the server's RSS flat).
 `cauce server start` serves a fresh home; a flow script recording into it (through
 CAUCE_API_URL) logs a line every 100 ms for --minutes (10 by default). Debian's
 chromium, under Playwright, opens the run's page as soon as the run is listed and
-keeps it open until the script ends, and a few seconds more for the last refreshes.
+keeps it open until the script ends, and a few seconds more for the last refreshes
+(with --no-page it is not opened: the server's RSS for the run alone, a control).
 One JSON line:
 
 - `server_rss_start_mb`, `server_rss_end_mb`: the server's process tree's VmRSS
@@ -193,6 +194,9 @@ def watch(url: str, script: subprocess.Popen[bytes]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument(
+        "--no-page", action="store_true", help="the same run with no page open (a control)"
+    )
     options = parser.parse_args()
     bare = {k: v for k, v in os.environ.items() if not k.startswith(("CAUCE_", "BENCH_"))}
     started: list[subprocess.Popen[bytes]] = []
@@ -219,7 +223,11 @@ def main() -> None:
             script = start([sys.executable, "charla.py", seconds], script_env, root)
             started.append(script)
             run_id = wait_for_run(base)
-            figures = watch(f"{base}/flow-runs/{run_id}", script)
+            if options.no_page:
+                script.wait()
+                figures: dict[str, Any] = {"page": False}
+            else:
+                figures = watch(f"{base}/flow-runs/{run_id}", script)
             figures["log_lines_recorded"] = recorded_lines(base, run_id)
             figures["script_exit"] = script.returncode
             rss_end = process_tree_mb(server.pid, "VmRSS")
