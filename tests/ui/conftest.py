@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.settings import get_settings
 from tests.conftest import Store, free_port, run_script, start_server, stop_server
 from tests.server.conftest import open_api
@@ -34,6 +35,18 @@ CHROMIUM_ARGS = [
 ]
 ZONE = "America/Argentina/Buenos_Aires"
 WAIT_MS = 15_000
+_DEPLOY_SCRIPT = """
+from cauce.client.factory import get_client
+from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
+
+client = get_client()
+client.create_work_pool(WorkPool("local"))
+deployment = client.apply_deployment(
+{deployment}
+)
+{then}
+client.close()
+"""
 
 
 def _browser_missing() -> str | None:
@@ -92,6 +105,15 @@ class UiServer:
             stderr=subprocess.DEVNULL,
         )
 
+    def deploy(self, deployment: str, then: str = "") -> None:
+        """Record a work pool "local" and the deployment `deployment` (the source of a
+        `Deployment(...)`) by a script through the HTTP client, as a user does; `then`
+        is more of that script's source, run after with `client` and `deployment`."""
+        source = _DEPLOY_SCRIPT.format(
+            deployment=textwrap.dedent(deployment).strip(), then=textwrap.dedent(then).strip()
+        )
+        self.run_flow(source, name="desplegar.py")
+
 
 def ui_server_at(tmp_path: Path, **env: str) -> Iterator[UiServer]:
     port = free_port()
@@ -126,6 +148,20 @@ def page(browser: Any) -> Iterator[Any]:
     finally:
         context.close()
     assert not errors, errors
+
+
+def local_deployment(store: Store, **fields: Any) -> Deployment:
+    """A work pool "local" and, in it, a deployment of flows/saludo.py:saludar with
+    `fields`, through the store's client."""
+    store.client.create_work_pool(WorkPool("local"))
+    return store.client.apply_deployment(
+        Deployment(
+            flow_name="saludar",
+            entrypoint="flows/saludo.py:saludar",
+            work_pool_name="local",
+            **fields,
+        )
+    )
 
 
 def screenshot(page: Any, tmp_path: Path, name: str) -> None:

@@ -13,30 +13,22 @@ from typing import Any
 
 from tests.ui.conftest import WAIT_MS, UiServer, screenshot
 
-DEPLOY = """
-from cauce.client.factory import get_client
-from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
-
-client = get_client()
-client.create_work_pool(WorkPool("local"))
-client.apply_deployment(
-    Deployment(
-        flow_name="contar",
-        name="diaria",
-        entrypoint="flows/contar.py:contar",
-        work_pool_name="local",
-        parameter_schema={
-            "type": "object",
-            "properties": {
-                "veces": {"type": "integer"},
-                "saludo": {"type": "string", "default": "hola"},
-            },
-            "required": ["veces"],
+DEPLOYMENT = """
+Deployment(
+    flow_name="contar",
+    name="diaria",
+    entrypoint="flows/contar.py:contar",
+    work_pool_name="local",
+    parameter_schema={
+        "type": "object",
+        "properties": {
+            "veces": {"type": "integer"},
+            "saludo": {"type": "string", "default": "hola"},
         },
-        schedules=[DeploymentSchedule(timezone="UTC", cron="0 9 * * *")],
-    )
+        "required": ["veces"],
+    },
+    schedules=[DeploymentSchedule(timezone="UTC", cron="0 9 * * *")],
 )
-client.close()
 """
 
 
@@ -46,7 +38,7 @@ class TestDeploymentActions:
     ) -> None:
         from playwright.sync_api import expect
 
-        ui_server.run_flow(DEPLOY, name="desplegar.py")
+        ui_server.deploy(DEPLOYMENT)
         page.set_default_timeout(WAIT_MS)
         page.goto(ui_server.url + "/deployments")
         page.locator("a", has_text="contar/diaria").click()

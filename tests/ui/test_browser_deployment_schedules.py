@@ -15,24 +15,14 @@ from typing import Any
 
 from tests.ui.conftest import WAIT_MS, UiServer, screenshot
 
-DEPLOY = """
-from cauce.client.factory import get_client
-from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
-
-client = get_client()
-client.create_work_pool(WorkPool("local"))
-client.apply_deployment(
-    Deployment(
-        flow_name="contar",
-        name="diaria",
-        entrypoint="flows/contar.py:contar",
-        work_pool_name="local",
-        schedules=[
-            DeploymentSchedule(timezone="America/Argentina/Buenos_Aires", cron="0 9 * * *")
-        ],
-    )
+DEPLOYMENT = """
+Deployment(
+    flow_name="contar",
+    name="diaria",
+    entrypoint="flows/contar.py:contar",
+    work_pool_name="local",
+    schedules=[DeploymentSchedule(timezone="America/Argentina/Buenos_Aires", cron="0 9 * * *")],
 )
-client.close()
 """
 
 
@@ -42,7 +32,7 @@ class TestDeploymentSchedules:
     ) -> None:
         from playwright.sync_api import expect
 
-        ui_server.run_flow(DEPLOY, name="desplegar.py")
+        ui_server.deploy(DEPLOYMENT)
         page.set_default_timeout(WAIT_MS)
         page.goto(ui_server.url + "/deployments")
         page.locator("a", has_text="contar/diaria").click()

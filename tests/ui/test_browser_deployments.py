@@ -13,24 +13,18 @@ from typing import Any
 
 from tests.ui.conftest import UiServer, screenshot
 
-DEPLOY = """
-from cauce.client.factory import get_client
-from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
-
-client = get_client()
-client.create_work_pool(WorkPool("local"))
-client.worker_heartbeat("local", "w1", "maquina", 4242, [])
-deployment = client.apply_deployment(
-    Deployment(
-        flow_name="saludar",
-        name="tokio",
-        entrypoint="flows/saludo.py:saludar",
-        work_pool_name="local",
-        schedules=[DeploymentSchedule(timezone="Asia/Tokyo", cron="30 9 * * *")],
-    )
+DEPLOYMENT = """
+Deployment(
+    flow_name="saludar",
+    name="tokio",
+    entrypoint="flows/saludo.py:saludar",
+    work_pool_name="local",
+    schedules=[DeploymentSchedule(timezone="Asia/Tokyo", cron="30 9 * * *")],
 )
+"""
+THEN = """
+client.worker_heartbeat("local", "w1", "maquina", 4242, [])
 client.create_flow_run_from_deployment(deployment.id)
-client.close()
 """
 
 
@@ -40,7 +34,7 @@ class TestDeploymentPages:
     ) -> None:
         from playwright.sync_api import expect
 
-        ui_server.run_flow(DEPLOY, name="desplegar.py")
+        ui_server.deploy(DEPLOYMENT, then=THEN)
         page.goto(ui_server.url + "/")
         page.locator("nav a", has_text="Deployments").click()
         expect(page.locator("h1")).to_have_text("Deployments")

@@ -13,11 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-from cauce.schemas.deployments import Deployment, WorkPool
+from cauce.schemas.deployments import Deployment
 from cauce.schemas.flow_runs import FlowRunFilter
 from cauce.settings import get_settings
 from tests.conftest import Store
 from tests.server.conftest import open_api, with_auth
+from tests.ui.conftest import local_deployment
 
 pytestmark = [
     pytest.mark.anyio,
@@ -41,16 +42,8 @@ SCHEMA: dict[str, Any] = {
 
 @pytest.fixture
 def deployment(store: Store) -> Deployment:
-    store.client.create_work_pool(WorkPool("local"))
-    return store.client.apply_deployment(
-        Deployment(
-            flow_name="saludar",
-            name="a-mano",
-            entrypoint="flows/saludo.py:saludar",
-            work_pool_name="local",
-            parameters={"nombre": "ana"},
-            parameter_schema=SCHEMA,
-        )
+    return local_deployment(
+        store, name="a-mano", parameters={"nombre": "ana"}, parameter_schema=SCHEMA
     )
 
 

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
+from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from tests.conftest import Store
+from tests.ui.conftest import local_deployment
 
 pytestmark = [
     pytest.mark.anyio,
@@ -29,18 +30,13 @@ BUENOS_AIRES = "America/Argentina/Buenos_Aires"
 
 @pytest.fixture
 def deployment(store: Store) -> Deployment:
-    store.client.create_work_pool(WorkPool("local"))
-    return store.client.apply_deployment(
-        Deployment(
-            flow_name="saludar",
-            name="diaria",
-            entrypoint="flows/saludo.py:saludar",
-            work_pool_name="local",
-            schedules=[
-                DeploymentSchedule(timezone=BUENOS_AIRES, cron="0 9 * * *"),
-                DeploymentSchedule(timezone="UTC", interval_seconds=3600),
-            ],
-        )
+    return local_deployment(
+        store,
+        name="diaria",
+        schedules=[
+            DeploymentSchedule(timezone=BUENOS_AIRES, cron="0 9 * * *"),
+            DeploymentSchedule(timezone="UTC", interval_seconds=3600),
+        ],
     )
 
 

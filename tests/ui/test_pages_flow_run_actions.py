@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from cauce import flow, get_run_logger, task
-from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.states import State, StateType
 from tests.conftest import Store
+from tests.ui.conftest import local_deployment
 
 pytestmark = [
     pytest.mark.anyio,
@@ -56,19 +56,14 @@ def padre() -> None:
 @pytest.fixture
 def deployed_run(store: Store) -> FlowRun:
     """A Scheduled run of a deployment, with parameters of its own."""
-    store.client.create_work_pool(WorkPool("local"))
-    deployment = store.client.apply_deployment(
-        Deployment(
-            flow_name="saludar",
-            name="a-mano",
-            entrypoint="flows/saludo.py:saludar",
-            work_pool_name="local",
-            parameters={"nombre": "ana"},
-            parameter_schema={
-                "type": "object",
-                "properties": {"nombre": {"type": "string"}, "veces": {"type": "integer"}},
-            },
-        )
+    deployment = local_deployment(
+        store,
+        name="a-mano",
+        parameters={"nombre": "ana"},
+        parameter_schema={
+            "type": "object",
+            "properties": {"nombre": {"type": "string"}, "veces": {"type": "integer"}},
+        },
     )
     return store.client.create_flow_run_from_deployment(deployment.id, {"veces": 3})
 
