@@ -244,7 +244,7 @@ class _Answers:
         )
 
     def _schedule(self, prompts: Any) -> DeploymentSchedule | None:
-        from cauce.deployments.schedule_input import interval_seconds, schedule_from_input
+        from cauce.orchestration.schedule_input import interval_seconds, schedule_from_input
         from cauce.orchestration.schedules import ScheduleError, resolve_timezone
 
         given = [kind for kind in (self.cron, self.interval, self.rrule) if kind is not None]

@@ -194,7 +194,7 @@ def _new_schedule(
     timezone: str | None,
 ) -> DeploymentSchedule:
     """The schedule the options describe, checked by the core's rules; a CliError if bad."""
-    from cauce.deployments.schedule_input import interval_seconds, schedule_from_input
+    from cauce.orchestration.schedule_input import interval_seconds, schedule_from_input
     from cauce.orchestration.schedules import ScheduleError, resolve_timezone
     from cauce.settings import get_settings
 

@@ -373,7 +373,7 @@ def _duration(reader: _Reader, node: yaml.Node, where: str) -> timedelta:
 
 
 def _interval(reader: _Reader, node: yaml.Node, where: str) -> float:
-    from cauce.deployments.schedule_input import interval_seconds
+    from cauce.orchestration.schedule_input import interval_seconds
     from cauce.orchestration.schedules import ScheduleError
 
     try:

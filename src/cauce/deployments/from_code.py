@@ -98,7 +98,7 @@ def schedules_from(
 ) -> list[DeploymentSchedule]:
     """The schedules that `cron=`, `interval=` and `rrule=` say (each may be a list),
     each checked; ScheduleError naming what is wrong."""
-    from cauce.deployments.schedule_input import schedule_from_input
+    from cauce.orchestration.schedule_input import schedule_from_input
     from cauce.settings import get_settings
 
     zone = timezone or get_settings().default_timezone

@@ -113,7 +113,7 @@ def schedule(default_timezone: str) -> DeploymentSchedule | None:
     """None, or the schedule the answers describe, each answer checked as it is typed."""
     import questionary
 
-    from cauce.deployments.schedule_input import interval_seconds, schedule_from_input
+    from cauce.orchestration.schedule_input import interval_seconds, schedule_from_input
     from cauce.orchestration.schedules import resolve_timezone, validate_cron, validate_rrule
 
     kind = _ask(

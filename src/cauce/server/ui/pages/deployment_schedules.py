@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
+from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
 from cauce.server.ui.rendering import render
 from cauce.states import now_utc
 
@@ -74,7 +75,7 @@ class ScheduleForm:
 
     def schedule(self, is_active: bool = True) -> DeploymentSchedule:
         """The checked schedule; ScheduleError (the core's words) or ScheduleFormError."""
-        from cauce.deployments.schedule_input import schedule_from_input
+        from cauce.orchestration.schedule_input import schedule_from_input
 
         if self.kind not in KINDS:
             raise ScheduleFormError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
@@ -110,13 +111,8 @@ def timezones() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
-def _zone(request: Request) -> str:
-    zone: str = request.app.state.settings.default_timezone
-    return zone
-
-
 def _page(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status.HTTP_303_SEE_OTHER)
+    return see_other(path)
 
 
 def _not_found(
@@ -125,7 +121,7 @@ def _not_found(
     what = f"Deployment {deployment_id}"
     if schedule_id is not None:
         what += f" or its schedule {schedule_id}"
-    return render("not_found.html", _zone(request), 404, what=what)
+    return render("not_found.html", zone(request), 404, what=what)
 
 
 async def _read(
@@ -154,7 +150,7 @@ def _form_page(
     action = "new" if schedule_id is None else f"{schedule_id}/edit"
     response = render(
         "deployment_schedule_form.html",
-        _zone(request),
+        zone(request),
         422 if problem else 200,
         deployment=deployment,
         fields=fields,
@@ -175,7 +171,7 @@ async def add_page(request: Request, deployment_id: uuid.UUID, database: Databas
     deployment, _ = await _read(database, deployment_id, None)
     if deployment is None:
         return _not_found(request, deployment_id, None)
-    return _form_page(request, deployment, ScheduleForm(timezone=_zone(request)), None)
+    return _form_page(request, deployment, ScheduleForm(timezone=zone(request)), None)
 
 
 @router.post("/deployments/{deployment_id}/schedules/new")
@@ -298,7 +294,7 @@ async def delete_page(
     token = csrf.token_for(request)
     response = render(
         "deployment_schedule_confirm.html",
-        _zone(request),
+        zone(request),
         deployment=deployment,
         schedule=schedule,
         text=describe(as_schedule(schedule)),
@@ -345,7 +341,7 @@ async def set_active(
     from cauce.orchestration.errors import ObjectNotFound
 
     if action not in _ACTIVE:
-        return render("not_found.html", _zone(request), 404, what=f"The page {request.url.path}")
+        return not_found(request, f"The page {request.url.path}")
     is_active, now = _ACTIVE[action], now_utc()
     try:
         await database.transaction(
