@@ -17,15 +17,14 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
 from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
-from cauce.server.ui.rendering import render
 from cauce.states import now_utc
 
 router = APIRouter(include_in_schema=False)
@@ -111,17 +110,13 @@ def timezones() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
-def _page(path: str) -> RedirectResponse:
-    return see_other(path)
-
-
 def _not_found(
     request: Request, deployment_id: uuid.UUID, schedule_id: uuid.UUID | None
 ) -> Response:
     what = f"Deployment {deployment_id}"
     if schedule_id is not None:
         what += f" or its schedule {schedule_id}"
-    return render("not_found.html", zone(request), 404, what=what)
+    return not_found(request, what)
 
 
 async def _read(
@@ -146,11 +141,10 @@ def _form_page(
     problem: str = "",
 ) -> Response:
     """The add (no `schedule_id`) or edit form, with a refusal's reason above it."""
-    token = csrf.token_for(request)
     action = "new" if schedule_id is None else f"{schedule_id}/edit"
-    response = render(
+    return with_token(
+        request,
         "deployment_schedule_form.html",
-        zone(request),
         422 if problem else 200,
         deployment=deployment,
         fields=fields,
@@ -159,10 +153,7 @@ def _form_page(
         action=f"/deployments/{deployment.id}/schedules/{action}",
         problem=problem,
         timezones=timezones(),
-        csrf_token=token,
     )
-    csrf.remember(request, response, token)
-    return response
 
 
 @router.get("/deployments/{deployment_id}/schedules/new", response_class=HTMLResponse)
@@ -276,7 +267,7 @@ async def _change(
         if deployment is None:
             return _not_found(request, deployment_id, schedule_id)
         return _form_page(request, deployment, fields, schedule_id, str(exc))
-    return _page(f"/deployments/{deployment_id}")
+    return see_other(f"/deployments/{deployment_id}")
 
 
 @router.get(
@@ -291,17 +282,13 @@ async def delete_page(
     deployment, schedule = await _read(database, deployment_id, schedule_id)
     if deployment is None or schedule is None:
         return _not_found(request, deployment_id, schedule_id)
-    token = csrf.token_for(request)
-    response = render(
+    return with_token(
+        request,
         "deployment_schedule_confirm.html",
-        zone(request),
         deployment=deployment,
         schedule=schedule,
         text=describe(as_schedule(schedule)),
-        csrf_token=token,
     )
-    csrf.remember(request, response, token)
-    return response
 
 
 @router.post("/deployments/{deployment_id}/schedules/{schedule_id}/delete")
@@ -323,7 +310,7 @@ async def delete(
         )
     except ObjectNotFound:
         return _not_found(request, deployment_id, schedule_id)
-    return _page(f"/deployments/{deployment_id}")
+    return see_other(f"/deployments/{deployment_id}")
 
 
 # After /edit and /delete: a path parameter would take them too.
@@ -351,4 +338,4 @@ async def set_active(
         )
     except ObjectNotFound:
         return _not_found(request, deployment_id, schedule_id)
-    return _page(f"/deployments/{deployment_id}")
+    return see_other(f"/deployments/{deployment_id}")

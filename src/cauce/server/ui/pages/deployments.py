@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
 
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
 from cauce.server.ui.pages import deployment_schedules
+from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
 from cauce.server.ui.pages.deployment_form import (
     FIELD_PREFIX,
     FormValueError,
@@ -114,11 +115,6 @@ def _running_after(deployment: Deployment) -> str:
     return format_duration(timedelta(seconds=seconds))
 
 
-def _zone(request: Request) -> str:
-    zone: str = request.app.state.settings.default_timezone
-    return zone
-
-
 @router.get("/deployments", response_class=HTMLResponse)
 async def deployments_page(request: Request, database: DatabaseDep) -> Any:
     """Every deployment with its pool, schedules, whether it is paused, and its next run."""
@@ -134,7 +130,7 @@ async def deployments_page(request: Request, database: DatabaseDep) -> Any:
         }
         for deployment in found
     ]
-    return render("deployments.html", _zone(request), rows=rows, in_zone=local_time)
+    return render("deployments.html", zone(request), rows=rows, in_zone=local_time)
 
 
 @router.get("/deployments/{deployment_id}", response_class=HTMLResponse)
@@ -168,14 +164,14 @@ async def _deployment_response(
 
     deployment, runs = await database.read(read)
     if deployment is None:
-        return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
+        return not_found(request, f"Deployment {deployment_id}")
     fields = run_fields(deployment)
     if submitted is not None:
         fields = [replace(f, value=submitted.get(FIELD_PREFIX + f.name, "")) for f in fields]
-    now, token = now_utc(), csrf.token_for(request)
-    response = render(
+    now = now_utc()
+    return with_token(
+        request,
         "deployment.html",
-        _zone(request),
         status_code,
         deployment=deployment,
         schedules=[schedule_view(s, now, NEXT_RUNS) for s in deployment.schedules],
@@ -188,10 +184,7 @@ async def _deployment_response(
         run_fields=fields,
         run_problem=run_problem,
         field_prefix=FIELD_PREFIX,
-        csrf_token=token,
     )
-    csrf.remember(request, response, token)
-    return response
 
 
 _ACTIONS: dict[str, bool] = {"pause": True, "resume": False}
@@ -206,22 +199,13 @@ async def confirm_page(
     from cauce.database.queries.deployments import select_deployment
 
     if action not in _ACTIONS:
-        return render("not_found.html", _zone(request), 404, what=f"The page {request.url.path}")
+        return not_found(request, f"The page {request.url.path}")
     deployment = await database.read(
         lambda connection: select_deployment(connection, deployment_id)
     )
     if deployment is None:
-        return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
-    token = csrf.token_for(request)
-    response = render(
-        "deployment_confirm.html",
-        _zone(request),
-        deployment=deployment,
-        action=action,
-        csrf_token=token,
-    )
-    csrf.remember(request, response, token)
-    return response
+        return not_found(request, f"Deployment {deployment_id}")
+    return with_token(request, "deployment_confirm.html", deployment=deployment, action=action)
 
 
 @router.post("/deployments/{deployment_id}/run")
@@ -242,7 +226,7 @@ async def run_deployment(
         lambda connection: select_deployment(connection, deployment_id)
     )
     if deployment is None:
-        return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
+        return not_found(request, f"Deployment {deployment_id}")
     try:
         parameters = read_run_form(run_fields(deployment), form)
         now = now_utc()
@@ -254,7 +238,7 @@ async def run_deployment(
             request, database, deployment_id, 422, str(exc), submitted=form
         )
     runs_made.notify()
-    return RedirectResponse(f"/flow-runs/{flow_run.id}", status.HTTP_303_SEE_OTHER)
+    return see_other(f"/flow-runs/{flow_run.id}")
 
 
 # After /run: a path parameter would take "run" too.
@@ -272,15 +256,15 @@ async def set_paused(
     from cauce.orchestration.errors import ObjectNotFound
 
     if action not in _ACTIONS:
-        return render("not_found.html", _zone(request), 404, what=f"The page {request.url.path}")
+        return not_found(request, f"The page {request.url.path}")
     is_paused, now = _ACTIONS[action], now_utc()
     try:
         await database.transaction(
             lambda connection: set_deployment_paused(connection, deployment_id, is_paused, now)
         )
     except ObjectNotFound:
-        return render("not_found.html", _zone(request), 404, what=f"Deployment {deployment_id}")
-    return RedirectResponse(f"/deployments/{deployment_id}", status.HTTP_303_SEE_OTHER)
+        return not_found(request, f"Deployment {deployment_id}")
+    return see_other(f"/deployments/{deployment_id}")
 
 
 # Last: its routes are longer than the ones above, so neither takes the other's paths.

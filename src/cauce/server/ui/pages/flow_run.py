@@ -21,7 +21,7 @@ from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
 from cauce.database.queries.ui_logs import LogPage
@@ -29,6 +29,7 @@ from cauce.schemas.api import JSON_SAFE_MAX
 from cauce.schemas.flow_runs import FlowRun
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
+from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
 from cauce.server.ui.rendering import render
 from cauce.server.wakeups import RunsMade, RunsMadeDep
 from cauce.states import State, now_utc
@@ -205,11 +206,6 @@ def _view(context: dict[str, Any], level: str) -> dict[str, Any]:
     }
 
 
-def _zone(request: Request) -> str:
-    zone: str = request.app.state.settings.default_timezone
-    return zone
-
-
 @router.get("/flow-runs/{flow_run_id}", response_class=HTMLResponse)
 async def flow_run_page(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
     """One flow run: its facts, parameters, actions, timeline, states, task runs and logs;
@@ -217,8 +213,8 @@ async def flow_run_page(request: Request, flow_run_id: uuid.UUID, database: Data
     level = read_level(request.query_params.get("level", ""))
     context = await _run_context(database, flow_run_id, level)
     if context is None:
-        return render("not_found.html", _zone(request), 404, what=f"Flow run {flow_run_id}")
-    return render("flow_run.html", _zone(request), **context)
+        return not_found(request, f"Flow run {flow_run_id}")
+    return render("flow_run.html", zone(request), **context)
 
 
 @router.get("/flow-runs/{flow_run_id}/live", response_class=HTMLResponse)
@@ -227,8 +223,8 @@ async def flow_run_live(request: Request, flow_run_id: uuid.UUID, database: Data
     context = await _run_context(database, flow_run_id, with_logs=False)
     if context is None:
         # Deleted while its page was open. 286 is htmx's "stop polling" (it swaps this in).
-        return render("_flow_run_gone.html", _zone(request), HTMX_STOP_POLLING)
-    return render("_flow_run_live.html", _zone(request), **context)
+        return render("_flow_run_gone.html", zone(request), HTMX_STOP_POLLING)
+    return render("_flow_run_live.html", zone(request), **context)
 
 
 @router.get("/flow-runs/{flow_run_id}/logs", response_class=HTMLResponse)
@@ -258,31 +254,18 @@ async def flow_run_logs(
     # Lines can land just after the final state: poll once more after any that came.
     polling = not run.state.is_final() or bool(page.lines)
     view = _logs_view(run.id, page, level, polling)
-    return render("_flow_run_logs_answer.html", _zone(request), first=after_id == 0, **view)
+    return render("_flow_run_logs_answer.html", zone(request), first=after_id == 0, **view)
 
 
 ACTIONS = ("cancel", "retry", "delete")
 
 
-def _not_found(request: Request, what: str) -> Response:
-    return render("not_found.html", _zone(request), 404, what=what)
-
-
 async def _confirm(
     request: Request, run: FlowRun, action: str, problem: str = "", status_code: int = 200
 ) -> Response:
-    token = csrf.token_for(request)
-    response = render(
-        "flow_run_confirm.html",
-        _zone(request),
-        status_code,
-        run=run,
-        action=action,
-        problem=problem,
-        csrf_token=token,
+    return with_token(
+        request, "flow_run_confirm.html", status_code, run=run, action=action, problem=problem
     )
-    csrf.remember(request, response, token)
-    return response
 
 
 @router.get("/flow-runs/{flow_run_id}/{action}", response_class=HTMLResponse)
@@ -293,10 +276,10 @@ async def confirm_page(
     from cauce.database.queries.flow_runs import select_flow_run
 
     if action not in ACTIONS:
-        return _not_found(request, f"The page {request.url.path}")
+        return not_found(request, f"The page {request.url.path}")
     run = await database.read(lambda connection: select_flow_run(connection, flow_run_id))
     if run is None:
-        return _not_found(request, f"Flow run {flow_run_id}")
+        return not_found(request, f"Flow run {flow_run_id}")
     return await _confirm(request, run, action)
 
 
@@ -343,12 +326,12 @@ async def do_action(
     from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 
     if action not in ACTIONS:
-        return _not_found(request, f"The page {request.url.path}")
+        return not_found(request, f"The page {request.url.path}")
     run = await database.read(lambda connection: select_flow_run(connection, flow_run_id))
     if run is None:
-        return _not_found(request, f"Flow run {flow_run_id}")
+        return not_found(request, f"Flow run {flow_run_id}")
     try:
         target = await _act(database, runs_made, run, action)
     except (InvalidRequest, ObjectNotFound) as exc:
         return await _confirm(request, run, action, str(exc), status.HTTP_409_CONFLICT)
-    return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+    return see_other(target)
