@@ -1,13 +1,17 @@
 """What the deployment and flow run pages share: the server's zone, the 404 page, the
-redirect after a POST, and a page whose forms carry a fresh CSRF token."""
+redirect after a POST, a page whose forms carry a fresh CSRF token, and a deployment
+read by id."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from cauce.schemas.deployments import Deployment
+from cauce.server.database import ServerDatabase
 from cauce.server.ui import csrf
 from cauce.server.ui.rendering import render
 
@@ -35,3 +39,10 @@ def with_token(request: Request, template: str, status_code: int = 200, **contex
     response = render(template, zone(request), status_code, csrf_token=token, **context)
     csrf.remember(request, response, token)
     return response
+
+
+async def read_deployment(database: ServerDatabase, deployment_id: uuid.UUID) -> Deployment | None:
+    """The deployment, or None when there is none with that id."""
+    from cauce.database.queries.deployments import select_deployment
+
+    return await database.read(lambda connection: select_deployment(connection, deployment_id))

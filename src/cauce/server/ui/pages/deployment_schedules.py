@@ -24,7 +24,13 @@ from sqlalchemy import Connection
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
-from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
+from cauce.server.ui.pages.common import (
+    not_found,
+    read_deployment,
+    see_other,
+    with_token,
+    zone,
+)
 from cauce.states import now_utc
 
 router = APIRouter(include_in_schema=False)
@@ -123,11 +129,7 @@ async def _read(
     database: ServerDatabase, deployment_id: uuid.UUID, schedule_id: uuid.UUID | None
 ) -> tuple[Deployment | None, DeploymentSchedule | None]:
     """The deployment and one of its schedules (None for either that is not there)."""
-    from cauce.database.queries.deployments import select_deployment
-
-    deployment = await database.read(
-        lambda connection: select_deployment(connection, deployment_id)
-    )
+    deployment = await read_deployment(database, deployment_id)
     if deployment is None or schedule_id is None:
         return deployment, None
     return deployment, next((s for s in deployment.schedules if s.id == schedule_id), None)

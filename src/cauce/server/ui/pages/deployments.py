@@ -21,7 +21,13 @@ from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
 from cauce.server.ui.pages import deployment_schedules
-from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
+from cauce.server.ui.pages.common import (
+    not_found,
+    read_deployment,
+    see_other,
+    with_token,
+    zone,
+)
 from cauce.server.ui.pages.deployment_form import (
     FIELD_PREFIX,
     FormValueError,
@@ -196,13 +202,9 @@ async def confirm_page(
     request: Request, deployment_id: uuid.UUID, action: str, database: DatabaseDep
 ) -> Any:
     """Asks before pausing or resuming: a form that POSTs the action."""
-    from cauce.database.queries.deployments import select_deployment
-
     if action not in _ACTIONS:
         return not_found(request, f"The page {request.url.path}")
-    deployment = await database.read(
-        lambda connection: select_deployment(connection, deployment_id)
-    )
+    deployment = await read_deployment(database, deployment_id)
     if deployment is None:
         return not_found(request, f"Deployment {deployment_id}")
     return with_token(request, "deployment_confirm.html", deployment=deployment, action=action)
@@ -218,13 +220,10 @@ async def run_deployment(
 ) -> Response:
     """A run of the deployment now, with the form's parameters checked as the API checks
     them; its page, or this form again naming the parameter refused."""
-    from cauce.database.queries.deployments import select_deployment
     from cauce.orchestration.deployments import create_flow_run_from_deployment as create
     from cauce.orchestration.errors import InvalidRequest
 
-    deployment = await database.read(
-        lambda connection: select_deployment(connection, deployment_id)
-    )
+    deployment = await read_deployment(database, deployment_id)
     if deployment is None:
         return not_found(request, f"Deployment {deployment_id}")
     try:

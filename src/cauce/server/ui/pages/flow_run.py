@@ -268,11 +268,10 @@ async def _confirm(
     )
 
 
-@router.get("/flow-runs/{flow_run_id}/{action}", response_class=HTMLResponse)
-async def confirm_page(
-    request: Request, flow_run_id: uuid.UUID, action: str, database: DatabaseDep
-) -> Any:
-    """Asks before cancelling, retrying or deleting the run: a form that POSTs the action."""
+async def _run_to_act_on(
+    request: Request, database: ServerDatabase, flow_run_id: uuid.UUID, action: str
+) -> FlowRun | Response:
+    """The run `action` is for; the 404 page for an unknown action or a missing run."""
     from cauce.database.queries.flow_runs import select_flow_run
 
     if action not in ACTIONS:
@@ -280,6 +279,17 @@ async def confirm_page(
     run = await database.read(lambda connection: select_flow_run(connection, flow_run_id))
     if run is None:
         return not_found(request, f"Flow run {flow_run_id}")
+    return run
+
+
+@router.get("/flow-runs/{flow_run_id}/{action}", response_class=HTMLResponse)
+async def confirm_page(
+    request: Request, flow_run_id: uuid.UUID, action: str, database: DatabaseDep
+) -> Any:
+    """Asks before cancelling, retrying or deleting the run: a form that POSTs the action."""
+    run = await _run_to_act_on(request, database, flow_run_id, action)
+    if isinstance(run, Response):
+        return run
     return await _confirm(request, run, action)
 
 
@@ -322,14 +332,11 @@ async def do_action(
     runs_made: RunsMadeDep,
 ) -> Response:
     """Cancel, retry or delete the run; then its page (the new run's, or the list)."""
-    from cauce.database.queries.flow_runs import select_flow_run
     from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 
-    if action not in ACTIONS:
-        return not_found(request, f"The page {request.url.path}")
-    run = await database.read(lambda connection: select_flow_run(connection, flow_run_id))
-    if run is None:
-        return not_found(request, f"Flow run {flow_run_id}")
+    run = await _run_to_act_on(request, database, flow_run_id, action)
+    if isinstance(run, Response):
+        return run
     try:
         target = await _act(database, runs_made, run, action)
     except (InvalidRequest, ObjectNotFound) as exc:
