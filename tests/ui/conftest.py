@@ -150,6 +150,14 @@ def page(browser: Any) -> Iterator[Any]:
     assert not errors, errors
 
 
+def open_deployment(page: Any, ui_server: UiServer, full_name: str) -> None:
+    """From the deployments list to `full_name`'s page, as a user clicks; every wait on
+    the page then lasts up to WAIT_MS."""
+    page.set_default_timeout(WAIT_MS)
+    page.goto(ui_server.url + "/deployments")
+    page.locator("a", has_text=full_name).click()
+
+
 def local_deployment(store: Store, **fields: Any) -> Deployment:
     """A work pool "local" and, in it, a deployment of flows/saludo.py:saludar with
     `fields`, through the store's client."""

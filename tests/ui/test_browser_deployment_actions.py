@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.ui.conftest import WAIT_MS, UiServer, screenshot
+from tests.ui.conftest import UiServer, open_deployment, screenshot
 
 DEPLOYMENT = """
 Deployment(
@@ -39,9 +39,7 @@ class TestDeploymentActions:
         from playwright.sync_api import expect
 
         ui_server.deploy(DEPLOYMENT)
-        page.set_default_timeout(WAIT_MS)
-        page.goto(ui_server.url + "/deployments")
-        page.locator("a", has_text="contar/diaria").click()
+        open_deployment(page, ui_server, "contar/diaria")
         expect(page.locator("h1 .flag")).to_have_text("Active")
         (cookie,) = [c for c in page.context.cookies() if c["name"] == "cauce_csrf"]
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.ui.conftest import WAIT_MS, UiServer, screenshot
+from tests.ui.conftest import UiServer, open_deployment, screenshot
 
 DEPLOYMENT = """
 Deployment(
@@ -33,9 +33,7 @@ class TestDeploymentSchedules:
         from playwright.sync_api import expect
 
         ui_server.deploy(DEPLOYMENT)
-        page.set_default_timeout(WAIT_MS)
-        page.goto(ui_server.url + "/deployments")
-        page.locator("a", has_text="contar/diaria").click()
+        open_deployment(page, ui_server, "contar/diaria")
         row = page.locator("table.schedules tbody tr")
         expect(row.locator("time")).to_have_count(5)
         expect(row.locator("time").first).to_contain_text("09:00:00 -03:00")

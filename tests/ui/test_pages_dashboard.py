@@ -9,9 +9,9 @@ import re
 import pytest
 
 from cauce import flow
-from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
+from cauce.schemas.deployments import DeploymentSchedule
 from cauce.schemas.flow_runs import FlowRunFilter
-from tests.ui.conftest import ZONE
+from tests.ui.conftest import ZONE, local_deployment
 
 pytestmark = [
     pytest.mark.anyio,
@@ -98,15 +98,10 @@ async def test_a_failed_run_needs_attention_with_its_link(ui, store):
 
 
 async def test_deployments_show_their_next_run_and_workers_their_health(ui, store):
-    store.client.create_work_pool(WorkPool("local"))
-    deployment = store.client.apply_deployment(
-        Deployment(
-            flow_name="saludar",
-            name="diaria",
-            entrypoint="flows/saludo.py:saludar",
-            work_pool_name="local",
-            schedules=[DeploymentSchedule(timezone="Asia/Tokyo", cron="30 9 * * *")],
-        )
+    deployment = local_deployment(
+        store,
+        name="diaria",
+        schedules=[DeploymentSchedule(timezone="Asia/Tokyo", cron="30 9 * * *")],
     )
     store.client.worker_heartbeat("local", "w1", "maquina", 4242, [])
     page = (await ui.get("/dashboard")).text

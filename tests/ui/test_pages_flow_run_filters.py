@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun
 from cauce.server.ui.pages import flow_runs as pages
 from cauce.states import Pending
 from tests.conftest import Store
+from tests.ui.conftest import local_deployment
 
 pytestmark = [
     pytest.mark.anyio,
@@ -101,16 +101,7 @@ class TestFilters:
         assert rows_url(polled) == url, "the fragment keeps polling with the same filters"
 
     async def test_a_deployment_is_chosen_by_flow_and_name(self, ui, store: Store):
-        store.client.create_work_pool(WorkPool("local"))
-        deployment = store.client.apply_deployment(
-            Deployment(
-                flow_name="saludar",
-                name="diaria",
-                entrypoint="flows/saludo.py:saludar",
-                work_pool_name="local",
-                schedules=[],
-            )
-        )
+        deployment = local_deployment(store, name="diaria", schedules=[])
         made = store.client.create_flow_run_from_deployment(deployment.id)
         record(store, "suelta", "saludar")
         store.flush()
