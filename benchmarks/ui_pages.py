@@ -13,7 +13,7 @@ connection, after one untimed request:
 - `<page>_kb`: the body's size; for the live fragments that htmx polls, the
   size of one refresh.
 
-Pages: the flow-run list (`/`), the list filtered by state and by flow, an old
+Pages: the dashboard (24 h and 7 d), the flow-run list (`/`), the list filtered by state and by flow, an old
 page of it (keyset cursor), one run's page and its live fragment (a run with 50
 task runs), deployments, work pools, flows. `seed_s` is how long seeding took.
 Prefect's UI is a single-page app whose pages are many API calls made by the
@@ -224,6 +224,8 @@ def main() -> None:
             wait_healthy(base + "/api/health")
             with httpx.Client(base_url=base, timeout=60) as client:
                 pages = {
+                    "dashboard": "/dashboard",
+                    "dashboard_7d": "/dashboard?period=7d",
                     "flow_runs": "/",
                     "flow_runs_failed": "/flow-runs?state=FAILED",
                     "flow_runs_of_a_flow": "/flow-runs?flow=flujo-7",
