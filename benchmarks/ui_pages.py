@@ -16,9 +16,9 @@ connection, after one untimed request:
 Pages: the dashboard (24 h and 7 d), the flow-run list (`/`), the list filtered
 by state and by flow, an old page of it (keyset cursor), one run's page and its
 live fragment (a run with 50 task runs), deployments, work pools, flows.
-`seed_s` is how long seeding took. Prefect's UI is a single-page app whose pages are many API calls made by the
-browser; seeding Prefect with the same history through its API takes hours here,
-so it is not measured side by side (see the closing note of the session).
+`seed_s` is how long seeding took. Prefect's UI is a single-page app whose pages
+are many API calls made by the browser; seeding Prefect with the same history
+through its API takes hours here, so it is not measured side by side.
 """
 
 import argparse
