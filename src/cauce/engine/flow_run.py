@@ -136,13 +136,14 @@ class FlowRunEngine:
         """Tell the store, for a deployment's run with retries left, how many retries the
         flow has and the delay before the next attempt: if this process dies, the run is
         scheduled again for a worker, as it would be after a failure."""
-        attempt, retries = self.flow_run.run_count, self.flow.retries
-        if self.flow_run.deployment_id is None or not 0 < attempt <= retries:
+        if self.flow_run.deployment_id is None or not self.flow.retries:
             return
-        delay = retry_delay_seconds(self.flow.retry_delay_seconds, retries, attempt)
+        delay = self._retry_delay(self.flow_run.run_count)
+        if delay is None:
+            return
         try:
             with interruptions_deferred():
-                self.client.set_flow_run_retries(self.flow_run.id, retries, delay)
+                self.client.set_flow_run_retries(self.flow_run.id, self.flow.retries, delay)
         except Exception as exc:
             self.logger.warning("Could not record the flow's retries for a crash: %s", exc)
 
@@ -291,13 +292,17 @@ class FlowRunEngine:
         self._finish(state)
         return False
 
-    def _retry_scheduled(self, failed: State) -> bool:
-        attempt = self.flow_run.run_count
+    def _retry_delay(self, attempt: int) -> float | None:
+        """Seconds to wait after attempt `attempt` fails; None when no retry is left."""
         if attempt > self.flow.retries:
+            return None
+        return retry_delay_seconds(self.flow.retry_delay_seconds, self.flow.retries, attempt)
+
+    def _retry_scheduled(self, failed: State) -> bool:
+        delay = self._retry_delay(self.flow_run.run_count)
+        if delay is None:
             return False
-        self.retry_delay = retry_delay_seconds(
-            self.flow.retry_delay_seconds, self.flow.retries, attempt
-        )
+        self.retry_delay = delay
         self.logger.info(
             "Received non-final state %r when proposing final state %r and will attempt to run "
             "again...",

@@ -41,7 +41,7 @@ class ProcessHeartbeat:
         self.client = client
         self._period = period_seconds
         self._runs: set[uuid.UUID] = set()
-        self._next_beat = 0.0
+        self._next_beat = float("inf")  # no run yet: no beat due
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
 
@@ -49,9 +49,7 @@ class ProcessHeartbeat:
         """Beat for `flow_run_id` from now on, the first time within about a second."""
         with self._condition:
             self._runs.add(flow_run_id)
-            self._next_beat = min(
-                self._next_beat or float("inf"), time.monotonic() + FIRST_BEAT_SECONDS
-            )
+            self._next_beat = min(self._next_beat, time.monotonic() + FIRST_BEAT_SECONDS)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._loop, name="cauce-heartbeat", daemon=True
