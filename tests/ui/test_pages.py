@@ -102,7 +102,51 @@ class TestFlowRunPage:
         )
         assert forced.json()["status"] == "ACCEPT"
         live = (await ui.get(f"/flow-runs/{run_id}")).text
-        assert f'hx-get="/flow-runs/{run_id}/live" hx-trigger="every 2s"' in live
+        assert re.search(
+            rf'hx-get="/flow-runs/{run_id}/live\?seen=[0-9a-f]{{16}}" hx-trigger="every 2s"', live
+        )
+
+    async def test_a_refresh_with_nothing_new_sends_only_the_timelines_span(self, ui, store):
+        mi_flujo("mundo")
+        store.flush()
+        (run_id,) = run_ids((await ui.get("/")).text)
+        forced = await ui.post(
+            f"/api/flow_runs/{run_id}/set_state",
+            json={"state": {"type": "RUNNING"}, "force": True},
+        )
+        assert forced.json()["status"] == "ACCEPT"
+        page = (await ui.get(f"/flow-runs/{run_id}")).text
+        (seen,) = re.findall(rf'hx-get="/flow-runs/{run_id}/live\?seen=([0-9a-f]+)"', page)
+        same = await ui.get(f"/flow-runs/{run_id}/live", params={"seen": seen})
+        assert same.headers["HX-Reswap"] == "none"
+        assert re.fullmatch(
+            r'(\{#.*#\}\s*)?<style id="timeline-span" hx-swap-oob="true">'
+            r"\.timeline \{ --span: [\d.]+; \}</style>\s*",
+            same.text,
+        ), same.text
+        # Something moves (the run ends): the whole part comes back, naming the new content.
+        done = await ui.post(
+            f"/api/flow_runs/{run_id}/set_state",
+            json={"state": {"type": "COMPLETED"}, "force": True},
+        )
+        assert done.json()["status"] == "ACCEPT"
+        moved = await ui.get(f"/flow-runs/{run_id}/live", params={"seen": seen})
+        assert "HX-Reswap" not in moved.headers
+        assert moved.text.startswith('<section id="flow-run-live">'), "final: no more polling"
+        assert "mi_tarea-0" in moved.text
+
+    async def test_pages_are_gzipped_for_browsers_and_the_api_is_not(self, ui, store):
+        for _ in range(3):
+            mi_flujo("mundo")
+        store.flush()
+        gzip = {"Accept-Encoding": "gzip"}
+        page = await ui.get("/flow-runs", headers=gzip)
+        assert page.headers["Content-Encoding"] == "gzip"
+        assert page.num_bytes_downloaded < len(page.content) / 2
+        assert "mi-flujo" in page.text
+        api = await ui.post("/api/flow_runs/filter", json={}, headers=gzip)
+        assert api.status_code == 200 and len(api.content) > 1024
+        assert "Content-Encoding" not in api.headers
 
     async def test_times_are_in_the_servers_zone_with_the_offset(self, ui, store):
         mi_flujo("mundo")

@@ -165,13 +165,16 @@ class TestFactsTimelineAndLevels:
         (child,) = store.client.read_subflow_runs(parent.id)
         page = (await ui.get(f"/flow-runs/{parent.id}")).text
         timeline = page[page.index('<ol class="timeline">') : page.index("</ol>")]
-        bars = re.findall(r'<span class="bar (state-[a-z]+)" style="left: ([\d.]+)%', timeline)
-        assert sorted(state for state, _ in bars) == [
+        bars = re.findall(
+            r'<span class="bar (state-[a-z]+)" style="--from: ([\d.]+); --to: ([\d.]+)"', timeline
+        )
+        assert sorted(state for state, _, _ in bars) == [
             "state-completed",
             "state-completed",
             "state-failed",
         ]
-        assert all(0 <= float(left) <= 100 for _, left in bars)
+        span = float(re.findall(r"\.timeline \{ --span: ([\d.]+); \}", page)[0])
+        assert all(0 <= float(start) <= float(end) <= span for _, start, end in bars)
         assert f'<a href="/flow-runs/{child.id}">hijo / {child.name}</a>' in timeline
         assert "paso-0" in timeline and "rompe-0" in timeline
 
@@ -222,7 +225,7 @@ class TestFactsTimelineAndLevels:
 
 
 class TestTimelineBars:
-    """The bars' places, as percentages of the run's span."""
+    """The bars' places, in seconds over the run's span."""
 
     def _run(self, start: datetime, end: datetime | None = None) -> FlowRun:
         state = State(StateType.COMPLETED if end else StateType.RUNNING)
@@ -233,7 +236,7 @@ class TestTimelineBars:
 
         start = datetime(2026, 1, 1, tzinfo=UTC)
         at = [start + timedelta(seconds=s) for s in (0, 10, 20)]
-        bars = timeline(
+        bars, span = timeline(
             self._run(start),
             [
                 TimelineItem("done", State(StateType.COMPLETED), at[0], at[1]),
@@ -242,10 +245,11 @@ class TestTimelineBars:
             ],
             now=at[2],
         )
-        assert [(b.name, b.left, b.width, b.started) for b in bars] == [
-            ("done", 0.0, 50.0, True),
-            ("going", 50.0, 50.0, True),
-            ("waiting", 0.0, 0.0, False),
+        assert span == 20.0
+        assert [(b.name, b.start, b.end) for b in bars] == [
+            ("done", 0.0, 10.0),
+            ("going", 10.0, None),
+            ("waiting", None, None),
         ]
         assert bars[1].link == "/flow-runs/x"
 
@@ -260,5 +264,5 @@ class TestTimelineBars:
             start + timedelta(seconds=10),
             start + timedelta(seconds=20),
         )
-        (bar,) = timeline(run, [item], now=start + timedelta(hours=1))
-        assert (bar.left, bar.width) == (25.0, 25.0)
+        (bar,), span = timeline(run, [item], now=start + timedelta(hours=1))
+        assert (bar.start, bar.end, span) == (10.0, 20.0, 40.0)

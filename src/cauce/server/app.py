@@ -24,6 +24,7 @@ from cauce.server.auth import BasicAuthMiddleware, is_protected
 from cauce.server.database import Conflict, ServerDatabase, Unstorable
 from cauce.server.docs import mount_docs
 from cauce.server.ui import mount_ui
+from cauce.server.ui.compression import UiCompression
 from cauce.server.wakeups import RunsMade
 from cauce.settings import Settings
 from cauce.version import __version__
@@ -88,6 +89,7 @@ def create_app(
     app.add_exception_handler(HTTPException, _http_error)
     for refusal in _REFUSALS:
         app.add_exception_handler(refusal, _refused)
+    app.add_middleware(UiCompression, api_prefix=API_PREFIX)
     if settings.api.auth_string:
         app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
         _document_basic_auth(app)

@@ -53,12 +53,23 @@ _ENVIRONMENT.filters["level_name"] = level_name
 _ENVIRONMENT.filters["pretty_json"] = pretty_json
 
 
-def render(template: str, zone: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """`template` rendered with `context`, times shown in `zone`."""
-    html = _ENVIRONMENT.get_template(template).render(
+def render_text(template: str, zone: str, **context: Any) -> str:
+    """`template` rendered with `context`, times shown in `zone`, as markup."""
+    return _ENVIRONMENT.get_template(template).render(
         local_time=lambda moment: local_time(moment, zone), zone=zone, **context
     )
-    return HTMLResponse(html, status_code=status_code, headers=_HEADERS)
+
+
+def render(
+    template: str,
+    zone: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """`template` rendered with `context`, times shown in `zone`, as a response."""
+    html = render_text(template, zone, **context)
+    return HTMLResponse(html, status_code=status_code, headers={**_HEADERS, **(headers or {})})
 
 
 # A second line behind escaping: no inline script runs, nothing loads from elsewhere, and

@@ -13,6 +13,7 @@ result. They call the same core as the API and CLI.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlalchemy import Connection
 
 from cauce.database.queries.ui_logs import LogPage
@@ -30,7 +32,7 @@ from cauce.schemas.flow_runs import FlowRun
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
 from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
-from cauce.server.ui.rendering import render
+from cauce.server.ui.rendering import render, render_text
 from cauce.server.wakeups import RunsMade, RunsMadeDep
 from cauce.states import State, now_utc
 
@@ -48,13 +50,16 @@ CANCEL_REASON = "Cancelled from the UI."
 
 @dataclass(slots=True)
 class Bar:
-    """One task run or subflow run on the timeline, placed in percent of the run's span."""
+    """One task run or subflow run on the timeline, placed in seconds from the run's start.
+
+    The page scales the seconds by the run's span (a CSS variable), so while a run goes
+    on only the span changes: bars still going reach the span's end (`end` is None)."""
 
     name: str
     state: State
-    left: float
-    width: float
-    started: bool
+    start: float | None
+    """None for one not started yet."""
+    end: float | None
     link: str = ""
     """The subflow run's page; empty for a task run."""
 
@@ -73,28 +78,37 @@ class TimelineItem(NamedTuple):
     link: str = ""
 
 
-def timeline(run: FlowRun, items: list[TimelineItem], now: datetime) -> list[Bar]:
-    """A bar for each item, placed over the run's span (from its start); one still going
-    extends to `now` (or to the run's end, if the run has ended)."""
+class Timeline(NamedTuple):
+    """The bars, and the run's span in seconds that they are drawn over."""
+
+    bars: list[Bar]
+    span: float
+
+
+def timeline(run: FlowRun, items: list[TimelineItem], now: datetime) -> Timeline:
+    """A bar for each item over the run's span (from its start to its end, or to `now`
+    while it goes on); one still going reaches the span's end."""
     starts = [_aware(item.start) for item in items if item.start is not None]
     origin = _aware(run.start_time) if run.start_time is not None else min(starts, default=now)
     ends = [_aware(item.end) for item in items if item.end is not None]
     finish = _aware(run.end_time) if run.end_time is not None else max([now, *ends])
-    span = max((finish - origin).total_seconds(), 1e-3)
     bars = []
     for item in items:
         if item.start is None:
-            bars.append(Bar(item.name, item.state, 0.0, 0.0, False, item.link))
+            bars.append(Bar(item.name, item.state, None, None, item.link))
             continue
-        start = _aware(item.start)
+        start = (_aware(item.start) - origin).total_seconds()
+        end: float | None = None
         if item.end is not None:
-            stop = _aware(item.end)
-        else:  # a final one with no end recorded is a tick at its start
-            stop = start if item.state.is_final() else finish
-        left = min(max((start - origin).total_seconds() / span * 100, 0.0), 100.0)
-        width = min(max((stop - start).total_seconds() / span * 100, 0.5), 100.0 - left)
-        bars.append(Bar(item.name, item.state, round(left, 2), round(width, 2), True, item.link))
-    return bars
+            end = (_aware(item.end) - origin).total_seconds()
+        elif item.state.is_final():
+            end = start  # a final one with no end recorded is a tick at its start
+        bars.append(Bar(item.name, item.state, round(start, 3), _rounded(end), item.link))
+    return Timeline(bars, round(max((finish - origin).total_seconds(), 1e-3), 3))
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
 
 
 def read_level(raw: str) -> str:
@@ -196,13 +210,23 @@ def _view(context: dict[str, Any], level: str) -> dict[str, Any]:
     never = datetime.max.replace(tzinfo=UTC)
     items.sort(key=lambda item: never if item.start is None else _aware(item.start))
     return {
-        "bars": timeline(run, items[:TIMELINE_LIMIT], now_utc()),
+        "timeline": timeline(run, items[:TIMELINE_LIMIT], now_utc()),
         "bar_count": len(items),
         "timeline_limit": TIMELINE_LIMIT,
         "level": level,
         "levels": LEVELS,
-        "live_url": f"/flow-runs/{run.id}/live",
         "refresh_seconds": RUN_REFRESH_SECONDS,
+    }
+
+
+def _live_parts(request: Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The live part's content, and the URL that polls it naming that content."""
+    body = render_text("_flow_run_live_body.html", zone(request), **context)
+    seen = hashlib.blake2b(body.encode(), digest_size=8).hexdigest()
+    return {
+        "live_body": Markup(body),
+        "seen": seen,
+        "live_url": f"/flow-runs/{context['run'].id}/live?seen={seen}",
     }
 
 
@@ -214,17 +238,22 @@ async def flow_run_page(request: Request, flow_run_id: uuid.UUID, database: Data
     context = await _run_context(database, flow_run_id, level)
     if context is None:
         return not_found(request, f"Flow run {flow_run_id}")
-    return render("flow_run.html", zone(request), **context)
+    return render("flow_run.html", zone(request), **context, **_live_parts(request, context))
 
 
 @router.get("/flow-runs/{flow_run_id}/live", response_class=HTMLResponse)
 async def flow_run_live(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
-    """The parts of a run's page that move whole (state, timeline, task runs), for htmx."""
+    """The parts of a run's page that move whole (state, timeline, task runs), for htmx;
+    when they are what `?seen=` names, only the timeline's span, and htmx swaps nothing else."""
     context = await _run_context(database, flow_run_id, with_logs=False)
     if context is None:
         # Deleted while its page was open. 286 is htmx's "stop polling" (it swaps this in).
         return render("_flow_run_gone.html", zone(request), HTMX_STOP_POLLING)
-    return render("_flow_run_live.html", zone(request), **context)
+    parts = _live_parts(request, context)
+    if request.query_params.get("seen") == parts["seen"]:
+        reswap = {"HX-Reswap": "none"}
+        return render("_flow_run_span.html", zone(request), headers=reswap, oob=True, **context)
+    return render("_flow_run_live.html", zone(request), **context, **parts)
 
 
 @router.get("/flow-runs/{flow_run_id}/logs", response_class=HTMLResponse)
