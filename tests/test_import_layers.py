@@ -16,6 +16,7 @@ import cauce
 # Modules every layer may import: plain values, run names, the settings and the task
 # input annotations (Prefect's prefect.utilities), which import no other layer.
 LEAVES = {
+    "exceptions",
     "ids",
     "processes",
     "run_names",
@@ -31,7 +32,7 @@ LEAVES = {
 # core only through the client.
 ALLOWED: dict[str, set[str]] = {
     # Entry points: nobody imports them. `cauce server database` administers the database.
-    "cli": {"client", "server", "database", "deployments", "orchestration", "workers"},
+    "cli": {"client", "server", "database", "deployments", "migrate", "orchestration", "workers"},
     "server": {"orchestration", "database", "services"},
     # The server's loops: passes of the core on a connection.
     "services": {"orchestration", "database"},
@@ -45,9 +46,13 @@ ALLOWED: dict[str, set[str]] = {
     # The run path.
     # Flow.deploy() / from_source() are one-line delegations to deployments/, and
     # Flow.serve() to workers/: it starts a worker of one deployment.
-    "flows": {"engine", "task_runners", "deployments", "workers"},
-    "tasks": {"engine", "context", "futures"},
+    "flows": {"engine", "task_runners", "deployments", "workers", "filesystems"},
+    "tasks": {"engine", "context", "futures", "cache_policies", "filesystems"},
+    # Prefect's cache policies and result storage: plain values and hashing.
+    "cache_policies": {"context"},
+    "filesystems": set(),
     "engine": {
+        "cache_policies",
         "client",
         # The pure task-run rules only (orchestration.set_state.decide): task-run
         # states are batched, so the engine applies the core's rules in-process.
@@ -62,8 +67,14 @@ ALLOWED: dict[str, set[str]] = {
     "client": {"orchestration", "database"},
     "orchestration": {"database"},
     "database": set(),
+    # `cauce migrate`: rewrites Prefect sources (it looks cauce's names up by importlib)
+    # and writes prefect.yaml's deployments into cauce.yaml.
+    "migrate": {"deployments"},
     # What the engine hands to user code, and what user code reads during a run.
-    "runtime": {"context"},
+    # Its deployment is read through the client, once, on first use.
+    "runtime": {"context", "client"},
+    # Prefect's Variable: named values read and written through the client.
+    "variables": {"client"},
     "log_prints": {"context", "logging"},
     "logging": {"context", "interruptions"},
     "context": {"futures", "task_runners"},

@@ -27,6 +27,8 @@ class FlowRunContext:
     flow_run: FlowRun
     task_runner: ThreadPoolTaskRunner
     log_prints: bool = False
+    parent: FlowRunContext | None = None
+    """The flow run this one is a subflow of, when it runs in the same process."""
     child_count: int = 0  # task runs and subflow runs started in this flow run
     # Submitted task runs: the flow waits for them, and fails for any failure nobody looked at.
     futures: list[TaskRunFuture[Any]] = field(default_factory=list)
@@ -46,6 +48,11 @@ class FlowRunContext:
         with self._lock:
             self.child_count += 1
 
+    @classmethod
+    def get(cls) -> FlowRunContext | None:
+        """The flow run this code runs in (a task sees its flow's), or None."""
+        return flow_run_context.get()
+
 
 @dataclass(eq=False)
 class TaskRunContext:
@@ -55,6 +62,11 @@ class TaskRunContext:
     task_run: TaskRun
     parameters: dict[str, Any]
     log_prints: bool = False
+
+    @classmethod
+    def get(cls) -> TaskRunContext | None:
+        """The task run this code runs in, or None."""
+        return task_run_context.get()
 
 
 flow_run_context: ContextVar[FlowRunContext | None] = ContextVar("flow_run_context", default=None)
@@ -85,3 +97,18 @@ def find_flow_run(flow_run_id: uuid.UUID | None = None) -> FlowRunContext | None
         return next(reversed(_active_flow_runs.values()))
     except (StopIteration, RuntimeError):  # none, or changed while reading
         return None
+
+
+def get_run_context() -> FlowRunContext | TaskRunContext:
+    """The innermost run this code runs in: the task run's context inside a task (with
+    `.task`, `.task_run`), else the flow run's (with `.flow`, `.flow_run`).
+
+    Raises MissingContextError outside of any run."""
+    found: FlowRunContext | TaskRunContext | None = task_run_context.get()
+    if found is None:
+        found = flow_run_context.get()
+    if found is None:
+        from cauce.exceptions import MissingContextError
+
+        raise MissingContextError("No run context available: call this from a flow or a task.")
+    return found

@@ -234,6 +234,7 @@ class FlowRunEngine:
             flow_run=self.flow_run,
             task_runner=self.flow.task_runner.duplicate(),
             log_prints=bool(self.flow.log_prints),
+            parent=self.parent,
         )
         self._exit_stack.enter_context(interruptions_raise())
         flow_run_started(self.context)

@@ -1,0 +1,29 @@
+"""The errors flow code catches by name, where Prefect users import them
+(`from prefect.exceptions import MissingContextError` → `cauce.exceptions`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MissingContextError(RuntimeError):
+    """Code that needs a flow or task run's context was called outside of any run."""
+
+
+# Defined beside the code that raises them; read from there on first use.
+_ELSEWHERE = {
+    "ParameterTypeError": "cauce.engine.parameters",
+    "UpstreamTaskError": "cauce.engine.task_run",
+    "UnfinishedRun": "cauce.states",
+}
+
+__all__ = ["MissingContextError", *_ELSEWHERE]
+
+
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"cauce.exceptions has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
