@@ -13,6 +13,7 @@ from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.states import SetStateResult
 from cauce.schemas.task_runs import TaskRun
+from cauce.schemas.variables import StoredVariable, VariableFilter
 from cauce.schemas.workers import WatchdogAction, Worker, WorkerHeartbeat
 from cauce.states import State
 
@@ -199,9 +200,30 @@ class CauceClient(Protocol):
         """Cancel the run: Cancelled if it had not started, else Cancelling until its
         process is stopped. ClientError if it has ended."""
 
+    def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
+        """Resume the paused run (its process goes on); the run after. ClientError if it
+        is not paused."""
+
     def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:
         """One watchdog pass with the settings of whoever runs it (the server's, or
         this process's when embedded); what it cancelled or, dry, would cancel."""
+
+    def create_variable(self, variable: StoredVariable) -> StoredVariable:
+        """Record a new variable; ClientError naming what is wrong with its name or
+        value, or saying the name is taken."""
+
+    def read_variable(self, name: str) -> StoredVariable:
+        """The variable named `name`; raises NotFound."""
+
+    def read_variables(self, where: VariableFilter | None = None) -> list[StoredVariable]:
+        """The variables matching `where` (all of them by default), by name."""
+
+    def update_variable(self, name: str, changes: dict[str, Any]) -> None:
+        """Change the variable's `value`, `tags` or `name` (the keys of `changes`);
+        raises NotFound."""
+
+    def delete_variable(self, name: str) -> None:
+        """Delete the variable named `name`; raises NotFound."""
 
     def close(self) -> None:
         """Release connections."""

@@ -41,6 +41,7 @@ from urllib.parse import quote
 import httpx
 
 from cauce.client.base import ClientError, NotFound, ServerUnreachable
+from cauce.client.http_variables import HttpVariableVerbs
 from cauce.ids import new_id
 from cauce.schemas.api import (
     FlowModel,
@@ -100,7 +101,7 @@ _JSON = {"Content-Type": "application/json"}
 logger = logging.getLogger("cauce.client")
 
 
-class HttpClient:
+class HttpClient(HttpVariableVerbs):
     """Records and reads runs on the cauce server at `api_url` (e.g. http://host:4200/api).
 
     `retry_seconds`: how long to keep retrying an unreachable server (RETRY_SECONDS).
@@ -361,6 +362,10 @@ class HttpClient:
         body = ReasonRequest(reason=reason)
         path = f"/flow_runs/{flow_run_id}/cancel"
         response = self._request("POST", path, json=_dump(body), refusals=True)
+        return FlowRunModel.model_validate(response.json()).to_domain()
+
+    def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
+        response = self._request("POST", f"/flow_runs/{flow_run_id}/resume", refusals=True)
         return FlowRunModel.model_validate(response.json()).to_domain()
 
     def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:

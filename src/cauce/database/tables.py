@@ -3,7 +3,8 @@
 A run's current state is kept on its row (state_* columns) for fast listing;
 every state it ever had is a row of its *_states table. A deployment says where
 a flow's code is, how to call it, when (its schedules) and where to run it (its
-work pool); the flow runs it makes point back at it.
+work pool); the flow runs it makes point back at it. A variable is a named JSON
+value that flows read at run time (Prefect's Variables).
 """
 
 from __future__ import annotations
@@ -286,4 +287,16 @@ logs = Table(
     # Chosen by the client: a retried batch inserts each line once. `id` orders and pages.
     Column("uid", Uuid, nullable=False, unique=True),
     Index(None, "flow_run_id", "timestamp"),
+)
+
+variables = Table(
+    "variables",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    # Any JSON value: a string, number, boolean, null, list or object.
+    Column("value", JSON, nullable=True),
+    Column("tags", JSON, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
 )

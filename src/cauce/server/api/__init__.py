@@ -11,6 +11,7 @@ from cauce.server.api import (
     flows,
     logs,
     task_runs,
+    variables,
     work_pools,
     workers,
 )
@@ -24,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     work_pools.router,
     deployments.router,
     workers.router,
+    variables.router,
 )
