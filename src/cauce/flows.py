@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 from cauce.engine.hooks import StateHook, hook_list
 from cauce.engine.parameters import ParameterBinder
 from cauce.engine.retries import RetryDelay
+from cauce.filesystems import ResultStorage, storage_folder
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ class Flow(Generic[P, R]):
         on_cancellation: Iterable[StateHook] | None = None,
         on_crashed: Iterable[StateHook] | None = None,
         on_running: Iterable[StateHook] | None = None,
+        persist_result: bool | None = None,
+        result_storage: ResultStorage | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@flow needs a function, got {fn!r}")
@@ -74,6 +77,8 @@ class Flow(Generic[P, R]):
         self.on_cancellation_hooks = hook_list(on_cancellation)
         self.on_crashed_hooks = hook_list(on_crashed)
         self.on_running_hooks = hook_list(on_running)
+        self.persist_result = persist_result  # for its tasks: see `flow`'s docstring
+        self.result_storage = storage_folder(result_storage)
         self.source: FlowSource | None = None
         """Where `.deploy()` says the code is, when `from_source` loaded it."""
 
@@ -115,6 +120,8 @@ class Flow(Generic[P, R]):
             "on_cancellation": self.on_cancellation_hooks,
             "on_crashed": self.on_crashed_hooks,
             "on_running": self.on_running_hooks,
+            "persist_result": self.persist_result,
+            "result_storage": self.result_storage,
         }
         return Flow(self.fn, **{**current, **options})
 
@@ -222,6 +229,8 @@ class FlowDecorator:
         on_cancellation: Iterable[StateHook] | None = None,
         on_crashed: Iterable[StateHook] | None = None,
         on_running: Iterable[StateHook] | None = None,
+        persist_result: bool | None = None,
+        result_storage: ResultStorage | None = None,
     ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 
     def __call__(self, fn: Any = None, /, **options: Any) -> Any:
@@ -238,6 +247,11 @@ class FlowDecorator:
                 CAUCE_LOGGING_FILE; it may hold {flow_name}, {script_dir} and {date}.
             on_completion, on_failure, on_cancellation, on_crashed, on_running: lists
                 of `hook(flow, flow_run, state)` called when a run enters that state.
+            persist_result: True makes its tasks that leave `persist_result` unset
+                cache their results (DEFAULT policy: within one flow run); a flow
+                run's own value is recorded either way.
+            result_storage: the folder (a path or `LocalFileSystem(basepath=)`) where
+                those tasks keep cached results, unless they name their own.
         """
         if fn is not None:
             return Flow(fn)

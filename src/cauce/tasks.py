@@ -9,18 +9,33 @@ from functools import update_wrapper
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
+from cauce.cache_policies import NOT_SET, task_policies
 from cauce.engine.hooks import StateHook, hook_list
 from cauce.engine.mapping import unmapped
 from cauce.engine.parameters import ParameterBinder
-from cauce.engine.retries import RetryDelay, exponential_backoff
+from cauce.engine.retries import RetryCondition, RetryDelay, exponential_backoff
+from cauce.filesystems import storage_folder
 
 if TYPE_CHECKING:
+    from cauce.cache_policies import CachePolicy, _NotSet
     from cauce.context import TaskRunContext
-    from cauce.engine.cache import ResultCache
+    from cauce.filesystems import ResultStorage
     from cauce.futures import TaskRunFuture, TaskRunFutureList
     from cauce.states import State
 
-__all__ = ["Task", "exponential_backoff", "task", "unmapped"]
+__all__ = ["Task", "exponential_backoff", "task", "task_input_hash", "unmapped"]
+
+CacheKeyFn = Callable[["TaskRunContext", dict[str, Any]], str | None]
+
+
+def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str | None:
+    """A cache key from the task and its arguments (None when they cannot be hashed):
+    `@task(cache_key_fn=task_input_hash, cache_expiration=...)`."""
+    from cauce.cache_policies import hash_objects
+
+    fn = context.task.fn
+    return hash_objects(context.task.name, fn.__code__.co_code.hex(), arguments)
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,7 +58,7 @@ class Task(Generic[P, R]):
         retry_delay_seconds: RetryDelay = None,
         retry_jitter_factor: float | None = None,
         timeout_seconds: float | None = None,
-        cache_key_fn: Callable[[TaskRunContext, dict[str, Any]], str | None] | None = None,
+        cache_key_fn: CacheKeyFn | None = None,
         cache_expiration: timedelta | None = None,
         log_prints: bool | None = None,
         task_run_name: str | Callable[[], str] | None = None,
@@ -51,7 +66,14 @@ class Task(Generic[P, R]):
         on_completion: Iterable[StateHook] | None = None,
         on_failure: Iterable[StateHook] | None = None,
         on_running: Iterable[StateHook] | None = None,
+        cache_policy: CachePolicy | _NotSet | None = NOT_SET,
+        persist_result: bool | None = None,
+        result_storage: ResultStorage | None = None,
+        cache_result_in_memory: bool = True,
+        refresh_cache: bool | None = None,
+        retry_condition_fn: RetryCondition | None = None,
     ) -> None:
+        """Long because it takes Prefect's task options, one line each, and stores them."""
         if not callable(fn):
             raise TypeError(f"@task needs a function, got {fn!r}")
         update_wrapper(self, fn)
@@ -65,6 +87,14 @@ class Task(Generic[P, R]):
         self.timeout_seconds = timeout_seconds
         self.cache_key_fn = cache_key_fn
         self.cache_expiration = cache_expiration
+        self.persist_result = persist_result
+        self._cache_policy_option = cache_policy
+        # `cache_policy` as Prefect shows it; `caching` the one in force (None: no caching).
+        self.cache_policy, self.caching = task_policies(self, cache_policy)
+        self.result_storage = storage_folder(result_storage)
+        self.cache_result_in_memory = cache_result_in_memory
+        self.refresh_cache = refresh_cache
+        self.retry_condition_fn = retry_condition_fn
         self.log_prints = log_prints
         self.task_run_name = task_run_name
         self.is_async = inspect.iscoroutinefunction(fn)
@@ -122,6 +152,12 @@ class Task(Generic[P, R]):
             "on_completion": self.on_completion_hooks,
             "on_failure": self.on_failure_hooks,
             "on_running": self.on_running_hooks,
+            "cache_policy": self._cache_policy_option,
+            "persist_result": self.persist_result,
+            "result_storage": self.result_storage,
+            "cache_result_in_memory": self.cache_result_in_memory,
+            "refresh_cache": self.refresh_cache,
+            "retry_condition_fn": self.retry_condition_fn,
         }
         return Task(self.fn, **{**current, **options})
 
@@ -220,18 +256,6 @@ class Task(Generic[P, R]):
             return str(self.task_run_name())
         return self.task_run_name.format(**parameters)
 
-    def cache_key(self, context: TaskRunContext) -> str | None:
-        """The key this run's result is cached under, or None when not cached."""
-        if self.cache_key_fn is None:
-            return None
-        return self.cache_key_fn(context, context.parameters)
-
-    def result_cache(self) -> ResultCache:
-        from cauce.engine.cache import ResultCache
-        from cauce.settings import get_settings
-
-        return ResultCache(Path(get_settings().home) / "results")
-
 
 @overload
 def task(fn: Callable[P, R], /) -> Task[P, R]: ...
@@ -247,7 +271,7 @@ def task(
     retry_delay_seconds: RetryDelay = None,
     retry_jitter_factor: float | None = None,
     timeout_seconds: float | None = None,
-    cache_key_fn: Callable[[TaskRunContext, dict[str, Any]], str | None] | None = None,
+    cache_key_fn: CacheKeyFn | None = None,
     cache_expiration: timedelta | None = None,
     log_prints: bool | None = None,
     task_run_name: str | Callable[[], str] | None = None,
@@ -255,6 +279,12 @@ def task(
     on_completion: Iterable[StateHook] | None = None,
     on_failure: Iterable[StateHook] | None = None,
     on_running: Iterable[StateHook] | None = None,
+    cache_policy: CachePolicy | None = ...,
+    persist_result: bool | None = None,
+    result_storage: ResultStorage | None = None,
+    cache_result_in_memory: bool = True,
+    refresh_cache: bool | None = None,
+    retry_condition_fn: RetryCondition | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -266,7 +296,17 @@ def task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
             retry, the last repeating), or `exponential_backoff(backoff_factor=)`.
         retry_jitter_factor: each delay d becomes a random value in [d, d * (1 + factor)].
         cache_key_fn: `(context, parameters) -> key`; runs with the same key reuse
-            the cached result until `cache_expiration` passes.
+            the cached result until `cache_expiration` passes. It wins over `cache_policy`.
+        cache_policy: what the key is made of (`cauce.cache_policies`: INPUTS,
+            TASK_SOURCE, ...); left out, DEFAULT applies once results are persisted.
+        persist_result: False turns caching off; True caches with DEFAULT when no
+            policy is given; None follows the flow's `persist_result`.
+        result_storage: the folder (a path or `LocalFileSystem(basepath=)`) of the
+            cached results; default $CAUCE_HOME/results.
+        cache_result_in_memory: accepted for Prefect; a run's value stays in its state.
+        refresh_cache: compute even on a cache hit, and replace the cached result.
+        retry_condition_fn: `(task, task_run, state) -> bool` after a failed attempt;
+            a retry follows only when it returns True (an error in it: no retry).
         task_run_name: a template such as "fetch-{url}" filled from the parameters,
             or a function returning the name.
         log_file: write this task run's log records to this file instead of the

@@ -19,7 +19,7 @@ from cauce.client.factory import get_batch_writer
 from cauce.context import FlowRunContext, TaskRunContext, flow_run_context, task_run_context
 from cauce.engine.hooks import DeferredHooks, StateHook, run_hooks
 from cauce.engine.outcome import awaiting_retry, state_from_exception
-from cauce.engine.retries import retry_delay_seconds
+from cauce.engine.retries import retry_condition_allows, retry_delay_seconds
 from cauce.engine.tags import run_tags
 from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
 from cauce.futures import RecordGuard, TaskRunFuture
@@ -51,6 +51,7 @@ from cauce.states import (
 from cauce.utilities.annotations import BaseAnnotation, allow_failure, quote
 
 if TYPE_CHECKING:
+    from cauce.engine.cache import CacheUse
     from cauce.tasks import Task
 
 
@@ -133,6 +134,7 @@ class TaskRunEngine:
             self.task_run.id, self.task_run.name, self.task_run.flow_run_id
         )
         self.final: State | None = None
+        self.cache: CacheUse | None = None
         self.retry_delay = 0.0
         self.deferred_hooks: DeferredHooks | None = None
         """An async run's hooks, awaited by its loop; a sync run calls them at once."""
@@ -182,15 +184,21 @@ class TaskRunEngine:
         except UpstreamTaskError as exc:
             self._finish(Failed(str(exc), data=exc))
             return False
-        key = None
-        if self.task.cache_key_fn is not None:
-            key = self.task.cache_key(TaskRunContext(self.task, self.task_run, self.parameters))
-        if key is not None:
-            self.task_run.cache_key = key
-            hit = self.task.result_cache().read(key)
-            if hit is not None:
-                self._finish(Cached(data=hit.value))
-                return False
+        task, flow_context = self.task, self.flow_context
+        # Checked inline: a task with no cache options pays two attribute reads.
+        if task.caching is not None or (
+            task.persist_result is None and flow_context and flow_context.flow.persist_result
+        ):
+            from cauce.engine.cache import cache_use
+
+            context = TaskRunContext(task, self.task_run, self.parameters)
+            self.cache = cache_use(context, flow_context, self.logger)
+            if self.cache is not None:
+                self.task_run.cache_key = self.cache.key
+                hit = None if task.refresh_cache else self.cache.cache.read(self.cache.key)
+                if hit is not None:
+                    self._finish(Cached(data=hit.value))
+                    return False
         self.set_state(Running())
         if self.task.on_running_hooks:
             self._fire(self.task.on_running_hooks, self.task_run.state)
@@ -216,11 +224,9 @@ class TaskRunEngine:
 
     def on_return(self, value: Any) -> bool:
         """Record a returning attempt; False: no retry follows."""
-        if self.task_run.cache_key is not None:
+        if self.cache is not None:
             try:
-                self.task.result_cache().write(
-                    self.task_run.cache_key, value, self.task.cache_expiration
-                )
+                self.cache.cache.write(self.cache.key, value, self.cache.expiration)
             except Exception as exc:
                 # The value is good; only later runs lose the shortcut.
                 self.logger.warning("Could not cache the result of this run: %r", exc)
@@ -231,7 +237,11 @@ class TaskRunEngine:
         """Record a failure; True when a retry follows (after `retry_delay` seconds)."""
         state = state_from_exception(exc, "Task run")
         attempt = self.times.run_count
-        if isinstance(exc, Exception) and attempt <= self.task.retries:
+        if (
+            isinstance(exc, Exception)
+            and attempt <= self.task.retries
+            and retry_condition_allows(self.task, self.task_run, state, self.logger)
+        ):
             self.retry_delay = retry_delay_seconds(
                 self.task.retry_delay_seconds,
                 self.task.retries,
@@ -248,7 +258,8 @@ class TaskRunEngine:
             self.set_state(awaiting_retry(state, self.retry_delay))
             return True
         if isinstance(exc, Exception):
-            suffix = " - Retries are exhausted" if self.task.retries else ""
+            exhausted = self.task.retries and attempt > self.task.retries
+            suffix = " - Retries are exhausted" if exhausted else ""
             self.logger.error("Task run failed with exception: %r%s", exc, suffix, exc_info=exc)
         self._finish(state)
         return False
