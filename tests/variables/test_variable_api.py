@@ -4,19 +4,23 @@ PostgreSQL, and a server over HTTP on either)."""
 from __future__ import annotations
 
 import asyncio
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cauce.client.base import ClientError
 from cauce.variables import Variable
-from tests.conftest import Store
+from tests.conftest import Store, run_script
 
 VALUES: list[Any] = [
     "hola",
     "",
     42,
     -1.5,
+    2.0,  # a float, though SQLite's numeric affinity would make it the integer 2
+    12345678901234567890123,
     True,
     False,
     None,
@@ -130,3 +134,32 @@ class TestAsync:
         created, value, default, deleted, again = asyncio.run(main())
         assert created == Variable(name="asincrona", value=[1, 2], tags=["t"])
         assert (value, default, deleted, again) == (3, "d", True, False)
+
+
+def test_a_flow_reading_a_variable_on_sqlite_imports_no_sqlalchemy(
+    cauce_home: Path, tmp_path: Path
+) -> None:
+    Variable.set("umbral", 2.5)
+    script = tmp_path / "leer.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+
+            from cauce import flow
+            from cauce.variables import Variable
+
+
+            @flow
+            def leer():
+                return Variable.get("umbral"), Variable.get("no-existe", "d")
+
+
+            if __name__ == "__main__":
+                print(leer(), "sqlalchemy" in sys.modules)
+            """
+        )
+    )
+    result = run_script(script, {"CAUCE_HOME": str(cauce_home)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "(2.5, 'd') False"

@@ -9,6 +9,7 @@ value that flows read at run time (Prefect's Variables).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +62,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class JSONText(TypeDecorator[Any]):
+    """Any JSON value, kept as its JSON text: in a JSON column SQLite's numeric affinity
+    would store the text 2.0 as the integer 2, and a large integer as a float."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return json.dumps(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
 
 
 # BigInteger is a plain INTEGER on SQLite so that it becomes the rowid alias.
@@ -295,7 +310,7 @@ variables = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", String(255), nullable=False, unique=True),
     # Any JSON value: a string, number, boolean, null, list or object.
-    Column("value", JSON, nullable=True),
+    Column("value", JSONText, nullable=False),
     Column("tags", JSON, nullable=False),
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),

@@ -174,6 +174,18 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (("host", None),),
         (("id", "uuid"), ("pid", None)),
     ),
+    "select_variable": (
+        "SELECT variables.id, variables.name, variables.value, variables.tags, variables.created, variables.updated FROM variables WHERE variables.name = ?",
+        (("name", None),),
+        (
+            ("id", "uuid"),
+            ("name", None),
+            ("value", None),
+            ("tags", "json"),
+            ("created", "datetime"),
+            ("updated", "datetime"),
+        ),
+    ),
     "insert_log": (
         "INSERT INTO logs (flow_run_id, task_run_id, name, level, message, timestamp, uid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
         (
@@ -192,7 +204,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
 # The schema at the head revision, for creating a new database without Alembic.
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE flows ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, created DATETIME NOT NULL, CONSTRAINT pk_flows PRIMARY KEY (id), CONSTRAINT uq_flows__name UNIQUE (name) )",
-    "CREATE TABLE variables ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, value JSON, tags JSON NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_variables PRIMARY KEY (id), CONSTRAINT uq_variables__name UNIQUE (name) )",
+    "CREATE TABLE variables ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, value TEXT NOT NULL, tags JSON NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_variables PRIMARY KEY (id), CONSTRAINT uq_variables__name UNIQUE (name) )",
     "CREATE TABLE work_pools ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, type VARCHAR(32) NOT NULL, description TEXT, is_paused BOOLEAN DEFAULT 0 NOT NULL, concurrency_limit INTEGER, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_work_pools PRIMARY KEY (id), CONSTRAINT uq_work_pools__name UNIQUE (name) )",
     "CREATE TABLE deployments ( id CHAR(32) NOT NULL, flow_id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, entrypoint VARCHAR(1024) NOT NULL, source VARCHAR(2048) NOT NULL, branch VARCHAR(255), parameters JSON NOT NULL, parameter_schema JSON NOT NULL, work_pool_id CHAR(32) NOT NULL, tags JSON NOT NULL, description TEXT, version VARCHAR(255), is_paused BOOLEAN DEFAULT 0 NOT NULL, concurrency_limit INTEGER, created DATETIME NOT NULL, updated DATETIME NOT NULL, watchdog_running_after_seconds FLOAT, CONSTRAINT pk_deployments PRIMARY KEY (id), CONSTRAINT uq_deployments__flow_id_name UNIQUE (flow_id, name), CONSTRAINT fk_deployments__flow_id__flows FOREIGN KEY(flow_id) REFERENCES flows (id) ON DELETE CASCADE, CONSTRAINT fk_deployments__work_pool_id__work_pools FOREIGN KEY(work_pool_id) REFERENCES work_pools (id) )",
     "CREATE INDEX ix_deployments__work_pool_id ON deployments (work_pool_id)",

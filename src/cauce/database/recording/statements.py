@@ -36,6 +36,7 @@ from cauce.database.tables import (
     logs,
     task_run_states,
     task_runs,
+    variables,
 )
 
 STATE_COLUMNS = (
@@ -158,6 +159,8 @@ def build_statements(dialect: str) -> dict[str, Executable]:
             flow_runs.c.pid.is_not(None),
             or_(*(flow_runs.c.state_type == literal_column(f"'{t}'") for t in UNFINISHED_TYPES)),
         ),
+        # A variable read by a flow's code (Variable.get): on SQLite, without SQLAlchemy.
+        "select_variable": select(variables).where(variables.c.name == bindparam("name")),
         # So is a log line: its uid is chosen by the client that made it.
         "insert_log": dialect_insert(logs)
         .values(_values(LOG_COLUMNS))

@@ -20,7 +20,7 @@ def upgrade() -> None:
         "variables",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
-        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("value", sa.Text(), nullable=False),  # JSON text (tables.JSONText)
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("created", UTCDateTime(), nullable=False),
         sa.Column("updated", UTCDateTime(), nullable=False),
