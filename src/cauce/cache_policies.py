@@ -7,9 +7,9 @@
     NO_CACHE         no key: never cached
     DEFAULT          TASK_SOURCE + RUN_ID + INPUTS
 
-`a + b` keys on both; `.configure(key_storage=folder)` keeps the policy's cache
-entries in that folder. A part that has no key (RUN_ID outside a flow run) is left
-out; a policy none of whose parts has a key caches nothing.
+`a + b` keys on both (`NO_CACHE + a` is `a`); `.configure(key_storage=folder)` keeps
+the policy's cache entries in that folder. A part that has no key (RUN_ID outside a
+flow run) is left out; a policy none of whose parts has a key caches nothing.
 """
 
 from __future__ import annotations
@@ -81,8 +81,10 @@ class CachePolicy:
     def __add__(self, other: CachePolicy) -> CachePolicy:
         if not isinstance(other, CachePolicy):
             return NotImplemented
-        if isinstance(self, _NoCache) or isinstance(other, _NoCache):
-            return NO_CACHE
+        if isinstance(self, _NoCache):  # as in Prefect, NO_CACHE adds nothing to a sum
+            return other
+        if isinstance(other, _NoCache):
+            return self
         return CompoundCachePolicy(
             [*_parts(self), *_parts(other)], key_storage=self.key_storage or other.key_storage
         )

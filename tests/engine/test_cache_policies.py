@@ -4,6 +4,7 @@ value, the task run's state, and the files the cache leaves."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import uuid
@@ -199,6 +200,11 @@ class TestNoCacheAndPersistResult:
         assert _states(double, (1,), (1,)) == ["Completed", "Completed"]
         assert calls == [1, 1]
 
+    def test_no_cache_adds_nothing_to_a_sum(self, store: Store) -> None:
+        double, calls = _counting(cache_policy=NO_CACHE + INPUTS)
+        assert _states(double, (1,), (1,)) == ["Completed", "Cached"]
+        assert calls == [1]
+
     def test_persist_result_false_ignores_the_policy(
         self, store: Store, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -309,3 +315,33 @@ class TestKeyFunctions:
         assert _states(cached, (1,), (1,)) == ["Completed", "Cached"]
         assert _states(cached.with_options(name="renamed"), (1,)) == ["Cached"]
         assert calls == [1]
+
+
+class TestAsyncAndMapped:
+    def test_an_async_task_hits_on_the_second_flow_run(self, store: Store) -> None:
+        calls: list[int] = []
+
+        @task(cache_policy=INPUTS)
+        async def triple(x: int) -> int:
+            calls.append(x)
+            return 3 * x
+
+        @flow
+        async def runs_triple() -> tuple[str, int]:
+            state: State = await triple(2, return_state=True)
+            return state.name, state.result()
+
+        first, second = asyncio.run(runs_triple()), asyncio.run(runs_triple())
+        assert [first, second] == [("Completed", 6), ("Cached", 6)]
+        assert calls == [2]
+
+    def test_mapped_runs_hit_per_item(self, store: Store) -> None:
+        double, calls = _counting(cache_policy=INPUTS)
+
+        @flow
+        def mapped(items: list[int]) -> list[str]:
+            return [state.name for state in double.map(items, return_state=True)]
+
+        assert mapped([1, 2]) == ["Completed", "Completed"]
+        assert mapped([2, 3]) == ["Cached", "Completed"]
+        assert sorted(calls) == [1, 2, 3]
