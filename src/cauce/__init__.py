@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from cauce import runtime, task_runners
     from cauce.engine.retries import exponential_backoff
     from cauce.engine.tags import tags
+    from cauce.flow_runs import (
+        apause_flow_run,
+        aresume_flow_run,
+        pause_flow_run,
+        resume_flow_run,
+    )
     from cauce.flows import Flow, flow
     from cauce.futures import TaskRunFuture, TaskRunFutureList, wait
     from cauce.logging.run_logger import get_run_logger
@@ -60,11 +66,15 @@ __all__ = [
     "TaskRunFutureList",
     "__version__",
     "allow_failure",
+    "apause_flow_run",
+    "aresume_flow_run",
     "deploy",
     "exponential_backoff",
     "flow",
     "get_run_logger",
+    "pause_flow_run",
     "quote",
+    "resume_flow_run",
     "runtime",
     "tags",
     "task",
@@ -109,6 +119,10 @@ _LOCATIONS: dict[str, str] = {
     "deploy": "cauce.deployments.from_code",
     "get_run_logger": "cauce.logging.run_logger",
     "tags": "cauce.engine.tags",
+    **dict.fromkeys(
+        ["pause_flow_run", "resume_flow_run", "apause_flow_run", "aresume_flow_run"],
+        "cauce.flow_runs",
+    ),
 }
 _SUBMODULES = {"runtime", "task_runners"}
 

@@ -10,6 +10,14 @@ class MissingContextError(RuntimeError):
     """Code that needs a flow or task run's context was called outside of any run."""
 
 
+class FlowPauseTimeout(Exception):
+    """A paused flow run was not resumed within its timeout."""
+
+
+class NotPausedError(Exception):
+    """A flow run asked to resume is not paused."""
+
+
 # Defined beside the code that raises them; read from there on first use.
 _ELSEWHERE = {
     "ParameterTypeError": "cauce.engine.parameters",
@@ -17,7 +25,7 @@ _ELSEWHERE = {
     "UnfinishedRun": "cauce.states",
 }
 
-__all__ = ["MissingContextError", *_ELSEWHERE]
+__all__ = ["FlowPauseTimeout", "MissingContextError", "NotPausedError", *_ELSEWHERE]
 
 
 def __getattr__(name: str) -> Any:

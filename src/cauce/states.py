@@ -207,5 +207,13 @@ def Cancelled(message: str | None = None, data: Any = _NO_RESULT) -> State:
     return State(StateType.CANCELLED, message=message, data=data)
 
 
-def Paused(message: str | None = None) -> State:
-    return State(StateType.PAUSED, message=message)
+def Paused(
+    message: str | None = None,
+    timeout_seconds: float | None = None,
+    pause_expiration_time: datetime | None = None,
+) -> State:
+    """A run waiting for a person to resume it; until `pause_expiration_time` (or
+    `timeout_seconds` from now) at most, kept as the state's scheduled time."""
+    if pause_expiration_time is None and timeout_seconds is not None:
+        pause_expiration_time = now_utc() + timedelta(seconds=timeout_seconds)
+    return State(StateType.PAUSED, message=message, scheduled_time=pause_expiration_time)

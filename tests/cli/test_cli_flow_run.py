@@ -189,3 +189,46 @@ class TestOnEachStore:
         assert gone.returncode == 1
         assert gone.stderr == f"Flow run {runs.completed} not found\n"
         assert gone.stdout == ""
+
+
+PAUSES = """
+from cauce import flow, get_run_logger, pause_flow_run
+
+@flow
+def espera_aprobacion() -> None:
+    pause_flow_run(timeout=60)
+    get_run_logger().info("aprobado")
+
+if __name__ == "__main__":
+    espera_aprobacion()
+"""
+
+
+class TestResume:
+    def test_a_paused_script_goes_on_when_resumed_and_a_second_resume_says_why(
+        self, cli, store, store_env, start_script, tmp_path
+    ):
+        from cauce.schemas.flow_runs import FlowRunFilter
+        from cauce.states import StateType
+        from tests.workers.conftest import wait_for
+
+        script = tmp_path / "espera.py"
+        script.write_text(PAUSES)
+        process = start_script(store_env, script)
+
+        def paused() -> FlowRun | None:
+            runs = store.client.read_flow_runs(FlowRunFilter(flow_name="espera-aprobacion"))
+            return next((r for r in runs if r.state.type is StateType.PAUSED), None)
+
+        run = wait_for(paused, seconds=30)
+        listed = cli(store_env, "flow-run", "ls")
+        assert "Paused" in _row(listed.stdout, str(run.id))
+        resumed = cli(store_env, "flow-run", "resume", str(run.id))
+        assert resumed.returncode == 0, resumed.stderr
+        assert f"Flow run {run.name!r} ({run.id}) is resumed: Running." in resumed.stdout
+        assert process.wait(30) == 0
+        assert store.client.read_flow_run(run.id).state.type is StateType.COMPLETED
+        again = cli(store_env, "flow-run", "resume", str(run.id))
+        assert again.returncode == 1
+        assert "is not paused: it is Completed(" in again.stderr
+        assert "Traceback" not in again.stderr

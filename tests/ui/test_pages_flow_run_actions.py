@@ -112,6 +112,27 @@ class TestActions:
         assert again.status_code == 409
         assert "has already ended" in again.text
 
+    async def test_resume_of_a_paused_run_makes_it_running_and_only_a_paused_one_offers_it(
+        self, ui, store, deployed_run
+    ):
+        page = (await ui.get(f"/flow-runs/{deployed_run.id}")).text
+        assert f'href="/flow-runs/{deployed_run.id}/resume"' not in page, "not paused"
+        paused = await ui.post(
+            f"/api/flow_runs/{deployed_run.id}/set_state",
+            json={"state": {"type": "PAUSED"}, "force": True},
+        )
+        assert paused.json()["status"] == "ACCEPT"
+        page = (await ui.get(f"/flow-runs/{deployed_run.id}")).text
+        assert f'href="/flow-runs/{deployed_run.id}/resume"' in page
+        token = await _token(ui, deployed_run.id, "resume")
+        done = await ui.post(f"/flow-runs/{deployed_run.id}/resume", data={"csrf_token": token})
+        assert done.status_code == 303
+        run = store.client.read_flow_run(deployed_run.id)
+        assert (run.state.type, run.state.message) == (StateType.RUNNING, "Resumed.")
+        again = await ui.post(f"/flow-runs/{deployed_run.id}/resume", data={"csrf_token": token})
+        assert again.status_code == 409
+        assert "is not paused: it is Running" in again.text
+
     async def test_retry_makes_a_new_run_of_the_deployment_with_the_same_parameters(
         self, ui, store, deployed_run
     ):

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from cauce.client.base import CauceClient
     from cauce.schemas.task_runs import TaskRun
 
-app = typer.Typer(help="List, inspect, follow, cancel and delete flow runs.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, inspect, follow, cancel, resume and delete flow runs.", no_args_is_help=True
+)
 
 FlowRunId = Annotated[
     str, typer.Argument(metavar="ID", help="The flow run's id, as `cauce flow-run ls` shows it.")
@@ -126,6 +128,15 @@ def cancel(flow_run_id: FlowRunId) -> None:
     else:
         said = f"is {run.state.name}"
     console.print(Text(f"Flow run {run.name!r} ({run.id}) {said}."))
+
+
+@app.command("resume")
+def resume(flow_run_id: FlowRunId) -> None:
+    """Resume a paused flow run: its process, waiting in pause_flow_run, goes on."""
+    from rich.text import Text
+
+    run = _client().resume_flow_run(parse_id(flow_run_id))
+    console.print(Text(f"Flow run {run.name!r} ({run.id}) is resumed: {run.state.name}."))
 
 
 @app.command("delete")

@@ -96,6 +96,12 @@ class EmbeddedWorkerVerbs:
         stop_local_process(flow_run)
         return flow_run
 
+    def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
+        from cauce.orchestration.pausing import resume_flow_run
+
+        with self._core() as connection:
+            return resume_flow_run(connection, flow_run_id)
+
     def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:
         from cauce.orchestration.watchdog import run_watchdog
         from cauce.settings import get_settings

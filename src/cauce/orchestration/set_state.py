@@ -51,10 +51,12 @@ class RunTimes:
     start_time: datetime | None
     end_time: datetime | None
 
-    def advance(self, state: State) -> None:
-        """Count an attempt on entering RUNNING; stamp the start once and the end at the finish."""
+    def advance(self, state: State, previous: State | None = None) -> None:
+        """Count an attempt on entering RUNNING (a paused run resumed goes on with the same
+        attempt); stamp the start once and the end at the finish."""
         if state.type is StateType.RUNNING:
-            self.run_count += 1
+            if previous is None or previous.type is not StateType.PAUSED:
+                self.run_count += 1
             self.start_time = self.start_time or state.timestamp
             self.end_time = None
         elif state.type in TERMINAL_STATE_TYPES:
@@ -86,6 +88,6 @@ def set_flow_run_state(
         accepted = result.state
         assert accepted is not None
         times = RunTimes(row["run_count"], row["start_time"], row["end_time"])
-        times.advance(accepted)
+        times.advance(accepted, current)
         update_flow_run_state(executor, flow_run_id, accepted, asdict(times))
     return result

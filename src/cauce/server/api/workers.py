@@ -1,5 +1,5 @@
-"""/api/workers, /api/flow_run_heartbeats, /api/watchdog, and a flow run's cancel and
-crash: what workers, run processes and the watchdog ask of the core.
+"""/api/workers, /api/flow_run_heartbeats, /api/watchdog, and a flow run's cancel, resume
+and crash: what workers, run processes, people and the watchdog ask of the core.
 
 Each route runs one function of orchestration/ in a write transaction; a pool or run
 that does not exist is a 404, a refusal (cancelling an ended run) a 422.
@@ -153,6 +153,16 @@ async def cancel_flow_run(
     flow_run = await database.transaction(
         lambda connection: cancel(connection, flow_run_id, body.reason)
     )
+    return FlowRunModel.from_domain(flow_run)
+
+
+@router.post("/flow_runs/{flow_run_id}/resume", responses={**NOT_FOUND, **REFUSED})
+async def resume_flow_run(flow_run_id: uuid.UUID, database: DatabaseDep) -> FlowRunModel:
+    """Resume a paused run: its process, waiting in pause_flow_run, goes on. 422 if it is
+    not paused."""
+    from cauce.orchestration.pausing import resume_flow_run as resume
+
+    flow_run = await database.transaction(lambda connection: resume(connection, flow_run_id))
     return FlowRunModel.from_domain(flow_run)
 
 

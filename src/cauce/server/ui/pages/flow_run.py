@@ -286,7 +286,7 @@ async def flow_run_logs(
     return render("_flow_run_logs_answer.html", zone(request), first=after_id == 0, **view)
 
 
-ACTIONS = ("cancel", "retry", "delete")
+ACTIONS = ("cancel", "resume", "retry", "delete")
 
 
 async def _confirm(
@@ -315,7 +315,8 @@ async def _run_to_act_on(
 async def confirm_page(
     request: Request, flow_run_id: uuid.UUID, action: str, database: DatabaseDep
 ) -> Any:
-    """Asks before cancelling, retrying or deleting the run: a form that POSTs the action."""
+    """Asks before cancelling, resuming, retrying or deleting the run: a form that POSTs
+    the action."""
     run = await _run_to_act_on(request, database, flow_run_id, action)
     if isinstance(run, Response):
         return run
@@ -329,11 +330,15 @@ async def _act(database: ServerDatabase, runs_made: RunsMade, run: FlowRun, acti
     from cauce.orchestration.cancellation import cancel_flow_run
     from cauce.orchestration.deployments import create_flow_run_from_deployment
     from cauce.orchestration.errors import InvalidRequest
+    from cauce.orchestration.pausing import resume_flow_run
 
     if action == "cancel":
         await database.transaction(
             lambda connection: cancel_flow_run(connection, run.id, CANCEL_REASON)
         )
+        return f"/flow-runs/{run.id}"
+    if action == "resume":
+        await database.transaction(lambda connection: resume_flow_run(connection, run.id))
         return f"/flow-runs/{run.id}"
     if action == "delete":
         await database.transaction(lambda connection: delete_flow_run(connection, run.id))
