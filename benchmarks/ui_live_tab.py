@@ -9,10 +9,14 @@ keeps it open until the script ends, and a few seconds more for the last refresh
 One JSON line:
 
 - `server_rss_start_mb`, `server_rss_end_mb`: the server's process tree's VmRSS
-  (from /proc) before the run starts and once it has ended;
-- `<kind>_refresh_bytes_median`, `_max`, `<kind>_refreshes`: the bodies of the
-  page's polled answers, as Playwright's response events see them: `logs` (the
-  lines appended past a cursor) and `live` (state, timeline, task runs);
+  (from /proc) before the run starts and once it has ended; `server_rss_by_minute_mb`
+  the same read each minute of the run, and `server_rss_growth_pct` its growth from
+  the end of the first minute (imports and caches warmed by the first requests) to
+  the end;
+- `<kind>_refresh_bytes_median`, `_max`, `<kind>_refreshes`: the page's polled
+  answers on the wire (gzipped, as chromium asks), as Playwright's response events
+  see them: `logs` (the lines appended past a cursor) and `live` (state, timeline,
+  task runs; only the timeline's span when nothing else moved);
 - `browser_cpu_s`: user + system CPU seconds of the chromium processes (from
   /proc) from the page's opening to the end;
 - `log_lines_shown`, `log_lines_recorded`: the lines on the page at the end, and
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -191,6 +196,28 @@ def watch(url: str, script: subprocess.Popen[bytes]) -> dict[str, Any]:
     }
 
 
+class RssSampler(threading.Thread):
+    """Reads a process tree's VmRSS once a minute until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: list[float] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(60):
+            self.samples.append(process_tree_mb(self.pid, "VmRSS"))
+
+    def figures(self, end: float) -> dict[str, Any]:
+        self.stopped.set()
+        warmed = self.samples[0] if self.samples else end
+        return {
+            "server_rss_by_minute_mb": self.samples,
+            "server_rss_growth_pct": round((end - warmed) / warmed * 100, 1),
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
@@ -223,14 +250,18 @@ def main() -> None:
             script = start([sys.executable, "charla.py", seconds], script_env, root)
             started.append(script)
             run_id = wait_for_run(base)
+            sampler = RssSampler(server.pid)
+            sampler.start()
             if options.no_page:
                 script.wait()
                 figures: dict[str, Any] = {"page": False}
             else:
                 figures = watch(f"{base}/flow-runs/{run_id}", script)
+            # Read before the lines are counted: paging them all through the API is no tab's doing.
+            rss_end = process_tree_mb(server.pid, "VmRSS")
+            figures.update(sampler.figures(rss_end))
             figures["log_lines_recorded"] = recorded_lines(base, run_id)
             figures["script_exit"] = script.returncode
-            rss_end = process_tree_mb(server.pid, "VmRSS")
         finally:
             for process in started:
                 kill_group(process.pid)
