@@ -52,7 +52,13 @@ ENDPOINTS = {
     ("post", "/api/flow_runs/{flow_run_id}/crash"),
     ("put", "/api/flow_runs/{flow_run_id}/retries"),
     ("post", "/api/flow_runs/{flow_run_id}/cancel"),
+    ("post", "/api/flow_runs/{flow_run_id}/resume"),
     ("post", "/api/watchdog/run"),
+    ("post", "/api/variables/"),
+    ("post", "/api/variables/filter"),
+    ("get", "/api/variables/name/{name}"),
+    ("patch", "/api/variables/name/{name}"),
+    ("delete", "/api/variables/name/{name}"),
     ("get", "/api/health"),
 }
 
