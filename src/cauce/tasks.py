@@ -33,8 +33,8 @@ def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str |
     `@task(cache_key_fn=task_input_hash, cache_expiration=...)`."""
     from cauce.cache_policies import hash_objects
 
-    fn = context.task.fn
-    return hash_objects(context.task.name, fn.__code__.co_code.hex(), arguments)
+    code = getattr(context.task.fn, "__code__", None)  # a callable object has none
+    return hash_objects(context.task.name, code.co_code.hex() if code else "", arguments)
 
 
 P = ParamSpec("P")
