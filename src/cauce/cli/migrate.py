@@ -1,0 +1,90 @@
+"""`cauce migrate [PATH]`: rewrite a Prefect project's imports to cauce's, and report the rest.
+
+The work is in `cauce.migrate`; this module chooses what is printed where and the
+exit status. libcst is imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cauce.cli.output import console, table
+
+if TYPE_CHECKING:
+    from cauce.migrate.project import FileResult
+
+
+def migrate(
+    path: Annotated[Path, typer.Argument(help="A project folder or one .py file.")] = Path("."),
+    write: Annotated[bool, typer.Option("--write", help="Write the rewritten files.")] = False,
+    diff_only: Annotated[
+        bool, typer.Option("--diff", help="Print only the diff on stdout; the report on stderr.")
+    ] = False,
+) -> None:
+    """Rewrite the Prefect imports of the .py files under PATH to cauce's.
+
+    Comments and formatting are kept. `import prefect` becomes `import
+    cauce` and `prefect.x` uses become `cauce.x`; `from prefect.runtime
+    import flow_run` becomes `from cauce.runtime import flow_run`;
+    prefect_dask's runner comes from cauce.task_runners. Skipped: .venv,
+    venv, .git, __pycache__, site-packages. The deployments of
+    PATH/prefect.yaml (schedules, work pool, parameters, tags, a git_clone
+    pull step) are added to PATH/cauce.yaml; what cannot be converted is
+    in the report.
+
+    Without --write nothing changes: the unified diff is printed, then
+    the report: each Prefect name the code uses that cauce does not
+    have, as file:line, with what to do instead. --diff prints only the
+    diff on stdout (ready for `git apply` in PATH) and the report on
+    stderr. --write writes the files and prints the report and a
+    summary.
+
+    Exit status: 0 when the report is empty, 1 when it lists something
+    (an unsupported name, or a file that could not be parsed and was
+    left as it was), 2 when PATH does not exist.
+    """
+    if not path.exists():
+        typer.secho(f"No such file or folder: {path}", err=True, fg="red")
+        raise typer.Exit(2)
+    from cauce.migrate import project
+
+    results = project.migrate(path)
+    if diff_only or not write:
+        typer.echo("".join(project.diff(result) for result in results), nl=False)
+    if write:
+        project.write(results)
+    problems = _report_lines(results)
+    for line in problems:
+        typer.echo(line, err=diff_only)
+    if write:
+        _summary(results)
+    elif not diff_only:
+        changed = sum(result.is_changed for result in results)
+        typer.echo(f"Nothing written: {changed} file(s) would change. Run with --write to write.")
+    raise typer.Exit(1 if problems else 0)
+
+
+def _report_lines(results: list[FileResult]) -> list[str]:
+    lines: list[str] = []
+    for result in results:
+        lines += [result.error] if result.error is not None else []
+        lines += [
+            f"{item.path.as_posix()}:{item.line}: {item.prefect_name}: {item.advice}"
+            for item in result.findings
+        ]
+    return lines
+
+
+def _summary(results: list[FileResult]) -> None:
+    columns = ("Files changed", "Imports rewritten", "Deployments converted", "Unsupported uses")
+    summary = table(*columns, title="Migrated")
+    summary.add_row(
+        str(sum(result.is_changed for result in results)),
+        str(sum(result.imports_rewritten for result in results)),
+        str(sum(result.deployments_converted for result in results)),
+        str(sum(len(result.findings) for result in results)),
+    )
+    console.print(summary)
