@@ -42,7 +42,20 @@ ALLOWED: dict[str, set[str]] = {
     # The process that runs one deployment run: its flow loaded, the engine taking over.
     "workers": {"client", "deployments", "engine", "logging", "runtime", "interruptions"},
     # The lazy public facade (its runtime imports go through importlib).
-    "cauce": {"flows", "tasks", "futures", "logging", "runtime", "task_runners", "engine"},
+    "cauce": {
+        "flows",
+        "tasks",
+        "futures",
+        "logging",
+        "runtime",
+        "task_runners",
+        "engine",
+        "flow_runs",
+        "client",
+    },
+    # pause_flow_run: the run's state through the client, its logger, and the stop a
+    # cancellation while paused makes.
+    "flow_runs": {"context", "client", "logging", "interruptions"},
     # The run path.
     # Flow.deploy() / from_source() are one-line delegations to deployments/, and
     # Flow.serve() to workers/: it starts a worker of one deployment.

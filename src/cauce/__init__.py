@@ -13,6 +13,7 @@ from cauce.version import __version__
 
 if TYPE_CHECKING:
     from cauce import runtime, task_runners
+    from cauce.client.orchestration import get_client
     from cauce.engine.retries import exponential_backoff
     from cauce.engine.tags import tags
     from cauce.flow_runs import (
@@ -71,6 +72,7 @@ __all__ = [
     "deploy",
     "exponential_backoff",
     "flow",
+    "get_client",
     "get_run_logger",
     "pause_flow_run",
     "quote",
@@ -119,6 +121,7 @@ _LOCATIONS: dict[str, str] = {
     "deploy": "cauce.deployments.from_code",
     "get_run_logger": "cauce.logging.run_logger",
     "tags": "cauce.engine.tags",
+    "get_client": "cauce.client.orchestration",
     **dict.fromkeys(
         ["pause_flow_run", "resume_flow_run", "apause_flow_run", "aresume_flow_run"],
         "cauce.flow_runs",

@@ -18,20 +18,23 @@ class NotPausedError(Exception):
     """A flow run asked to resume is not paused."""
 
 
-# Defined beside the code that raises them; read from there on first use.
-_ELSEWHERE = {
+# Defined beside the code that raises them; read from there on first use (name: module, or
+# module and the name it has there).
+_ELSEWHERE: dict[str, str | tuple[str, str]] = {
     "ParameterTypeError": "cauce.engine.parameters",
     "UpstreamTaskError": "cauce.engine.task_run",
     "UnfinishedRun": "cauce.states",
+    "ObjectNotFound": ("cauce.client.base", "NotFound"),
 }
 
 __all__ = ["FlowPauseTimeout", "MissingContextError", "NotPausedError", *_ELSEWHERE]
 
 
 def __getattr__(name: str) -> Any:
-    module = _ELSEWHERE.get(name)
-    if module is None:
+    place = _ELSEWHERE.get(name)
+    if place is None:
         raise AttributeError(f"cauce.exceptions has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    module, there = place if isinstance(place, tuple) else (place, name)
+    return getattr(importlib.import_module(module), there)

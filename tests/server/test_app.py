@@ -20,6 +20,7 @@ ENDPOINTS = {
     ("post", "/api/flow_runs"),
     ("get", "/api/flow_runs/{flow_run_id}"),
     ("delete", "/api/flow_runs/{flow_run_id}"),
+    ("patch", "/api/flow_runs/{flow_run_id}"),
     ("post", "/api/flow_runs/filter"),
     ("get", "/api/flow_runs/{flow_run_id}/subflow_runs"),
     ("get", "/api/flow_runs/{flow_run_id}/states"),

@@ -170,6 +170,29 @@ class TestSetFlowRunState:
         assert error_fields(response) == ["state"]
 
 
+class TestUpdateFlowRun:
+    async def test_patch_renames_and_retags_keeping_what_is_left_out(self, api_client):
+        run = await create_run(api_client)
+        renamed = await api_client.patch(f"/api/flow_runs/{run['id']}", json={"name": "nueva"})
+        assert renamed.status_code == 200
+        assert (renamed.json()["name"], renamed.json()["tags"]) == ("nueva", run["tags"])
+        tagged = await api_client.patch(
+            f"/api/flow_runs/{run['id']}", json={"tags": ["z", "a", "z"]}
+        )
+        assert (tagged.json()["name"], tagged.json()["tags"]) == ("nueva", ["a", "z"])
+        read = (await api_client.get(f"/api/flow_runs/{run['id']}")).json()
+        assert (read["name"], read["tags"]) == ("nueva", ["a", "z"])
+
+    async def test_an_empty_name_or_tag_is_422_and_an_unknown_run_404(self, api_client):
+        run = await create_run(api_client)
+        empty = await api_client.patch(f"/api/flow_runs/{run['id']}", json={"name": ""})
+        assert error_fields(empty) == ["name"]
+        blank = await api_client.patch(f"/api/flow_runs/{run['id']}", json={"tags": ["ok", ""]})
+        assert error_fields(blank) == ["tags.1"]
+        missing = await api_client.patch(f"/api/flow_runs/{uuid.uuid4()}", json={"name": "x"})
+        assert missing.status_code == 404
+
+
 class TestDeleteFlowRun:
     async def test_delete_removes_the_run_with_states_task_runs_and_logs(self, api_client):
         from tests.server.test_batches_and_logs import batch_body

@@ -200,6 +200,11 @@ class CauceClient(Protocol):
         """Cancel the run: Cancelled if it had not started, else Cancelling until its
         process is stopped. ClientError if it has ended."""
 
+    def update_flow_run(
+        self, flow_run_id: uuid.UUID, name: str | None = None, tags: list[str] | None = None
+    ) -> FlowRun:
+        """Rename the run and/or replace its tags (None: unchanged); the run after."""
+
     def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
         """Resume the paused run (its process goes on); the run after. ClientError if it
         is not paused."""

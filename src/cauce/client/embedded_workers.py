@@ -96,6 +96,14 @@ class EmbeddedWorkerVerbs:
         stop_local_process(flow_run)
         return flow_run
 
+    def update_flow_run(
+        self, flow_run_id: uuid.UUID, name: str | None = None, tags: list[str] | None = None
+    ) -> FlowRun:
+        from cauce.orchestration.flow_runs import update_flow_run
+
+        with self._core() as connection:
+            return update_flow_run(connection, flow_run_id, name, tags)
+
     def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
         from cauce.orchestration.pausing import resume_flow_run
 

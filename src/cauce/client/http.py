@@ -48,6 +48,7 @@ from cauce.schemas.api import (
     FlowRunCreate,
     FlowRunFilterModel,
     FlowRunModel,
+    FlowRunUpdate,
     LogLineModel,
     SetStateRequest,
     SetStateResultModel,
@@ -362,6 +363,14 @@ class HttpClient(HttpVariableVerbs):
         body = ReasonRequest(reason=reason)
         path = f"/flow_runs/{flow_run_id}/cancel"
         response = self._request("POST", path, json=_dump(body), refusals=True)
+        return FlowRunModel.model_validate(response.json()).to_domain()
+
+    def update_flow_run(
+        self, flow_run_id: uuid.UUID, name: str | None = None, tags: list[str] | None = None
+    ) -> FlowRun:
+        body = FlowRunUpdate(name=name, tags=tags)
+        path = f"/flow_runs/{flow_run_id}"
+        response = self._request("PATCH", path, json=_dump(body), refusals=True)
         return FlowRunModel.model_validate(response.json()).to_domain()
 
     def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:

@@ -1,5 +1,5 @@
 """Creating a flow run: the one path for every writer (a flow's own process, the API,
-and later the scheduler and `deployment run`).
+and later the scheduler and `deployment run`); and changing its name or tags.
 
 Its first state is any state the rules accept for a run with no current state.
 The flow is recorded by name on first use. The caller holds a write transaction.
@@ -10,10 +10,15 @@ time, however many passes, restarts or servers try: a unique index decides.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from cauce.database.recording import writes
 from cauce.database.recording.executors import StatementExecutor
+from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 from cauce.schemas.flow_runs import FlowRun
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 class FlowRunExists(Exception):
@@ -36,3 +41,30 @@ def create_flow_run(
     if flow_id is None:
         flow_id = writes.flow_id_for_name(executor, flow_run.flow_name)
     return flow_id, writes.insert_flow_run(executor, flow_run, flow_id, parent_flow_run_id)
+
+
+def update_flow_run(
+    connection: Connection,
+    flow_run_id: uuid.UUID,
+    name: str | None = None,
+    tags: list[str] | None = None,
+) -> FlowRun:
+    """Rename the run and/or replace its tags (what is None stays); the run after.
+    InvalidRequest for an empty name or tag."""
+    from cauce.database.queries.flow_runs import select_flow_run, update_flow_run_fields
+
+    fields: dict[str, object] = {}
+    if name is not None:
+        if not name.strip():
+            raise InvalidRequest("a flow run's name cannot be empty")
+        fields["name"] = name
+    if tags is not None:
+        if any(not tag.strip() for tag in tags):
+            raise InvalidRequest("a flow run's tags cannot be empty")
+        fields["tags"] = sorted(set(tags))
+    if fields and not update_flow_run_fields(connection, flow_run_id, **fields):
+        raise ObjectNotFound(f"flow run {flow_run_id} does not exist")
+    flow_run = select_flow_run(connection, flow_run_id)
+    if flow_run is None:
+        raise ObjectNotFound(f"flow run {flow_run_id} does not exist")
+    return flow_run

@@ -214,6 +214,13 @@ class FlowRunModel(_WireModel):
         return self._to(FlowRun, state=self.state.to_domain())
 
 
+class FlowRunUpdate(_WireModel):
+    """What PATCH /api/flow_runs/{id} changes: a new name and/or the whole list of tags."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=_NAME)
+    tags: list[Annotated[str, Field(min_length=1, max_length=_NAME)]] | None = None
+
+
 class FlowRunFilterModel(_WireModel):
     """Which flow runs to read, and in which order (newest first by default)."""
 

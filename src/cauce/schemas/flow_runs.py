@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from cauce.states import State, now_utc
+from cauce.states import State, StateType, now_utc
 
 
 @dataclass(slots=True)
@@ -38,6 +38,16 @@ class FlowRun:
     """The worker that claimed it, if one did."""
     heartbeat: datetime | None = None
     """When its process last said it was alive (processes recording through a server)."""
+
+    @property
+    def state_type(self) -> StateType:
+        """Its current state's type (Prefect's FlowRun.state_type)."""
+        return self.state.type
+
+    @property
+    def state_name(self) -> str:
+        """Its current state's name (Prefect's FlowRun.state_name)."""
+        return self.state.name
 
 
 class FlowRunSort(StrEnum):

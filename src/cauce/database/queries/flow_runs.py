@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 
 from cauce.database.rows import state_from_row
@@ -197,3 +198,9 @@ def delete_flow_run(connection: Connection, flow_run_id: uuid.UUID) -> bool:
     """Delete a run with its states, task runs and logs; False if it did not exist."""
     result = connection.execute(delete(flow_runs).where(flow_runs.c.id == flow_run_id))
     return result.rowcount > 0
+
+
+def update_flow_run_fields(connection: Connection, flow_run_id: uuid.UUID, **fields: Any) -> bool:
+    """Store the given fields (name, tags) of a run; False if it did not exist."""
+    statement = update(flow_runs).where(flow_runs.c.id == flow_run_id).values(**fields)
+    return connection.execute(statement).rowcount > 0

@@ -1,4 +1,5 @@
-"""/api/flow_runs: create, read, filter, set the state of, and delete flow runs.
+"""/api/flow_runs: create, read, filter, rename and retag, set the state of, and delete
+flow runs.
 
 Reads call database/queries/flow_runs.py, imported inside the routes so that a
 server on SQLite starts without SQLAlchemy (server/database.py); recording
@@ -19,6 +20,7 @@ from cauce.schemas.api import (
     FlowRunCreate,
     FlowRunFilterModel,
     FlowRunModel,
+    FlowRunUpdate,
     SetStateRequest,
     SetStateResultModel,
     StateModel,
@@ -112,6 +114,17 @@ async def set_flow_run_state(
     if result.status is SetStateStatus.ABORT:
         raise _not_found(flow_run_id)
     return json_response(SetStateResultModel.from_domain(result))
+
+
+@router.patch("/{flow_run_id}", responses={**NOT_FOUND, **UNREADABLE_BODY})
+async def update_flow_run(
+    flow_run_id: uuid.UUID, body: FlowRunUpdate, database: DatabaseDep
+) -> FlowRunModel:
+    """Rename a run and/or replace its tags (a field left out stays); the run after."""
+    flow_run = await database.transaction(
+        lambda connection: core.update_flow_run(connection, flow_run_id, body.name, body.tags)
+    )
+    return FlowRunModel.from_domain(flow_run)
 
 
 @router.delete("/{flow_run_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
