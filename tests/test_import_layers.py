@@ -32,7 +32,17 @@ LEAVES = {
 # core only through the client.
 ALLOWED: dict[str, set[str]] = {
     # Entry points: nobody imports them. `cauce server database` administers the database.
-    "cli": {"client", "server", "database", "deployments", "migrate", "orchestration", "workers"},
+    # `cauce variable set` is Variable.set, as `prefect variable set` is.
+    "cli": {
+        "client",
+        "server",
+        "database",
+        "deployments",
+        "migrate",
+        "orchestration",
+        "workers",
+        "variables",
+    },
     "server": {"orchestration", "database", "services"},
     # The server's loops: passes of the core on a connection.
     "services": {"orchestration", "database"},

@@ -20,12 +20,14 @@ from cauce.cli import (
     flow_run,
     profile,
     server,
+    variable,
     watchdog,
     work_pool,
     worker,
 )
 from cauce.cli.deploy import deploy
 from cauce.cli.errors import describe
+from cauce.cli.migrate import migrate
 from cauce.cli.version import version
 
 app = typer.Typer(
@@ -41,11 +43,13 @@ app.add_typer(flow.app, name="flow")
 app.add_typer(flow_run.app, name="flow-run")
 app.add_typer(profile.app, name="profile")
 app.add_typer(server.app, name="server")
+app.add_typer(variable.app, name="variable")
 app.add_typer(watchdog.app, name="watchdog")
 app.add_typer(work_pool.app, name="work-pool")
 app.add_typer(worker.app, name="worker")
 app.command("version")(version)
 app.command("deploy")(deploy)
+app.command("migrate")(migrate)
 
 _debug = False
 
