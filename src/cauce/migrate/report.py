@@ -38,8 +38,8 @@ HINTS: dict[str, str] = {
     "prefect.server": "cauce's server is started with `cauce server start`; it has no Python API.",
     "prefect.testing": "cauce has no test harness: set CAUCE_HOME to a temporary folder in tests "
     "and runs go to a fresh embedded store.",
-    "prefect.client": "Prefect's client is not in cauce: read runs with `cauce flow-run ls` / "
-    "`inspect`, and start deployment runs with `cauce deployment run`.",
+    "prefect.client": "This part of Prefect's client is not in cauce: script against "
+    "cauce.get_client() (runs, states, deployment runs) or use `cauce flow-run ls` / `inspect`.",
     "prefect.client.schemas.schedules": "Write schedules in cauce.yaml (cron, interval or rrule, "
     "with a timezone) and create them with `cauce deploy`.",
     "prefect.deployments": "Describe deployments in cauce.yaml (`cauce deploy` writes it) and "
