@@ -60,6 +60,13 @@ ENDPOINTS = {
     ("get", "/api/variables/name/{name}"),
     ("patch", "/api/variables/name/{name}"),
     ("delete", "/api/variables/name/{name}"),
+    ("post", "/api/artifacts/"),
+    ("get", "/api/artifacts/{artifact_id}"),
+    ("patch", "/api/artifacts/{artifact_id}"),
+    ("delete", "/api/artifacts/{artifact_id}"),
+    ("post", "/api/artifacts/filter"),
+    ("post", "/api/artifacts/latest/filter"),
+    ("get", "/api/artifacts/{key}/latest"),
     ("get", "/api/health"),
 }
 

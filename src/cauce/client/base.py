@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from cauce.schemas.artifacts import ArtifactFilter, StoredArtifact
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -229,6 +230,29 @@ class CauceClient(Protocol):
 
     def delete_variable(self, name: str) -> None:
         """Delete the variable named `name`; raises NotFound."""
+
+    def create_artifact(self, artifact: StoredArtifact) -> StoredArtifact:
+        """Record a new artifact (with a key that exists: its new version); ClientError
+        naming what is wrong with its key or data."""
+
+    def read_artifact(self, artifact_id: uuid.UUID) -> StoredArtifact:
+        """The artifact with this id; raises NotFound."""
+
+    def read_artifacts(self, where: ArtifactFilter | None = None) -> list[StoredArtifact]:
+        """Every version of the artifacts matching `where` (all by default), newest first."""
+
+    def read_latest_artifacts(self, where: ArtifactFilter | None = None) -> list[StoredArtifact]:
+        """The latest version of each key among the artifacts matching `where`."""
+
+    def read_latest_artifact(self, key: str) -> StoredArtifact:
+        """The latest version of the artifact `key`; raises NotFound."""
+
+    def update_artifact(self, artifact_id: uuid.UUID, changes: dict[str, Any]) -> None:
+        """Change the artifact's `data` or `description` (the keys of `changes`);
+        raises NotFound."""
+
+    def delete_artifact(self, artifact_id: uuid.UUID) -> None:
+        """Delete the artifact (this version only); raises NotFound."""
 
     def close(self) -> None:
         """Release connections."""

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cauce.client.base import ClientError, NotFound
+from cauce.client.embedded_artifacts import EmbeddedArtifactVerbs
 from cauce.client.embedded_variables import EmbeddedVariableVerbs
 from cauce.client.embedded_workers import EmbeddedWorkerVerbs
 from cauce.database.migrations import HEAD_REVISION
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 
-class EmbeddedClient(EmbeddedWorkerVerbs, EmbeddedVariableVerbs):
+class EmbeddedClient(EmbeddedWorkerVerbs, EmbeddedVariableVerbs, EmbeddedArtifactVerbs):
     """Records and reads runs directly in the database at `database_url`.
 
     The first use of the store also ends the runs that a process on this machine left

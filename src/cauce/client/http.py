@@ -41,6 +41,7 @@ from urllib.parse import quote
 import httpx
 
 from cauce.client.base import ClientError, NotFound, ServerUnreachable
+from cauce.client.http_artifacts import HttpArtifactVerbs
 from cauce.client.http_variables import HttpVariableVerbs
 from cauce.ids import new_id
 from cauce.schemas.api import (
@@ -102,7 +103,7 @@ _JSON = {"Content-Type": "application/json"}
 logger = logging.getLogger("cauce.client")
 
 
-class HttpClient(HttpVariableVerbs):
+class HttpClient(HttpVariableVerbs, HttpArtifactVerbs):
     """Records and reads runs on the cauce server at `api_url` (e.g. http://host:4200/api).
 
     `retry_seconds`: how long to keep retrying an unreachable server (RETRY_SECONDS).

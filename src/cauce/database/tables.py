@@ -4,7 +4,8 @@ A run's current state is kept on its row (state_* columns) for fast listing;
 every state it ever had is a row of its *_states table. A deployment says where
 a flow's code is, how to call it, when (its schedules) and where to run it (its
 work pool); the flow runs it makes point back at it. A variable is a named JSON
-value that flows read at run time (Prefect's Variables).
+value that flows read at run time (Prefect's Variables). An artifact is something a
+run made for people to see (a report, a table, a link, a progress bar, an image).
 """
 
 from __future__ import annotations
@@ -314,4 +315,22 @@ variables = Table(
     Column("tags", JSON, nullable=False),
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
+)
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    # Artifacts with one key are versions of one thing; the newest is the one listed.
+    Column("key", String(255), nullable=True),
+    Column("type", String(64), nullable=False),
+    Column("data", JSONText, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("flow_run_id", Uuid, ForeignKey("flow_runs.id", ondelete="CASCADE"), nullable=True),
+    # Not a foreign key: task runs are written in batches and may not be in the table yet.
+    Column("task_run_id", Uuid, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Index(None, "flow_run_id"),
+    Index(None, "key", "created"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cauce.server.api import (
+    artifacts,
     batches,
     deployments,
     flow_runs,
@@ -26,4 +27,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     deployments.router,
     workers.router,
     variables.router,
+    artifacts.router,
 )

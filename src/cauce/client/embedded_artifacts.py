@@ -1,0 +1,66 @@
+"""The embedded client's verbs for artifacts.
+
+A mixin of EmbeddedClient, kept apart so that each file stays about one thing. They go
+through the core on SQLAlchemy; its refusals arrive as ClientError, an unknown id or
+key as NotFound.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from cauce.schemas.artifacts import ArtifactFilter, StoredArtifact
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+class EmbeddedArtifactVerbs:
+    """Artifacts in the in-process database."""
+
+    def _core(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def create_artifact(self, artifact: StoredArtifact) -> StoredArtifact:
+        from cauce.orchestration.artifacts import create_artifact
+
+        with self._core() as connection:
+            return create_artifact(connection, artifact)
+
+    def read_artifact(self, artifact_id: uuid.UUID) -> StoredArtifact:
+        from cauce.orchestration.artifacts import read_artifact
+
+        with self._core() as connection:
+            return read_artifact(connection, artifact_id)
+
+    def read_artifacts(self, where: ArtifactFilter | None = None) -> list[StoredArtifact]:
+        from cauce.orchestration.artifacts import read_artifacts
+
+        with self._core() as connection:
+            return read_artifacts(connection, where or ArtifactFilter())
+
+    def read_latest_artifacts(self, where: ArtifactFilter | None = None) -> list[StoredArtifact]:
+        from cauce.orchestration.artifacts import read_latest_artifacts
+
+        with self._core() as connection:
+            return read_latest_artifacts(connection, where or ArtifactFilter())
+
+    def read_latest_artifact(self, key: str) -> StoredArtifact:
+        from cauce.orchestration.artifacts import read_latest_artifact
+
+        with self._core() as connection:
+            return read_latest_artifact(connection, key)
+
+    def update_artifact(self, artifact_id: uuid.UUID, changes: dict[str, Any]) -> None:
+        from cauce.orchestration.artifacts import update_artifact
+
+        with self._core() as connection:
+            update_artifact(connection, artifact_id, changes)
+
+    def delete_artifact(self, artifact_id: uuid.UUID) -> None:
+        from cauce.orchestration.artifacts import delete_artifact
+
+        with self._core() as connection:
+            delete_artifact(connection, artifact_id)
