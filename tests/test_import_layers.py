@@ -70,12 +70,15 @@ ALLOWED: dict[str, set[str]] = {
     # Flow.deploy() / from_source() are one-line delegations to deployments/, and
     # Flow.serve() to workers/: it starts a worker of one deployment.
     "flows": {"engine", "task_runners", "deployments", "workers", "filesystems"},
-    "tasks": {"engine", "context", "futures", "cache_policies", "filesystems"},
+    "tasks": {"engine", "context", "futures", "cache_policies", "filesystems", "transactions"},
+    # Prefect's transactions: what a task run's completion stages, and the key records.
+    "transactions": {"logging"},
     # Prefect's cache policies and result storage: plain values and hashing.
     "cache_policies": {"context"},
     "filesystems": set(),
     "engine": {
         "cache_policies",
+        "transactions",
         "client",
         # The pure task-run rules only (orchestration.set_state.decide): task-run
         # states are batched, so the engine applies the core's rules in-process.

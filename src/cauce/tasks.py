@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cauce.filesystems import ResultStorage
     from cauce.futures import TaskRunFuture, TaskRunFutureList
     from cauce.states import State
+    from cauce.transactions import TransactionHook
 
 __all__ = ["Task", "exponential_backoff", "task", "task_input_hash", "unmapped"]
 
@@ -72,6 +73,8 @@ class Task(Generic[P, R]):
         cache_result_in_memory: bool = True,
         refresh_cache: bool | None = None,
         retry_condition_fn: RetryCondition | None = None,
+        on_commit: Iterable[TransactionHook] | None = None,
+        on_rollback: Iterable[TransactionHook] | None = None,
     ) -> None:
         """Long because it takes Prefect's task options, one line each, and stores them."""
         if not callable(fn):
@@ -103,6 +106,8 @@ class Task(Generic[P, R]):
         self.on_completion_hooks = hook_list(on_completion)
         self.on_failure_hooks = hook_list(on_failure)
         self.on_running_hooks = hook_list(on_running)
+        self.on_commit_hooks: list[TransactionHook] = list(on_commit or ())
+        self.on_rollback_hooks: list[TransactionHook] = list(on_rollback or ())
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"
@@ -158,6 +163,8 @@ class Task(Generic[P, R]):
             "cache_result_in_memory": self.cache_result_in_memory,
             "refresh_cache": self.refresh_cache,
             "retry_condition_fn": self.retry_condition_fn,
+            "on_commit": self.on_commit_hooks,
+            "on_rollback": self.on_rollback_hooks,
         }
         return Task(self.fn, **{**current, **options})
 
@@ -175,6 +182,18 @@ class Task(Generic[P, R]):
     def on_running(self, hook: StateHook) -> StateHook:
         """`@my_task.on_running`: call `hook(task, task_run, state)` before each attempt."""
         self.on_running_hooks.append(hook)
+        return hook
+
+    def on_commit(self, hook: TransactionHook) -> TransactionHook:
+        """`@my_task.on_commit`: call `hook(transaction)` when a completed run's
+        transaction commits (see cauce.transactions)."""
+        self.on_commit_hooks.append(hook)
+        return hook
+
+    def on_rollback(self, hook: TransactionHook) -> TransactionHook:
+        """`@my_task.on_rollback`: call `hook(transaction)` when the transaction a completed
+        run was staged in rolls back: to undo what the run did."""
+        self.on_rollback_hooks.append(hook)
         return hook
 
     @overload
@@ -285,6 +304,8 @@ def task(
     cache_result_in_memory: bool = True,
     refresh_cache: bool | None = None,
     retry_condition_fn: RetryCondition | None = None,
+    on_commit: Iterable[TransactionHook] | None = None,
+    on_rollback: Iterable[TransactionHook] | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -313,6 +334,8 @@ def task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
             flow run's; it may hold {flow_name}, {script_dir} and {date}.
         on_completion, on_failure, on_running: lists of `hook(task, task_run, state)`
             called when a run enters that state.
+        on_commit, on_rollback: lists of `hook(transaction)` called when a completed
+            run's transaction commits or rolls back (cauce.transactions).
     """
     if fn is not None:
         return Task(fn)

@@ -224,14 +224,23 @@ class TaskRunEngine:
 
     def on_return(self, value: Any) -> bool:
         """Record a returning attempt; False: no retry follows."""
-        if self.cache is not None:
-            try:
-                self.cache.cache.write(self.cache.key, value, self.cache.expiration)
-            except Exception as exc:
-                # The value is good; only later runs lose the shortcut.
-                self.logger.warning("Could not cache the result of this run: %r", exc)
+        task = self.task
+        if self.cache is not None or task.on_commit_hooks or task.on_rollback_hooks:
+            from cauce.transactions import stage_task_run
+
+            # Kept now, or when the transaction it runs in commits.
+            write = None if self.cache is None else partial(self._keep, self.cache, value)
+            key = None if self.cache is None else self.cache.key
+            stage_task_run(write, key, task.on_commit_hooks, task.on_rollback_hooks)
         self._finish(Completed(data=value))
         return False
+
+    def _keep(self, cache: CacheUse, value: Any) -> None:
+        try:
+            cache.cache.write(cache.key, value, cache.expiration)
+        except Exception as exc:
+            # The value is good; only later runs lose the shortcut.
+            self.logger.warning("Could not cache the result of this run: %r", exc)
 
     def on_exception(self, exc: BaseException) -> bool:
         """Record a failure; True when a retry follows (after `retry_delay` seconds)."""
