@@ -101,6 +101,8 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": {"context", "client"},
     # Prefect's Variable: named values read and written through the client.
     "variables": {"client"},
+    # Prefect's artifacts: made through the client, for the run in the context.
+    "artifacts": {"context", "client"},
     "log_prints": {"context", "logging"},
     "logging": {"context", "interruptions"},
     "context": {"futures", "task_runners"},
