@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from cauce.cli import (
+    artifact,
     config,
     deployment,
     flow,
@@ -37,6 +38,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(artifact.app, name="artifact")
 app.add_typer(config.app, name="config")
 app.add_typer(deployment.app, name="deployment")
 app.add_typer(flow.app, name="flow")
