@@ -53,7 +53,9 @@ def uses_a_block():
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`args` in a process group of its own, killed with its children if still running."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CAUCE_")} | env
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CAUCE_", "PREFECT_"))
+    } | env
     group = (
         {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
         if sys.platform == "win32"
@@ -89,7 +91,10 @@ def project(tmp_path: Path) -> Path:
 
 def _migrate(root: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "cauce.cli.main", "migrate", *args]
-    return _run(command, cwd or root, {"CAUCE_HOME": str(root.parent / "home")})
+    # HOME is a fresh folder: the ~/.prefect/profiles.toml of whoever runs the tests is not read.
+    user_home = str(root.parent / "user")
+    env = {"CAUCE_HOME": str(root.parent / "home"), "HOME": user_home, "USERPROFILE": user_home}
+    return _run(command, cwd or root, env)
 
 
 def _texts(root: Path) -> dict[str, str]:

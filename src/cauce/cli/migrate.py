@@ -23,6 +23,12 @@ def migrate(
     diff_only: Annotated[
         bool, typer.Option("--diff", help="Print only the diff on stdout; the report on stderr.")
     ] = False,
+    prefect_home: Annotated[
+        Path | None,
+        typer.Option(
+            "--prefect-home", metavar="DIR", help="Read Prefect's profiles.toml from DIR."
+        ),
+    ] = None,
 ) -> None:
     """Rewrite the Prefect imports of the .py files under PATH to cauce's.
 
@@ -35,12 +41,19 @@ def migrate(
     pull step) are added to PATH/cauce.yaml; what cannot be converted is
     in the report.
 
+    Prefect's profiles (DIR/profiles.toml with --prefect-home, else
+    PATH/profiles.toml, else $PREFECT_HOME's or ~/.prefect's) are added to
+    cauce's profiles.toml in CAUCE_HOME under the same names, each
+    PREFECT_* setting as its CAUCE_* equivalent; the report lists every
+    setting left behind and why. A cauce profile that already holds
+    settings is never overwritten.
+
     Without --write nothing changes: the unified diff is printed, then
     the report: each Prefect name the code uses that cauce does not
     have, as file:line, with what to do instead. --diff prints only the
     diff on stdout (ready for `git apply` in PATH) and the report on
-    stderr. --write writes the files and prints the report and a
-    summary.
+    stderr, with the diff of cauce's profiles.toml (not in PATH).
+    --write writes the files and prints the report and a summary.
 
     Exit status: 0 when the report is empty, 1 when it lists something
     (an unsupported name, or a file that could not be parsed and was
@@ -51,9 +64,11 @@ def migrate(
         raise typer.Exit(2)
     from cauce.migrate import project
 
-    results = project.migrate(path)
+    results = project.migrate(path, prefect_home)
     if diff_only or not write:
-        typer.echo("".join(project.diff(result) for result in results), nl=False)
+        typer.echo("".join(project.diff(r) for r in results if not r.is_outside), nl=False)
+        outside = "".join(project.diff(r) for r in results if r.is_outside)
+        typer.echo(outside, nl=False, err=diff_only)
     if write:
         project.write(results)
     problems = _report_lines(results)
@@ -79,12 +94,19 @@ def _report_lines(results: list[FileResult]) -> list[str]:
 
 
 def _summary(results: list[FileResult]) -> None:
-    columns = ("Files changed", "Imports rewritten", "Deployments converted", "Unsupported uses")
+    columns = (
+        "Files changed", "Imports rewritten", "Deployments converted", "Profiles converted",
+        "Not converted",
+    )  # fmt: skip
     summary = table(*columns, title="Migrated")
     summary.add_row(
         str(sum(result.is_changed for result in results)),
         str(sum(result.imports_rewritten for result in results)),
         str(sum(result.deployments_converted for result in results)),
+        str(sum(result.profiles_converted for result in results)),
         str(sum(len(result.findings) for result in results)),
     )
     console.print(summary)
+    for result in results:
+        if result.profiles_converted and result.is_changed:
+            typer.echo(f"cauce profiles written to {result.shown_as}: see `cauce profile ls`.")

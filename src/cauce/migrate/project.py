@@ -2,9 +2,10 @@
 
 `migrate(path)` reads every .py file under `path` (or `path` itself), skipping
 virtualenvs, .git and caches, and returns what each would become; a folder's
-prefect.yaml adds its deployments to the folder's cauce.yaml. Nothing is
-written until `write(results)`. A file that cannot be parsed is kept as is and
-reported with the line of its error.
+prefect.yaml adds its deployments to the folder's cauce.yaml, and a Prefect
+profiles.toml (see `profiles.find`) its profiles to cauce's profiles.toml, a file
+outside the project. Nothing is written until `write(results)`. A file that
+cannot be parsed is kept as is and reported with the line of its error.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import difflib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cauce.migrate import prefect_yaml
+from cauce.migrate import profiles as prefect_profiles
 from cauce.migrate.imports import rewrite
 from cauce.migrate.report import Finding, findings
 
@@ -41,6 +44,10 @@ class FileResult:
     error: str | None = None
     is_new: bool = False
     deployments_converted: int = 0
+    profiles_converted: int = 0
+    # Outside the migrated folder (cauce's profiles.toml): not part of a diff for `git apply`.
+    is_outside: bool = False
+    save: Callable[[], None] | None = None
 
     @property
     def is_changed(self) -> bool:
@@ -59,14 +66,48 @@ def python_files(root: Path) -> list[Path]:
     return found
 
 
-def migrate(root: Path) -> list[FileResult]:
-    """What every Python file under `root` becomes; nothing is written."""
+def migrate(root: Path, prefect_home: Path | None = None) -> list[FileResult]:
+    """What every Python file under `root` becomes, and cauce.yaml and cauce's
+    profiles.toml; nothing is written. `prefect_home` is where Prefect's profiles are."""
     base = root if root.is_dir() else root.parent
     results = [
         _migrate_file(path, path.relative_to(base).as_posix()) for path in python_files(root)
     ]
     deployments = _deployments_file(root) if root.is_dir() else None
-    return results + ([deployments] if deployments is not None else [])
+    profiles = _profiles_file(root if root.is_dir() else None, prefect_home)
+    return results + [result for result in (deployments, profiles) if result is not None]
+
+
+def _profiles_file(root: Path | None, prefect_home: Path | None) -> FileResult | None:
+    """cauce's profiles.toml with Prefect's profiles added, if Prefect's file is found."""
+    from cauce.settings.definitions import SettingsError
+    from cauce.settings.profiles import dumps, profiles_path, read_profiles
+
+    source = prefect_profiles.find(root, prefect_home)
+    if source is None:
+        return None
+    target = profiles_path()
+    before = target.read_bytes() if target.is_file() else b""
+    try:
+        conversion = prefect_profiles.convert(source)
+        cauce_profiles = read_profiles(target)
+    except (prefect_profiles.PrefectProfilesError, SettingsError) as exc:
+        error = f"{exc}; cauce's profiles left unchanged"
+        return FileResult(target, str(target), before, before, error=error, is_outside=True)
+    refused = prefect_profiles.merge(conversion, cauce_profiles, is_new=not target.exists())
+    added = len(conversion.profiles) - len(refused)
+    after = dumps(cauce_profiles).encode() if added else before
+    notes = [
+        Finding(source, item.line, f"profile {item.profile!r}: {item.name}", item.reason)
+        for item in conversion.skipped
+    ] + [
+        Finding(source, conversion.header_lines[name], f"profile {name!r}", why)
+        for name, why in refused
+    ]
+    return FileResult(
+        target, target.as_posix(), before, after, findings=notes, is_new=not before,
+        profiles_converted=added, is_outside=True, save=cauce_profiles.save,
+    )  # fmt: skip
 
 
 def _deployments_file(root: Path) -> FileResult | None:
@@ -159,4 +200,7 @@ def write(results: list[FileResult]) -> None:
     """Write every changed file back, bytes as libcst produced them (encoding and newlines kept)."""
     for result in results:
         if result.is_changed:
-            result.path.write_bytes(result.after)
+            if result.save is not None:
+                result.save()
+            else:
+                result.path.write_bytes(result.after)
