@@ -30,7 +30,30 @@ def migrate(
         ),
     ] = None,
 ) -> None:
-    """Rewrite the Prefect imports of the .py files under PATH to cauce's.
+    """Rewrite a Prefect project for cauce; the --help text is HELP below."""
+    if not path.exists():
+        typer.secho(f"No such file or folder: {path}", err=True, fg="red")
+        raise typer.Exit(2)
+    from cauce.migrate import project
+
+    results = project.migrate(path, prefect_home)
+    if diff_only or not write:
+        _diffs(results, diff_only)
+    if write:
+        project.write(results)
+    problems = _report_lines(results)
+    for line in problems:
+        typer.echo(line, err=diff_only)
+    if write:
+        _summary(results)
+    elif not diff_only:
+        changed = sum(result.is_changed for result in results)
+        typer.echo(f"Nothing written: {changed} file(s) would change. Run with --write to write.")
+    raise typer.Exit(1 if problems else 0)
+
+
+# The command's --help; kept out of the function so its length stays readable.
+HELP = """Rewrite the Prefect imports of the .py files under PATH to cauce's.
 
     Comments and formatting are kept. `import prefect` becomes `import
     cauce` and `prefect.x` uses become `cauce.x`; `from prefect.runtime
@@ -58,28 +81,17 @@ def migrate(
     Exit status: 0 when the report is empty, 1 when it lists something
     (an unsupported name, or a file that could not be parsed and was
     left as it was), 2 when PATH does not exist.
-    """
-    if not path.exists():
-        typer.secho(f"No such file or folder: {path}", err=True, fg="red")
-        raise typer.Exit(2)
+"""
+migrate.__doc__ = HELP
+
+
+def _diffs(results: list[FileResult], diff_only: bool) -> None:
+    """The diffs; with --diff, those of files outside PATH go to stderr (`git apply` is in PATH)."""
     from cauce.migrate import project
 
-    results = project.migrate(path, prefect_home)
-    if diff_only or not write:
-        typer.echo("".join(project.diff(r) for r in results if not r.is_outside), nl=False)
-        outside = "".join(project.diff(r) for r in results if r.is_outside)
-        typer.echo(outside, nl=False, err=diff_only)
-    if write:
-        project.write(results)
-    problems = _report_lines(results)
-    for line in problems:
-        typer.echo(line, err=diff_only)
-    if write:
-        _summary(results)
-    elif not diff_only:
-        changed = sum(result.is_changed for result in results)
-        typer.echo(f"Nothing written: {changed} file(s) would change. Run with --write to write.")
-    raise typer.Exit(1 if problems else 0)
+    typer.echo("".join(project.diff(r) for r in results if not r.is_outside), nl=False)
+    outside = "".join(project.diff(r) for r in results if r.is_outside)
+    typer.echo(outside, nl=False, err=diff_only)
 
 
 def _report_lines(results: list[FileResult]) -> list[str]:
