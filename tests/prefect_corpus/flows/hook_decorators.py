@@ -1,0 +1,33 @@
+# Follows Prefect docs: "State change hooks" (@flow.on_failure decorator form, hooks after retries).
+from prefect import flow, task
+
+
+@flow(retries=1, retry_delay_seconds=0)
+def failing_flow() -> None:
+    raise ValueError("oops!")
+
+
+@failing_flow.on_failure
+def notify(flow, flow_run, state) -> None:
+    print("RESULT on_failure", state.name)
+
+
+@task
+def step() -> int:
+    return 3
+
+
+@step.on_completion
+def step_done(task, task_run, state) -> None:
+    print("RESULT task on_completion", state.name)
+
+
+@flow
+def uses_step() -> int:
+    return step()
+
+
+if __name__ == "__main__":
+    ok = uses_step(return_state=True)
+    print("OUTCOME", uses_step.name, ok.type.value, ok.name)
+    failing_flow()
