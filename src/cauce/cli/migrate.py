@@ -71,6 +71,12 @@ HELP = """Rewrite the Prefect imports of the .py files under PATH to cauce's.
     setting left behind and why. A cauce profile that already holds
     settings is never overwritten.
 
+    A Prefect logging YAML (PATH/logging.yml, else the file
+    PREFECT_LOGGING_SETTINGS_PATH names) becomes cauce-logging.yml beside
+    it, with cauce's handlers, formatters and loggers in place of
+    Prefect's and the user's own kept; set CAUCE_LOGGING_SETTINGS_PATH to
+    it.
+
     Without --write nothing changes: the unified diff is printed, then
     the report: each Prefect name the code uses that cauce does not
     have, as file:line, with what to do instead. --diff prints only the
@@ -122,3 +128,7 @@ def _summary(results: list[FileResult]) -> None:
     for result in results:
         if result.profiles_converted and result.is_changed:
             typer.echo(f"cauce profiles written to {result.shown_as}: see `cauce profile ls`.")
+        if result.is_logging_config and result.is_changed:
+            typer.echo(
+                f"To use {result.shown_as}: set CAUCE_LOGGING_SETTINGS_PATH={result.path.resolve()}"
+            )

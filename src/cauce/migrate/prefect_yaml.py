@@ -49,7 +49,7 @@ class Conversion:
     notes: list[Note] = field(default_factory=list)
 
 
-class _Lined(dict[Any, Any]):
+class Lined(dict[Any, Any]):
     """A YAML mapping that remembers the line it starts on, and each key's."""
 
     line = 1
@@ -60,12 +60,12 @@ class _Lined(dict[Any, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class LinedLoader(yaml.SafeLoader):
+    """A SafeLoader whose mappings are `Lined`: plain data, with the line of each key."""
 
 
-def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Lined:
-    mapping = _Lined(loader.construct_mapping(node, deep=True))
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Lined:
+    mapping = Lined(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {
         loader.construct_object(key): key.start_mark.line + 1 for key, _ in node.value
@@ -73,28 +73,28 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Lined:
     return mapping
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+LinedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 def convert(path: Path) -> Conversion:
     """The deployments of the prefect.yaml at `path` as cauce.yaml entries, with notes."""
     try:
-        # _Loader is a SafeLoader: plain data only, like yaml.safe_load.
-        document = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)
+        # LinedLoader is a SafeLoader: plain data only, like yaml.safe_load.
+        document = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=LinedLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise PrefectYamlError(f"{path.name}:{line}: not valid YAML") from exc
     if document is None:
         return Conversion()
-    if not isinstance(document, _Lined):
+    if not isinstance(document, Lined):
         raise PrefectYamlError(f"{path.name}:1: expected a mapping with 'deployments'")
     conversion = Conversion()
     for key in ("build", "push"):
         if document.get(key):
             conversion.notes.append(Note(document.line_of(key), f"{key} steps", _NO_BUILD))
     for index, deployment in enumerate(document.get("deployments") or [], start=1):
-        if not isinstance(deployment, _Lined):
+        if not isinstance(deployment, Lined):
             raise PrefectYamlError(f"{path.name}: deployment {index} is not a mapping")
         pull = deployment.get("pull", document.get("pull")) or []
         conversion.entries.append(_deployment(deployment, pull, conversion.notes))
@@ -105,7 +105,7 @@ def convert(path: Path) -> Conversion:
 _NO_BUILD = "cauce builds and pushes nothing: run the worker where the code is installed."
 
 
-def _deployment(data: _Lined, pull: list[Any], notes: list[Note]) -> DeploymentEntry:
+def _deployment(data: Lined, pull: list[Any], notes: list[Note]) -> DeploymentEntry:
     name = str(data.get("name") or "")
     entrypoint = str(data.get("entrypoint") or "")
     if not name or not entrypoint:
@@ -138,9 +138,9 @@ def _concurrency_limit(value: Any) -> int | None:
     return int(value) if value is not None else None
 
 
-def _work_pool(data: _Lined, owner: str, notes: list[Note]) -> str:
+def _work_pool(data: Lined, owner: str, notes: list[Note]) -> str:
     pool = data.get("work_pool")
-    if not isinstance(pool, _Lined) or not pool.get("name"):
+    if not isinstance(pool, Lined) or not pool.get("name"):
         advice = f"no work pool named: set to {DEFAULT_POOL!r}; change it in cauce.yaml"
         notes.append(Note(data.line, f"{owner}: work_pool", advice))
         return DEFAULT_POOL
@@ -154,10 +154,10 @@ def _work_pool(data: _Lined, owner: str, notes: list[Note]) -> str:
 def _source(pull: list[Any], owner: str, notes: list[Note]) -> tuple[str, str | None]:
     source, branch = ".", None
     for step in pull:
-        if not isinstance(step, _Lined) or len(step) != 1:
+        if not isinstance(step, Lined) or len(step) != 1:
             continue
         [(action, options)] = step.items()
-        options = options if isinstance(options, _Lined) else _Lined()
+        options = options if isinstance(options, Lined) else Lined()
         kind = str(action).rsplit(".", 1)[-1]
         if kind == "git_clone":
             source, branch = str(options.get("repository") or "."), options.get("branch")
@@ -171,7 +171,7 @@ def _source(pull: list[Any], owner: str, notes: list[Note]) -> tuple[str, str | 
     return source, None if branch is None else str(branch)
 
 
-def _schedules(data: _Lined, owner: str, notes: list[Note]) -> tuple[ScheduleEntry, ...]:
+def _schedules(data: Lined, owner: str, notes: list[Note]) -> tuple[ScheduleEntry, ...]:
     listed = data.get("schedules")
     if listed is None and data.get("schedule"):
         listed = [data["schedule"]]  # Prefect 2's single schedule
@@ -184,7 +184,7 @@ def _schedules(data: _Lined, owner: str, notes: list[Note]) -> tuple[ScheduleEnt
 
 
 def _schedule(data: Any, owner: str, notes: list[Note]) -> ScheduleEntry | None:
-    if not isinstance(data, _Lined):
+    if not isinstance(data, Lined):
         return None
     for key in ("parameters", "slug", "max_active_runs", "catchup"):
         if data.get(key):

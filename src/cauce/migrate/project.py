@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cauce.migrate import prefect_yaml
+from cauce.migrate import logging_yaml, prefect_yaml
 from cauce.migrate import profiles as prefect_profiles
 from cauce.migrate.imports import rewrite
 from cauce.migrate.report import Finding, findings
@@ -47,6 +47,7 @@ class FileResult:
     profiles_converted: int = 0
     # Outside the migrated folder (cauce's profiles.toml): not part of a diff for `git apply`.
     is_outside: bool = False
+    is_logging_config: bool = False
     save: Callable[[], None] | None = None
 
     @property
@@ -74,8 +75,32 @@ def migrate(root: Path, prefect_home: Path | None = None) -> list[FileResult]:
         _migrate_file(path, path.relative_to(base).as_posix()) for path in python_files(root)
     ]
     deployments = _deployments_file(root) if root.is_dir() else None
-    profiles = _profiles_file(root if root.is_dir() else None, prefect_home)
-    return results + [result for result in (deployments, profiles) if result is not None]
+    folder = root if root.is_dir() else None
+    profiles = _profiles_file(folder, prefect_home)
+    logging_config = _logging_file(folder, base)
+    others = (deployments, profiles, logging_config)
+    return results + [result for result in others if result is not None]
+
+
+def _logging_file(root: Path | None, base: Path) -> FileResult | None:
+    """cauce-logging.yml beside the project's (or PREFECT_LOGGING_SETTINGS_PATH's) logging YAML."""
+    source = logging_yaml.find(root, os.environ)
+    if source is None:
+        return None
+    target = source.with_name(logging_yaml.OUTPUT_NAME)
+    is_outside = not source.resolve().is_relative_to(base.resolve())
+    shown = target.as_posix() if is_outside else target.relative_to(base).as_posix()
+    before = target.read_bytes() if target.is_file() else b""
+    try:
+        conversion = logging_yaml.convert(source)
+    except logging_yaml.LoggingYamlError as exc:
+        error = f"{exc}; {logging_yaml.OUTPUT_NAME} not written"
+        return FileResult(target, shown, before, before, error=error, is_outside=is_outside)
+    notes = [Finding(source, note.line, note.subject, note.advice) for note in conversion.notes]
+    return FileResult(
+        target, shown, before, conversion.text.encode("utf-8"), findings=notes,
+        is_new=not before, is_outside=is_outside, is_logging_config=True,
+    )  # fmt: skip
 
 
 def _profiles_file(root: Path | None, prefect_home: Path | None) -> FileResult | None:
