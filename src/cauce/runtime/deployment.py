@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cauce.context import flow_run_context
+from cauce.runtime._attributes import attribute_reader
 from cauce.schemas.deployments import Deployment
 
 _read: dict[uuid.UUID, Deployment] = {}
@@ -68,9 +69,4 @@ _ATTRIBUTES: dict[str, Callable[[], Any]] = {
 
 __all__ = list(_ATTRIBUTES)
 
-
-def __getattr__(name: str) -> Any:
-    getter = _ATTRIBUTES.get(name)
-    if getter is None:
-        raise AttributeError(f"cauce.runtime.deployment has no attribute {name!r}")
-    return getter()
+__getattr__ = attribute_reader("cauce.runtime.deployment", _ATTRIBUTES)

@@ -14,6 +14,7 @@ from typing import Any
 
 from cauce.context import FlowRunContext, flow_run_context
 from cauce.runtime import _urls
+from cauce.runtime._attributes import attribute_reader
 from cauce.states import now_utc
 
 
@@ -120,9 +121,4 @@ _ATTRIBUTES: dict[str, Callable[[], Any]] = {
 
 __all__ = list(_ATTRIBUTES)
 
-
-def __getattr__(name: str) -> Any:
-    getter = _ATTRIBUTES.get(name)
-    if getter is None:
-        raise AttributeError(f"cauce.runtime.flow_run has no attribute {name!r}")
-    return getter()
+__getattr__ = attribute_reader("cauce.runtime.flow_run", _ATTRIBUTES)

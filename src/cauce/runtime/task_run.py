@@ -13,6 +13,7 @@ from typing import Any
 
 from cauce.context import TaskRunContext, task_run_context
 from cauce.runtime import _urls
+from cauce.runtime._attributes import attribute_reader
 
 
 def _current() -> TaskRunContext | None:
@@ -77,9 +78,4 @@ _ATTRIBUTES: dict[str, Callable[[], Any]] = {
 
 __all__ = list(_ATTRIBUTES)
 
-
-def __getattr__(name: str) -> Any:
-    getter = _ATTRIBUTES.get(name)
-    if getter is None:
-        raise AttributeError(f"cauce.runtime.task_run has no attribute {name!r}")
-    return getter()
+__getattr__ = attribute_reader("cauce.runtime.task_run", _ATTRIBUTES)
