@@ -5,10 +5,11 @@
 have Prefect 3's names, arguments and return value (the artifact's id). Made inside a
 flow or task run, an artifact belongs to that run (`cauce artifact ls`, the run's page
 in the UI); outside a run, to none. A key (lowercase letters, digits and dashes) names
-versions of one thing: each call with it makes a new version. Called from `async def`
-code, each returns a coroutine to await, as in Prefect; the `a`-prefixed names are the
-async ones. The rules on keys and data are the core's (orchestration/artifacts.py): a
-refusal arrives as a ClientError naming what is wrong.
+versions of one thing: each call with it makes a new version. Called from an async flow
+or task (or, outside any run, where an event loop runs), each returns a coroutine to
+await, as in Prefect; the `a`-prefixed names are the async ones. The rules on keys and
+data are the core's (orchestration/artifacts.py): a refusal arrives as a ClientError
+naming what is wrong.
 
 What differs from Prefect: a link is stored with type "link" (Prefect stores it as
 markdown) so that only http and https links are shown as links.
@@ -27,7 +28,15 @@ TableData = dict[str, list[Any]] | list[dict[str, Any]] | list[list[Any]]
 """A table: rows as dicts (columns by name), columns as a dict of lists, or rows as lists."""
 
 
-def _in_event_loop() -> bool:
+def _is_async_caller() -> bool:
+    """Whether the caller awaits, as Prefect decides it: inside a task or flow run, whether
+    that task's or flow's function is async; outside any, whether an event loop runs here."""
+    task_context = TaskRunContext.get()
+    if task_context is not None:
+        return task_context.task.is_async
+    flow_context = FlowRunContext.get()
+    if flow_context is not None:
+        return flow_context.flow.is_async
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -36,8 +45,8 @@ def _in_event_loop() -> bool:
 
 
 def _dispatch(call: Callable[..., uuid.UUID], *args: Any) -> Any:
-    """The call's result, or in async code a coroutine that makes it in a worker thread."""
-    if _in_event_loop():
+    """The call's result, or for an async caller a coroutine that makes it in a worker thread."""
+    if _is_async_caller():
         return asyncio.to_thread(call, *args)
     return call(*args)
 

@@ -180,3 +180,31 @@ class TestAsync:
         assert {a.flow_run_id for a in store.client.read_artifacts()} != {None}
         assert store.client.read_artifact(progress).description == "casi"
         assert isinstance(first, uuid.UUID) and isinstance(second, uuid.UUID)
+
+    def test_a_sync_flow_and_task_called_where_a_loop_runs_get_ids(self, store: Store) -> None:
+        # As Prefect decides it: inside a run, whether that flow's or task's function is async.
+        @task
+        def tarea_sincrona() -> uuid.UUID:
+            return create_progress_artifact(5)  # type: ignore[no-any-return]
+
+        @flow
+        def sincrono() -> list[uuid.UUID]:
+            return [create_markdown_artifact("sync"), tarea_sincrona()]
+
+        @task
+        async def tarea_asincrona() -> uuid.UUID:
+            return await create_markdown_artifact("desde tarea async")  # type: ignore[no-any-return]
+
+        @flow
+        async def asincrono() -> uuid.UUID:
+            return await tarea_asincrona()
+
+        async def main() -> tuple[list[uuid.UUID], uuid.UUID, uuid.UUID]:
+            outside = await create_markdown_artifact("fuera de toda corrida")
+            return sincrono(), await asincrono(), outside
+
+        ids, from_async_task, outside = asyncio.run(main())
+        assert all(isinstance(i, uuid.UUID) for i in [*ids, from_async_task, outside])
+        assert store.client.read_artifact(outside).flow_run_id is None
+        assert store.client.read_artifact(from_async_task).task_run_id is not None
+        assert len(store.client.read_artifacts()) == 4

@@ -72,12 +72,12 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers={**_HEADERS, **(headers or {})})
 
 
-# A second line behind escaping: no inline script runs, nothing loads from elsewhere, and
-# no other site frames the pages.
+# A second line behind escaping: no inline script runs, nothing but images (a run's
+# image artifacts, on the web) loads from elsewhere, and no other site frames the pages.
 _HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "frame-ancestors 'none'"
+        "img-src 'self' http: https:; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
 }

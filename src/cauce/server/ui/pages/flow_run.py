@@ -163,6 +163,7 @@ async def _run_context(
         if with_logs:
             page = select_log_page(connection, flow_run_id, _min_level(level), 0, LOG_PAGE)
             logs = _logs_view(run.id, page, level, polling=not run.state.is_final())
+            logs["artifacts"] = _artifacts(connection, flow_run_id)
         return {
             "run": run,
             "states": select_flow_run_states(connection, flow_run_id),
@@ -176,6 +177,16 @@ async def _run_context(
     if context is None:
         return None
     return {**context, **_view(context, level)}
+
+
+def _artifacts(connection: Connection, flow_run_id: uuid.UUID) -> list[Any]:
+    """The run's artifacts in the order they were made, as the page shows them (one query)."""
+    from cauce.database.queries.artifacts import select_artifacts
+    from cauce.schemas.artifacts import ArtifactFilter
+    from cauce.server.ui.artifacts import artifact_view
+
+    found = select_artifacts(connection, ArtifactFilter(flow_run_ids=[flow_run_id]))
+    return [artifact_view(artifact) for artifact in reversed(found)]
 
 
 def _min_level(level: str) -> int:
