@@ -29,11 +29,21 @@ def migrate(
             "--prefect-home", metavar="DIR", help="Read Prefect's profiles.toml from DIR."
         ),
     ] = None,
+    from_server: Annotated[
+        str | None,
+        typer.Option(
+            "--from-server",
+            metavar="URL",
+            help="Copy a Prefect server's pools, deployments and variables into cauce instead.",
+        ),
+    ] = None,
 ) -> None:
     """Rewrite a Prefect project for cauce; the --help text is HELP below."""
     if not path.exists():
         typer.secho(f"No such file or folder: {path}", err=True, fg="red")
         raise typer.Exit(2)
+    if from_server is not None:
+        _from_server(from_server, path, write)
     from cauce.migrate import project
 
     results = project.migrate(path, prefect_home)
@@ -53,7 +63,7 @@ def migrate(
 
 
 # The command's --help; kept out of the function so its length stays readable.
-HELP = """Rewrite the Prefect imports of the .py files under PATH to cauce's.
+HELP = """Rewrite a Prefect project for cauce: imports, prefect.yaml, profiles, logging.
 
     Comments and formatting are kept. `import prefect` becomes `import
     cauce` and `prefect.x` uses become `cauce.x`; `from prefect.runtime
@@ -84,11 +94,46 @@ HELP = """Rewrite the Prefect imports of the .py files under PATH to cauce's.
     stderr, with the diff of cauce's profiles.toml (not in PATH).
     --write writes the files and prints the report and a summary.
 
+    --from-server URL does only this: it reads the work pools,
+    deployments (with their schedules) and variables of the running
+    Prefect server at URL through its REST API and creates them in cauce
+    (the CAUCE_API_URL server, or the local store). A deployment's code
+    is read from PATH, as `cauce deploy` does; a pool or variable cauce
+    already has is kept. Without --write it only shows what it would
+    create.
+
     Exit status: 0 when the report is empty, 1 when it lists something
     (an unsupported name, or a file that could not be parsed and was
-    left as it was), 2 when PATH does not exist.
+    left as it was), 2 when PATH does not exist or the server cannot be
+    read.
 """
 migrate.__doc__ = HELP
+
+
+def _from_server(url: str, root: Path, write: bool) -> None:
+    """Create the Prefect server's objects in cauce (or show them); exits."""
+    from cauce.client.factory import get_client
+    from cauce.migrate.prefect_server import PrefectServerError, read
+    from cauce.migrate.server_objects import create
+    from cauce.settings import get_settings
+
+    try:
+        contents = read(url)
+    except PrefectServerError as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"Prefect {contents.version} at {contents.url}: {len(contents.pools)} work pool(s), "
+        f"{len(contents.deployments)} deployment(s), {len(contents.variables)} variable(s)."
+    )
+    outcome = create(contents, get_client(), root, get_settings().default_timezone, write)
+    for line in outcome.lines:
+        typer.echo(line)
+    for note in outcome.notes:
+        typer.echo(f"{contents.url}: {note.subject}: {note.advice}")
+    if not write:
+        typer.echo("Nothing written. Run with --write to create them.")
+    raise typer.Exit(1 if outcome.notes else 0)
 
 
 def _diffs(results: list[FileResult], diff_only: bool) -> None:
