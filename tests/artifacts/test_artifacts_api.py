@@ -5,7 +5,9 @@ then sees (its type, key, data, and the run it belongs to)."""
 from __future__ import annotations
 
 import asyncio
+import textwrap
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +25,11 @@ from cauce.artifacts import (
     update_progress_artifact,
 )
 from cauce.client.base import ClientError
+from cauce.client.factory import get_client
 from cauce.context import FlowRunContext, TaskRunContext
 from cauce.schemas.artifacts import ArtifactFilter, StoredArtifact
 from cauce.states import now_utc
-from tests.conftest import Store
+from tests.conftest import Store, run_script
 
 NAN = float("nan")
 
@@ -208,3 +211,35 @@ class TestAsync:
         assert store.client.read_artifact(outside).flow_run_id is None
         assert store.client.read_artifact(from_async_task).task_run_id is not None
         assert len(store.client.read_artifacts()) == 4
+
+
+def test_a_flow_making_artifacts_on_sqlite_imports_no_sqlalchemy(
+    cauce_home: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "avance.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+
+            from cauce import flow
+            from cauce.artifacts import create_progress_artifact, update_progress_artifact
+
+
+            @flow
+            def avance():
+                artifact_id = create_progress_artifact(0, key="avance")
+                update_progress_artifact(artifact_id, 100, description="listo")
+                return "sqlalchemy" in sys.modules
+
+
+            if __name__ == "__main__":
+                print(avance())
+            """
+        )
+    )
+    result = run_script(script, {"CAUCE_HOME": str(cauce_home)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "False"
+    [artifact] = get_client().read_artifacts()
+    assert (artifact.key, artifact.data, artifact.description) == ("avance", 100, "listo")

@@ -1,20 +1,37 @@
 """The embedded client's verbs for artifacts.
 
 A mixin of EmbeddedClient, kept apart so that each file stays about one thing. They go
-through the core on SQLAlchemy; its refusals arrive as ClientError, an unknown id or
-key as NotFound.
+through the core; its refusals arrive as ClientError, an unknown id or key as NotFound.
+Making and changing one (what flows do) run the recording statements, on SQLite with
+no SQLAlchemy import, as recording runs does.
 """
 
 from __future__ import annotations
 
 import uuid
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
+from cauce.client.base import ClientError, NotFound
 from cauce.schemas.artifacts import ArtifactFilter, StoredArtifact
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+
+    from cauce.database.recording.executors import StatementExecutor
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    from cauce.orchestration.errors import ObjectNotFound, OrchestrationError
+
+    try:
+        yield
+    except ObjectNotFound as exc:
+        raise NotFound(str(exc)) from None
+    except OrchestrationError as exc:
+        raise ClientError(str(exc)) from None
 
 
 class EmbeddedArtifactVerbs:
@@ -23,11 +40,14 @@ class EmbeddedArtifactVerbs:
     def _core(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
+    def _recording(self) -> AbstractContextManager[StatementExecutor]:
+        raise NotImplementedError
+
     def create_artifact(self, artifact: StoredArtifact) -> StoredArtifact:
         from cauce.orchestration.artifacts import create_artifact
 
-        with self._core() as connection:
-            return create_artifact(connection, artifact)
+        with _refusals(), self._recording() as executor:
+            return create_artifact(executor, artifact)
 
     def read_artifact(self, artifact_id: uuid.UUID) -> StoredArtifact:
         from cauce.orchestration.artifacts import read_artifact
@@ -56,8 +76,8 @@ class EmbeddedArtifactVerbs:
     def update_artifact(self, artifact_id: uuid.UUID, changes: dict[str, Any]) -> None:
         from cauce.orchestration.artifacts import update_artifact
 
-        with self._core() as connection:
-            update_artifact(connection, artifact_id, changes)
+        with _refusals(), self._recording() as executor:
+            update_artifact(executor, artifact_id, changes)
 
     def delete_artifact(self, artifact_id: uuid.UUID) -> None:
         from cauce.orchestration.artifacts import delete_artifact

@@ -1,11 +1,12 @@
-"""Artifacts: one row per version, its data as JSON; the latest of a key is its newest row."""
+"""Artifacts read and deleted: one row per version, its data as JSON; the latest of a key
+is its newest row. They are made and changed by recording statements (recording/statements.py)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, delete, func, select
 
 from cauce.database.tables import artifacts
 from cauce.schemas.artifacts import ArtifactFilter, ArtifactSort, StoredArtifact
@@ -30,23 +31,6 @@ def _artifact_from_row(row: Row[Any]) -> StoredArtifact:
         task_run_id=row.task_run_id,
         created=row.created,
         updated=row.updated,
-    )
-
-
-def insert_artifact(connection: Connection, artifact: StoredArtifact) -> None:
-    """Record a new artifact (a new version, when its key is taken)."""
-    connection.execute(
-        insert(artifacts).values(
-            id=artifact.id,
-            key=artifact.key,
-            type=artifact.type,
-            data=artifact.data,
-            description=artifact.description,
-            flow_run_id=artifact.flow_run_id,
-            task_run_id=artifact.task_run_id,
-            created=artifact.created,
-            updated=artifact.updated,
-        )
     )
 
 
@@ -96,15 +80,6 @@ def select_latest_artifacts(connection: Connection, where: ArtifactFilter) -> li
     query = select(artifacts).where(artifacts.c.id.in_(latest)).order_by(*_ORDER[where.sort])
     query = query.offset(where.offset).limit(where.limit)
     return [_artifact_from_row(row) for row in connection.execute(query)]
-
-
-def update_artifact(connection: Connection, artifact: StoredArtifact) -> None:
-    """Store the artifact's data, description and update time."""
-    connection.execute(
-        update(artifacts)
-        .where(artifacts.c.id == artifact.id)
-        .values(data=artifact.data, description=artifact.description, updated=artifact.updated)
-    )
 
 
 def delete_artifact(connection: Connection, artifact_id: uuid.UUID) -> None:

@@ -199,6 +199,46 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         ),
         (),
     ),
+    "select_flow_run_exists": (
+        "SELECT flow_runs.id FROM flow_runs WHERE flow_runs.id = ?",
+        (("flow_run_id", "uuid"),),
+        (("id", "uuid"),),
+    ),
+    "select_newest_artifact_time": (
+        'SELECT max(artifacts.created) AS created FROM artifacts WHERE artifacts."key" = ?',
+        (("key", None),),
+        (("created", "datetime"),),
+    ),
+    "select_artifact_type": (
+        "SELECT artifacts.type FROM artifacts WHERE artifacts.id = ?",
+        (("artifact_id", "uuid"),),
+        (("type", None),),
+    ),
+    "insert_artifact": (
+        'INSERT INTO artifacts (id, "key", type, data, description, flow_run_id, task_run_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        (
+            ("id", "uuid"),
+            ("key", None),
+            ("type", None),
+            ("data", None),
+            ("description", None),
+            ("flow_run_id", "uuid"),
+            ("task_run_id", "uuid"),
+            ("created", "datetime"),
+            ("updated", "datetime"),
+        ),
+        (),
+    ),
+    "update_artifact_data": (
+        "UPDATE artifacts SET data=?, updated=? WHERE artifacts.id = ?",
+        (("data", None), ("updated", "datetime"), ("artifact_id", "uuid")),
+        (),
+    ),
+    "update_artifact_description": (
+        "UPDATE artifacts SET description=?, updated=? WHERE artifacts.id = ?",
+        (("description", None), ("updated", "datetime"), ("artifact_id", "uuid")),
+        (),
+    ),
 }
 
 # The schema at the head revision, for creating a new database without Alembic.

@@ -16,6 +16,8 @@ from sqlalchemy import (
     JSON,
     Executable,
     String,
+    Text,
+    Uuid,
     bindparam,
     column,
     func,
@@ -30,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
 from cauce.database.tables import (
+    artifacts,
     flow_run_states,
     flow_runs,
     flows,
@@ -165,4 +168,40 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         "insert_log": dialect_insert(logs)
         .values(_values(LOG_COLUMNS))
         .on_conflict_do_nothing(index_elements=["uid"]),
+        **_artifact_statements(),
+    }
+
+
+ARTIFACT_COLUMNS = (
+    "id",
+    "key",
+    "type",
+    "description",
+    "flow_run_id",
+    "task_run_id",
+    "created",
+    "updated",
+)
+
+
+def _artifact_statements() -> dict[str, Executable]:
+    """An artifact made or moved by a flow's code (orchestration/artifacts.py): on SQLite,
+    without SQLAlchemy. Its data is bound as the JSON text the column keeps."""
+    data = bindparam("data", type_=Text())
+    artifact_id = bindparam("artifact_id", type_=Uuid())
+    updated = bindparam("updated", type_=artifacts.c.updated.type)
+    by_id = artifacts.c.id == artifact_id
+    return {
+        "select_flow_run_exists": select(flow_runs.c.id).where(
+            flow_runs.c.id == bindparam("flow_run_id", type_=Uuid())
+        ),
+        "select_newest_artifact_time": select(func.max(artifacts.c.created).label("created")).where(
+            artifacts.c.key == bindparam("key")
+        ),
+        "select_artifact_type": select(artifacts.c.type).where(by_id),
+        "insert_artifact": insert(artifacts).values({**_values(ARTIFACT_COLUMNS), "data": data}),
+        "update_artifact_data": update(artifacts).where(by_id).values(data=data, updated=updated),
+        "update_artifact_description": update(artifacts)
+        .where(by_id)
+        .values(description=bindparam("description", type_=Text()), updated=updated),
     }

@@ -36,10 +36,13 @@ NO_ARTIFACT: dict[int | str, dict[str, Any]] = {
 )
 async def create_artifact(body: ArtifactCreate, database: DatabaseDep) -> Response:
     """Record a new artifact; with a key that exists, its new version."""
+    from cauce.database.recording.executors import executor_for
     from cauce.orchestration.artifacts import create_artifact as create
 
     artifact = body.to_domain()
-    created = await database.transaction(lambda connection: create(connection, artifact))
+    created = await database.transaction(
+        lambda connection: create(executor_for(connection), artifact)
+    )
     return json_response(ArtifactModel.from_domain(created), status.HTTP_201_CREATED)
 
 
@@ -94,10 +97,13 @@ async def update_artifact(
     artifact_id: uuid.UUID, body: ArtifactUpdate, database: DatabaseDep
 ) -> Response:
     """Change an artifact's data (a progress artifact's progress) or description."""
+    from cauce.database.recording.executors import executor_for
     from cauce.orchestration.artifacts import update_artifact as update
 
     changes = body.changes()
-    await database.transaction(lambda connection: update(connection, artifact_id, changes))
+    await database.transaction(
+        lambda connection: update(executor_for(connection), artifact_id, changes)
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
