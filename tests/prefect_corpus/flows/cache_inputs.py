@@ -1,4 +1,4 @@
-# Follows Prefect docs: "Caching" (cache_policy=INPUTS: same inputs give a Cached state).
+# Follows Prefect docs: "Caching" (cache_policy=INPUTS; persist_result=True, DEFAULT policy).
 from prefect import flow, task
 from prefect.cache_policies import INPUTS
 
@@ -11,12 +11,21 @@ def square(x: int) -> int:
     return x * x
 
 
+@task(persist_result=True)
+def add_one(x: int) -> int:
+    calls["n"] += 1
+    return x + 1
+
+
 @flow
 def cached_squares() -> list[str]:
-    first = square(3, return_state=True)
-    second = square(3, return_state=True)
-    third = square(4, return_state=True)
-    return [s.name for s in (first, second, third)]
+    states = [
+        square(3, return_state=True),
+        square(3, return_state=True),
+        square(4, return_state=True),
+    ]
+    states += [add_one(1, return_state=True), add_one(1, return_state=True)]
+    return [s.name for s in states]
 
 
 if __name__ == "__main__":

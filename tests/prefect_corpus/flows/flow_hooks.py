@@ -1,4 +1,4 @@
-# Follows Prefect docs: "State change hooks" (on_completion and on_failure on flows).
+# Follows Prefect docs: "State change hooks" (on_completion, on_failure; a raising hook).
 from prefect import flow
 
 
@@ -6,7 +6,11 @@ def announce(flow, flow_run, state) -> None:
     print("RESULT hook", flow.name, state.type.value)
 
 
-@flow(on_completion=[announce], on_failure=[announce])
+def bad_hook(flow, flow_run, state) -> None:
+    raise RuntimeError("hook failed")
+
+
+@flow(on_completion=[bad_hook, announce], on_failure=[announce])
 def works() -> int:
     return 1
 

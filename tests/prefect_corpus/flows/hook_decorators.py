@@ -1,5 +1,7 @@
-# Follows Prefect docs: "State change hooks" (@flow.on_failure decorator form, hooks after retries).
+# Follows Prefect docs: "State change hooks" (decorator form; on_running on each attempt).
 from prefect import flow, task
+
+attempts = {"n": 0}
 
 
 @flow(retries=1, retry_delay_seconds=0)
@@ -12,9 +14,17 @@ def notify(flow, flow_run, state) -> None:
     print("RESULT on_failure", state.name)
 
 
-@task
+@task(retries=1, retry_delay_seconds=0)
 def step() -> int:
-    return 3
+    attempts["n"] += 1
+    if attempts["n"] == 1:
+        raise RuntimeError("first")
+    return attempts["n"]
+
+
+@step.on_running
+def step_started(task, task_run, state) -> None:
+    print("RESULT task on_running", state.type.value)
 
 
 @step.on_completion

@@ -1,15 +1,17 @@
-# Follows Prefect docs: "Logging" (log_prints=True sends print() to the run's logs).
-from prefect import flow, task
+# Follows Prefect docs: "Logging" (get_run_logger, and log_prints=True sending print() to logs).
+from prefect import flow, get_run_logger, task
 
 
 @task
 def shout(word: str) -> str:
+    get_run_logger().info("Shouting %s", word)
     print(f"task says {word}")
     return word.upper()
 
 
 @flow(log_prints=True)
 def printing_flow() -> str:
+    get_run_logger().warning("starting")
     print("flow starting")
     return shout("hi")
 

@@ -1,15 +1,16 @@
-# Follows Prefect docs: "Run work concurrently" (.map with unmapped static arguments).
+# Follows Prefect docs: "Run work concurrently" (.map with unmapped and quote arguments).
 from prefect import flow, task, unmapped
+from prefect.utilities.annotations import quote
 
 
 @task
-def add(x: int, y: int) -> int:
-    return x + y
+def add(x: int, y: int, rows: list[int]) -> int:
+    return x + y + len(rows)
 
 
 @flow
 def mapped_adds() -> list[int]:
-    futures = add.map([1, 2, 3], unmapped(10))
+    futures = add.map([1, 2, 3], unmapped(10), rows=unmapped(quote(list(range(100)))))
     return futures.result()
 
 

@@ -1,4 +1,6 @@
-# Follows Prefect docs: "Write and run flows" (pydantic models as flow parameters).
+# Follows Prefect docs: "Write and run flows" (parameters are validated and coerced by pydantic).
+from datetime import date
+
 from prefect import flow
 from pydantic import BaseModel
 
@@ -9,11 +11,11 @@ class Order(BaseModel):
 
 
 @flow
-def place_order(order: Order) -> str:
-    return f"{order.quantity} x {order.item}"
+def place_order(order: Order, day: date, scale: float = 1.0) -> str:
+    return f"{day.isoformat()} {order.quantity * scale} x {order.item}"
 
 
 if __name__ == "__main__":
-    state = place_order({"item": "widget", "quantity": "4"}, return_state=True)
+    state = place_order({"item": "widget", "quantity": "4"}, "2024-02-29", 2, return_state=True)
     print("OUTCOME", place_order.name, state.type.value, state.name)
     print("RESULT", state.result())

@@ -1,10 +1,11 @@
-# Follows Prefect docs: "Retries" (when every attempt fails, the task and the flow fail).
+# Follows Prefect docs: "Retries" (exponential_backoff delays; when every attempt fails, all fail).
 from prefect import flow, task
+from prefect.tasks import exponential_backoff
 
 attempts = {"n": 0}
 
 
-@task(retries=2, retry_delay_seconds=[0, 0])
+@task(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=0.01))
 def always_fails() -> None:
     attempts["n"] += 1
     raise RuntimeError("down")
