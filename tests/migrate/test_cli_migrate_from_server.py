@@ -128,7 +128,7 @@ def test_without_write_it_shows_what_it_would_create(project, prefect_url):
         "Would create deployment 'ventas/cada-hora' in work pool 'local-pool': every 1h (UTC).",
         "Would create deployment 'ventas/mañanas' in work pool 'local-pool': "
         "cron 30 8 * * 1-5 (America/Argentina/Buenos_Aires).",
-        "Would set variable 'destinos' to {'correo': ['a@tienda.ar'], 'activo': True}.",
+        'Would set variable \'destinos\' to {"correo": ["a@tienda.ar"], "activo": true}.',
         "Would set variable 'umbral' to 42.",
         f"{prefect_url}/api: deployment 'cada-hora': path: not converted: the code is read "
         "from the migrated folder",

@@ -127,7 +127,7 @@ def _deployment(data: dict[str, Any], contents: ServerContents) -> DeploymentEnt
         source=source,
         branch=branch,
         parameters=dict(data.get("parameters") or {}),
-        schedules=tuple(_schedule(item, note) for item in data.get("schedules") or []),
+        schedules=_schedules(data.get("schedules") or [], note),
         tags=tuple(str(tag) for tag in data.get("tags") or ()),
         description=data.get("description") or None,
         version=data.get("version") or None,
@@ -139,15 +139,25 @@ def _deployment(data: dict[str, Any], contents: ServerContents) -> DeploymentEnt
 def _source(steps: list[Any], note: Any) -> tuple[str, str | None]:
     source, branch = ".", None
     for step in steps:
-        [(action, options)] = (
-            step.items() if isinstance(step, dict) and len(step) == 1 else [("", {})]
-        )
+        if not isinstance(step, dict) or len(step) != 1:
+            continue
+        [(action, options)] = step.items()
         kind = str(action).rsplit(".", 1)[-1]
         if kind == "git_clone" and isinstance(options, dict):
             source, branch = str(options.get("repository") or "."), options.get("branch")
-        elif kind not in ("", "set_working_directory"):
+        elif kind != "set_working_directory":
             note(f"pull step {kind}", "not converted: install requirements where the worker runs")
     return source, None if branch is None else str(branch)
+
+
+def _schedules(items: list[Any], note: Any) -> tuple[ScheduleEntry, ...]:
+    converted = []
+    for item in items:
+        try:
+            converted.append(_schedule(item, note))
+        except (TypeError, ValueError, AttributeError) as exc:
+            note("schedule", f"not converted: {exc}")
+    return tuple(converted)
 
 
 def _schedule(item: dict[str, Any], note: Any) -> ScheduleEntry:

@@ -9,6 +9,7 @@ entrypoint that is not there is reported and skipped. Variables are set with
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,7 @@ def _variables(
             if write:
                 Variable.set(variable.name, variable.value, tags=variable.tags)
             verb = "Set" if write else "Would set"
-            outcome.lines.append(f"{verb} {subject} to {variable.value!r}.")
+            value = json.dumps(variable.value, ensure_ascii=False)
+            outcome.lines.append(f"{verb} {subject} to {value}.")
             continue
         outcome.notes.append(ServerNote(subject, "cauce already has it: not overwritten"))
