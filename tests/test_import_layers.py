@@ -93,9 +93,11 @@ ALLOWED: dict[str, set[str]] = {
     "client": {"orchestration", "database"},
     "orchestration": {"database"},
     "database": set(),
-    # `cauce migrate`: rewrites Prefect sources (it looks cauce's names up by importlib)
-    # and writes prefect.yaml's deployments into cauce.yaml.
-    "migrate": {"deployments"},
+    # `cauce migrate`: rewrites Prefect sources (it looks cauce's names up by importlib),
+    # writes prefect.yaml's deployments into cauce.yaml, and with --from-server creates a
+    # Prefect server's pools, deployments (the core's pure schedule checks first) and
+    # variables through the client, as `cauce deploy` and `cauce variable set` do.
+    "migrate": {"deployments", "client", "orchestration", "variables"},
     # What the engine hands to user code, and what user code reads during a run.
     # Its deployment is read through the client, once, on first use.
     "runtime": {"context", "client"},
