@@ -15,7 +15,7 @@ from cauce.schemas.task_runs import TaskRun
 if TYPE_CHECKING:
     from cauce.flows import Flow
     from cauce.futures import TaskRunFuture
-    from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
+    from cauce.task_runners.base import TaskRunner
     from cauce.tasks import Task
 
 
@@ -25,7 +25,7 @@ class FlowRunContext:
 
     flow: Flow[..., Any]
     flow_run: FlowRun
-    task_runner: ThreadPoolTaskRunner
+    task_runner: TaskRunner
     log_prints: bool = False
     parent: FlowRunContext | None = None
     """The flow run this one is a subflow of, when it runs in the same process."""

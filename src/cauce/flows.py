@@ -12,6 +12,7 @@ from cauce.engine.hooks import StateHook, hook_list
 from cauce.engine.parameters import ParameterBinder
 from cauce.engine.retries import RetryDelay
 from cauce.filesystems import ResultStorage, storage_folder
+from cauce.task_runners.base import TaskRunner
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class Flow(Generic[P, R]):
         log_prints: bool | None = None,
         validate_parameters: bool = True,
         flow_run_name: str | Callable[[], str] | None = None,
-        task_runner: ThreadPoolTaskRunner | None = None,
+        task_runner: TaskRunner | None = None,
         tags: Iterable[str] | None = None,
         log_file: str | Path | None = None,
         on_completion: Iterable[StateHook] | None = None,
@@ -221,7 +222,7 @@ class FlowDecorator:
         log_prints: bool | None = None,
         validate_parameters: bool = True,
         flow_run_name: str | Callable[[], str] | None = None,
-        task_runner: ThreadPoolTaskRunner | None = None,
+        task_runner: TaskRunner | None = None,
         tags: Iterable[str] | None = None,
         log_file: str | Path | None = None,
         on_completion: Iterable[StateHook] | None = None,

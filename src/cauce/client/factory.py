@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from cauce.client.base import CauceClient
 from cauce.client.batch_writer import BatchWriter
@@ -11,6 +14,8 @@ from cauce.settings import get_settings
 _client: CauceClient | None = None
 _writer: BatchWriter | None = None
 _lock = threading.Lock()
+# A task run shipped to a Dask worker records into its own writer, sent back with its result.
+_writer_here: ContextVar[BatchWriter | None] = ContextVar("cauce_writer_here", default=None)
 
 
 def get_client() -> CauceClient:
@@ -24,14 +29,28 @@ def get_client() -> CauceClient:
 
 
 def get_batch_writer() -> BatchWriter:
-    """The process's batch writer, recording through the process's client."""
+    """The process's batch writer, recording through the process's client (or the one
+    `recording_into` set for the code running now)."""
     global _writer
+    here = _writer_here.get()
+    if here is not None:
+        return here
     if _writer is None:
         client = get_client()
         with _lock:
             if _writer is None:
                 _writer = BatchWriter(client)
     return _writer
+
+
+@contextmanager
+def recording_into(writer: BatchWriter) -> Iterator[None]:
+    """Have `get_batch_writer()` return `writer` inside the block, in this context only."""
+    token = _writer_here.set(writer)
+    try:
+        yield
+    finally:
+        _writer_here.reset(token)
 
 
 def _make_client() -> CauceClient:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import concurrent.futures
+import uuid
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cauce.context import flow_run_context
@@ -15,6 +17,7 @@ from cauce.engine.task_run import (
 )
 from cauce.futures import RecordGuard, TaskRunFuture, TaskRunFutureList
 from cauce.interruptions import interruptions_deferred
+from cauce.schemas.task_runs import TaskRun
 from cauce.states import State
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
 
@@ -39,26 +42,81 @@ def submit_task_run(
         flow_context.futures.append(future)
     record_new_task_run(task_run, flow_context)
 
-    def run() -> None:
+    run = SubmittedTaskRun(task, parameters, task_run, wait_for, guard, outcome)
+    runner = flow_context.task_runner if flow_context else _runner_outside_flows
+    with interruptions_deferred():
+        runner.submit(run)
+    return future
+
+
+class SubmittedTaskRun:
+    """One submitted task run as its runner gets it: called in a pool thread, or shipped
+    to another process (engine/remote.py) whose records come back with its result."""
+
+    __slots__ = ("guard", "outcome", "parameters", "task", "task_run", "wait_for")
+
+    def __init__(
+        self,
+        task: Task[..., Any],
+        parameters: dict[str, Any],
+        task_run: TaskRun,
+        wait_for: list[Any],
+        guard: RecordGuard,
+        outcome: concurrent.futures.Future[State],
+    ) -> None:
+        self.task = task
+        self.parameters = parameters
+        self.task_run = task_run
+        self.wait_for = wait_for
+        self.guard = guard
+        self.outcome = outcome
+
+    @property
+    def key(self) -> str:
+        return f"{self.task_run.name}-{self.task_run.id.hex}"
+
+    @property
+    def task_run_id(self) -> uuid.UUID:
+        return self.task_run.id
+
+    def __call__(self) -> None:
+        outcome = self.outcome
         if not outcome.set_running_or_notify_cancel():
             return  # cancelled before it started
+        task, task_run, guard = self.task, self.task_run, self.guard
         try:
             if task.is_async:
                 import asyncio  # here: a sync run never loads asyncio
 
-                coroutine = run_task_async(task, parameters, True, task_run, wait_for, guard)
+                coroutine = run_task_async(
+                    task, self.parameters, True, task_run, self.wait_for, guard
+                )
                 state: State = asyncio.run(coroutine)
             else:
-                state = run_task_sync(task, parameters, True, task_run, wait_for, guard)
+                state = run_task_sync(task, self.parameters, True, task_run, self.wait_for, guard)
         except BaseException as exc:
             outcome.set_exception(exc)
         else:
             outcome.set_result(state)
 
-    runner = flow_context.task_runner if flow_context else _runner_outside_flows
-    with interruptions_deferred():
-        runner.submit(run)
-    return future
+    def shipment(
+        self, shipped: Mapping[uuid.UUID, object]
+    ) -> tuple[Callable[..., Any], tuple[Any, ...], list[uuid.UUID]]:
+        from cauce.engine import remote
+
+        return remote.shipment(self.task, self.parameters, self.wait_for, self.task_run, shipped)
+
+    def finish(self, returned: Any) -> None:
+        from cauce.engine import remote
+
+        if self.outcome.set_running_or_notify_cancel():
+            remote.finish(returned, self.task_run, self.guard, self.outcome)
+
+    def crash(self, error: BaseException) -> None:
+        from cauce.engine import remote
+
+        if self.outcome.set_running_or_notify_cancel():
+            remote.crash(error, self.task_run, self.guard, self.outcome)
 
 
 def map_task_runs(
