@@ -7,8 +7,9 @@ lifespan runs around the client, as under uvicorn.
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -86,3 +87,28 @@ def error_fields(response: httpx.Response) -> list[str]:
     """The dotted field paths a 422 names, without the part of the request (body, query)."""
     assert response.status_code == 422, response.text
     return [".".join(str(p) for p in error["loc"][1:]) for error in response.json()["detail"]]
+
+
+@pytest.fixture
+def own_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test's own, at the current schema, dropped after: for
+    servers whose services must not meet the session's server on the shared database (the
+    services' leader is chosen per database)."""
+    import psycopg
+
+    from cauce.database.connections import create_engine, ensure_schema
+    from tests.conftest import SERVER_URL, use_postgres
+
+    use_postgres()
+    name = f"cauce_own_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(SERVER_URL, connect_timeout=3, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    url = f"{SERVER_URL.rsplit('/', 1)[0]}/{name}"
+    engine = create_engine(url)
+    ensure_schema(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with psycopg.connect(SERVER_URL, connect_timeout=3, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -19,14 +19,7 @@ from cauce.database.recording.writes import flow_id_for_name
 from cauce.database.tables import flow_runs
 from cauce.orchestration.work_pools import create_work_pool
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
-from tests.conftest import (
-    POSTGRES_URL,
-    empty_postgres,
-    free_port,
-    start_server,
-    stop_server,
-    use_postgres,
-)
+from tests.conftest import free_port, start_server, stop_server
 
 INTERVAL = {"CAUCE_SERVER_SCHEDULER_INTERVAL": "1s"}
 
@@ -99,12 +92,12 @@ class TestSchedulerService:
         assert count() == (3, 3)
 
     @pytest.mark.postgres
-    def test_two_servers_on_one_postgresql_make_each_run_once(self, tmp_path: Path) -> None:
-        use_postgres()
-        empty_postgres()
-        _deployment_without_runs(POSTGRES_URL)
-        count = _count_runs(POSTGRES_URL)
-        env = {**INTERVAL, "CAUCE_API_DATABASE_URL": POSTGRES_URL}
+    def test_two_servers_on_one_postgresql_make_each_run_once(
+        self, tmp_path: Path, own_postgres_url: str
+    ) -> None:
+        _deployment_without_runs(own_postgres_url)
+        count = _count_runs(own_postgres_url)
+        env = {**INTERVAL, "CAUCE_API_DATABASE_URL": own_postgres_url}
         servers = [
             start_server(tmp_path / f"home-{i}", free_port(), tmp_path / f"server-{i}.log", **env)
             for i in range(2)

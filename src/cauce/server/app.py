@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -26,6 +27,7 @@ from cauce.server.docs import mount_docs
 from cauce.server.ui import mount_ui
 from cauce.server.ui.compression import UiCompression
 from cauce.server.wakeups import RunsMade
+from cauce.services.leadership import Leadership
 from cauce.settings import Settings
 from cauce.version import __version__
 
@@ -61,13 +63,15 @@ def create_app(
         app.state.database = opened
         app.state.settings = settings
         app.state.runs_made = RunsMade()
-        services = start_services(opened, settings) if run_services else []
+        lead = Leadership(None if opened.is_sqlite else opened.url)
+        services = start_services(opened, settings, lead) if run_services else []
         try:
             yield
         finally:
             for service in services:
                 service.cancel()
             await asyncio.gather(*services, return_exceptions=True)
+            lead.release()
             opened.close()
 
     app = FastAPI(
@@ -96,26 +100,25 @@ def create_app(
     return app
 
 
-def start_services(database: ServerDatabase, settings: Settings) -> list[asyncio.Task[None]]:
+def start_services(
+    database: ServerDatabase, settings: Settings, lead: Leadership
+) -> list[asyncio.Task[None]]:
     """The server's background services, started in the running event loop."""
     from cauce.services.crashes import crashes_pass
     from cauce.services.loop import run_every
     from cauce.services.scheduler import scheduler_pass
     from cauce.services.watchdog import watchdog_pass
 
-    transaction = database.transaction
+    every = partial(run_every, database.transaction, leadership=lead)
     interval = settings.server.scheduler_interval.total_seconds()
     heartbeat = settings.worker.heartbeat.total_seconds()
     services = {
-        "scheduler": run_every(
-            transaction, "scheduler", interval, scheduler_pass(settings.late_after)
-        ),
-        "crashes": run_every(transaction, "crashes", heartbeat, crashes_pass(heartbeat)),
+        "scheduler": every("scheduler", interval, scheduler_pass(settings.late_after)),
+        "crashes": every("crashes", heartbeat, crashes_pass(heartbeat)),
     }
     watchdog = settings.watchdog
     if watchdog.enabled:
-        services["watchdog"] = run_every(
-            transaction,
+        services["watchdog"] = every(
             "watchdog",
             watchdog.interval.total_seconds(),
             watchdog_pass(

@@ -1,10 +1,10 @@
 """Run a service's pass every interval, in the server's event loop, each in its own
 write transaction; a pass that fails is logged and the next one runs on time.
 
-On PostgreSQL a pass first takes a transaction-level advisory lock named for the
-service, and skips if another server holds it: several servers on one database
-run each pass once at a time. (Which server runs the services is leader election,
-for later; the scheduler is safe without it, its inserts being idempotent.)
+Several servers on one PostgreSQL run the services on one of them, the leader
+(leadership.py): the others stand by and try for the lead before each pass. A pass
+also takes a transaction-level advisory lock named for the service, and skips if
+another server holds it, so that a pass never runs twice at once while the lead moves.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from functools import partial
 
 from sqlalchemy import Connection, text
 
+from cauce.services.leadership import Leadership
 from cauce.states import now_utc
 
 logger = logging.getLogger("cauce.services")
@@ -96,14 +97,21 @@ async def run_once(transaction: Transaction, name: str, job: Pass, now: datetime
 
 
 async def run_every(
-    transaction: Transaction, name: str, interval_seconds: float, job: Pass
+    transaction: Transaction,
+    name: str,
+    interval_seconds: float,
+    job: Pass,
+    leadership: Leadership | None = None,
 ) -> None:
-    """Run `job` now and then every `interval_seconds`, until cancelled; each pass that
-    did something is one INFO line on the server's output."""
+    """Run `job` now and then every `interval_seconds` while this server leads, until
+    cancelled; each pass that did something is one INFO line on the server's output."""
     log_to_server_output()
     while True:
         now = now_utc()
         try:
+            if leadership is not None and not await asyncio.to_thread(leadership.check):
+                await asyncio.sleep(interval_seconds)
+                continue
             done = await run_once(transaction, name, job, now)
             if done:
                 logger.info("%s: %s", name, done)
