@@ -22,31 +22,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from cauce.context import FlowRunContext, TaskRunContext
+from cauce.context import FlowRunContext, TaskRunContext, is_async_caller
 
 TableData = dict[str, list[Any]] | list[dict[str, Any]] | list[list[Any]]
 """A table: rows as dicts (columns by name), columns as a dict of lists, or rows as lists."""
 
 
-def _is_async_caller() -> bool:
-    """Whether the caller awaits, as Prefect decides it: inside a task or flow run, whether
-    that task's or flow's function is async; outside any, whether an event loop runs here."""
-    task_context = TaskRunContext.get()
-    if task_context is not None:
-        return task_context.task.is_async
-    flow_context = FlowRunContext.get()
-    if flow_context is not None:
-        return flow_context.flow.is_async
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
 def _dispatch(call: Callable[..., uuid.UUID], *args: Any) -> Any:
     """The call's result, or for an async caller a coroutine that makes it in a worker thread."""
-    if _is_async_caller():
+    if is_async_caller():
         return asyncio.to_thread(call, *args)
     return call(*args)
 

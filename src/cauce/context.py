@@ -112,3 +112,22 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
 
         raise MissingContextError("No run context available: call this from a flow or a task.")
     return found
+
+
+def is_async_caller() -> bool:
+    """Whether the caller awaits, as Prefect's dual sync/async functions decide it: inside a
+    task or flow run, whether that task's or flow's function is async; outside any,
+    whether an event loop runs in this thread."""
+    task_context = task_run_context.get()
+    if task_context is not None:
+        return task_context.task.is_async
+    flow_context = flow_run_context.get()
+    if flow_context is not None:
+        return flow_context.flow.is_async
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -6,7 +6,8 @@ Resume button or `POST /api/flow_runs/{id}/resume`), then goes on; past its time
 it raises FlowPauseTimeout and the run fails. A run cancelled while paused ends
 Cancelled and its process stops as it would for SIGTERM.
 
-Called from `async def` code, each returns a coroutine to await, as in Prefect.
+Called from an async flow or task (or, outside a run, where an event loop runs), each
+returns a coroutine to await, as in Prefect.
 Left out: `wait_for_input` (a form the UI would show) and `suspend_flow_run` (a run
 whose process exits and that a worker starts again once resumed).
 """
@@ -19,21 +20,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from cauce.context import FlowRunContext, TaskRunContext
+from cauce.context import FlowRunContext, TaskRunContext, is_async_caller
 from cauce.exceptions import FlowPauseTimeout, NotPausedError
 from cauce.schemas.states import SetStateStatus
 from cauce.states import Paused, State, StateType, now_utc
 
 # How often a paused run asks whether it was resumed, at most (a read of one row).
 POLL_CEILING_SECONDS = 1.0
-
-
-def _in_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def pause_flow_run(
@@ -46,7 +39,7 @@ def pause_flow_run(
     with FlowPauseTimeout after `timeout` seconds. It asks every second, or every
     `poll_interval` seconds when that is shorter. `key` is accepted and unused."""
     waiting = _PausedRun(wait_for_input, timeout, poll_interval)
-    if _in_event_loop():
+    if is_async_caller():
         return waiting.wait_async()
     waiting.wait(time.sleep)
     return None
@@ -68,7 +61,7 @@ def resume_flow_run(flow_run_id: uuid.UUID | str, run_input: dict[str, Any] | No
     if run_input is not None:
         raise NotImplementedError("cauce resumes runs without input: pass no run_input")
     run_id = uuid.UUID(str(flow_run_id))
-    if _in_event_loop():
+    if is_async_caller():
         return asyncio.to_thread(_resume, run_id)
     _resume(run_id)
     return None

@@ -108,6 +108,18 @@ class TestPauseAndResume:
             assert asyncio.run(asincrona()) == 7
         assert only_run_of(store, "asincrona").flow_run.state.type is StateType.COMPLETED
 
+    def test_a_sync_flow_waits_even_when_called_where_an_event_loop_runs(
+        self, store: Store
+    ) -> None:
+        def resume_when_paused() -> None:
+            resume_flow_run(wait_for(lambda: _paused_run(store, "aprobacion"), seconds=20))
+
+        async def caller() -> str:
+            return aprobacion()
+
+        with meanwhile(resume_when_paused):
+            assert asyncio.run(caller()) == "aprobado"
+
 
 class TestRefusals:
     def test_resuming_a_run_that_is_not_paused_says_so(self, store: Store) -> None:
