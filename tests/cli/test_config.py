@@ -233,6 +233,7 @@ class TestView:
             "CAUCE_LOGGING_SETTINGS_PATH=None (from defaults)",
             "CAUCE_SERVER_HOST='127.0.0.1' (from defaults)",
             "CAUCE_SERVER_PORT='4200' (from defaults)",
+            "CAUCE_SERVER_RETENTION=None (from defaults)",
             "CAUCE_SERVER_SCHEDULER_INTERVAL='10s' (from defaults)",
             "CAUCE_WATCHDOG_ENABLED='true' (from defaults)",
             "CAUCE_WATCHDOG_INTERVAL='30m' (from defaults)",

@@ -30,7 +30,11 @@ SPEC_SETTINGS = [
     "CAUCE_WORKER_HEARTBEAT",
 ]
 # Beyond the SPEC: settings users asked for that the SPEC is silent on.
-EXTRA_SETTINGS = ["CAUCE_API_RETRY_TIMEOUT", "CAUCE_SERVER_SCHEDULER_INTERVAL"]
+EXTRA_SETTINGS = [
+    "CAUCE_API_RETRY_TIMEOUT",
+    "CAUCE_SERVER_SCHEDULER_INTERVAL",
+    "CAUCE_SERVER_RETENTION",
+]
 
 
 def _model_paths() -> set[str]:

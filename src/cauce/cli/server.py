@@ -18,8 +18,12 @@ import typer
 from cauce.cli.errors import CliError, display_url
 
 if TYPE_CHECKING:
+    import uuid
+    from datetime import datetime
+
     from sqlalchemy import Engine
 
+    from cauce.orchestration.retention import Pruned
     from cauce.workers.service_install import ServiceSpec
 
 app = typer.Typer(help="Start the cauce server and manage its database.", no_args_is_help=True)
@@ -177,3 +181,88 @@ def _open_database(url: str) -> Engine:
     engine = create_engine(url)
     ensure_schema(engine)
     return engine
+
+
+@database_app.command("prune")
+def prune(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than", help="Delete runs that ended longer ago than this (90d, 12h, ...)."
+        ),
+    ],
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            help="Only runs in this final state type (repeatable) [default: "
+            "COMPLETED, FAILED, CRASHED, CANCELLED].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be deleted; change nothing.")
+    ] = False,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, help="Top-level runs deleted per transaction.")
+    ] = 500,
+) -> None:
+    """Delete flow runs that ended before a cutoff, with their states, task runs, logs,
+    artifacts and subflow runs; runs that have not ended stay, whatever their age."""
+    from cauce.orchestration.errors import OrchestrationError
+    from cauce.orchestration.retention import parse_state_types
+    from cauce.settings import get_settings
+    from cauce.settings.parsers import parse_period
+    from cauce.states import now_utc
+
+    try:
+        age = parse_period(older_than)
+    except ValueError as exc:
+        raise CliError(f"--older-than: {exc}") from None
+    try:
+        state_types = parse_state_types(state or [])
+    except OrchestrationError as exc:
+        raise CliError(f"--state: {exc}") from None
+    engine = _open_database(get_settings().api.database_url)
+    cutoff = now_utc() - age
+    try:
+        pruned = _prune(engine, cutoff, state_types, dry_run, chunk_size)
+    finally:
+        engine.dispose()
+    _print_pruned(pruned, cutoff, dry_run)
+
+
+def _prune(
+    engine: Engine, cutoff: datetime, state_types: frozenset[str], dry_run: bool, chunk: int
+) -> Pruned:
+    from functools import partial
+
+    from cauce.database.connections import read_only
+    from cauce.orchestration.retention import Chunk, prune, prune_chunk
+
+    step = partial(
+        prune_chunk, cutoff=cutoff, state_types=state_types, dry_run=dry_run, chunk_runs=chunk
+    )
+
+    def run_chunk(after: uuid.UUID | None) -> Chunk:
+        # A dry run only reads: on SQLite it then never takes the write lock.
+        with read_only(engine) if dry_run else engine.begin() as connection:
+            return step(connection, after=after)
+
+    return prune(run_chunk)
+
+
+def _print_pruned(pruned: Pruned, cutoff: datetime, dry_run: bool) -> None:
+    """One line per state type, then the total and what went with the runs."""
+    before = f"ended before {cutoff:%Y-%m-%d %H:%M} UTC"
+    if not pruned.runs:
+        typer.echo(f"No flow run {before}: nothing to delete.")
+        return
+    typer.echo(f"{'Would delete' if dry_run else 'Deleted'} the flow runs that {before}:")
+    for state_type, count in sorted(pruned.runs_by_state.items()):
+        typer.echo(f"  {state_type:<10} {count:>9,}")
+    typer.echo(
+        f"  {'total':<10} {pruned.runs:>9,} flow run(s), with {pruned.task_runs:,} task "
+        "run(s) and their states, logs and artifacts"
+    )
+    if dry_run:
+        typer.echo("Nothing was deleted (--dry-run).")

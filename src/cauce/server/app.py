@@ -52,9 +52,8 @@ def create_app(
 ) -> FastAPI:
     """The server app for `settings` (database URL, auth string).
 
-    `database`: already opened (`cauce server start` opens it first, so that a bad
-    URL is one line); by default the lifespan opens `settings.api.database_url`.
-    `run_services`: run the scheduler and the other services while the app serves.
+    `database`: already opened (`cauce server start` opens it first, so that a bad URL
+    is one line), else the lifespan opens it. `run_services`: run the services too.
     """
 
     @asynccontextmanager
@@ -125,6 +124,10 @@ def start_services(
                 watchdog.late_after.total_seconds(), watchdog.running_after.total_seconds()
             ),
         )
+    if settings.server.retention is not None:
+        from cauce.services.retention import run_retention
+
+        services["retention"] = run_retention(database.transaction, settings.server.retention, lead)
     loop = asyncio.get_running_loop()
     return [loop.create_task(job, name=f"cauce-{name}") for name, job in services.items()]
 

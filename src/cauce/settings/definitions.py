@@ -113,6 +113,12 @@ DEFINITIONS: tuple[Definition, ...] = (
         show=format_duration,
     ),
     Definition(
+        "server.retention",
+        parsers.parse_period,
+        "Delete flow runs that ended longer ago than this, hourly; unset = keep every run.",
+        show=format_duration,
+    ),
+    Definition(
         "default_timezone",
         parsers.parse_timezone,
         "IANA timezone offered for schedules and used to show times; default the machine's.",

@@ -61,6 +61,7 @@ class ServerSettings(NamedTuple):
     host: str
     port: int
     scheduler_interval: timedelta
+    retention: timedelta | None
 
 
 class LoggingSettings(NamedTuple):
