@@ -101,6 +101,8 @@ ALLOWED: dict[str, set[str]] = {
     # What the engine hands to user code, and what user code reads during a run.
     # Its deployment is read through the client, once, on first use.
     "runtime": {"context", "client"},
+    # prefect_test_harness: a temporary embedded store, the process's client made afresh.
+    "testing": {"client"},
     # Prefect's Variable: named values read and written through the client.
     "variables": {"client"},
     # Prefect's artifacts: made through the client, for the run in the context.

@@ -65,6 +65,16 @@ def now_utc() -> datetime:
     return now
 
 
+@dataclass(frozen=True, slots=True)
+class StateDetails:
+    """Which run a state belongs to, and its times, as Prefect's `state.state_details`."""
+
+    flow_run_id: uuid.UUID | None = None
+    task_run_id: uuid.UUID | None = None
+    scheduled_time: datetime | None = None
+    pause_timeout: datetime | None = None
+
+
 @dataclass(slots=True, eq=False)
 class State:
     """A run's state: type, display name, message and when it was entered.
@@ -80,6 +90,9 @@ class State:
     scheduled_time: datetime | None = None
     id: uuid.UUID = field(default_factory=new_id)
     data: Any = field(default=_NO_RESULT, repr=False)
+    run_ids: tuple[uuid.UUID | None, uuid.UUID | None] | None = field(default=None, repr=False)
+    """(flow run, task run) of the run that ended in this state, set by the engine on the
+    final state it returns."""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -104,6 +117,18 @@ class State:
                 raise UnfinishedRun(f"The run is in state {self!r} and has no result.")
             return None
         return self.data
+
+    @property
+    def state_details(self) -> StateDetails:
+        """The run this state belongs to (for a state the engine returned) and its times."""
+        flow_run_id, task_run_id = self.run_ids or (None, None)
+        paused = self.type is StateType.PAUSED
+        return StateDetails(
+            flow_run_id,
+            task_run_id,
+            scheduled_time=None if paused else self.scheduled_time,
+            pause_timeout=self.scheduled_time if paused else None,
+        )
 
     def has_result(self) -> bool:
         """Whether this state carries a value or exception."""

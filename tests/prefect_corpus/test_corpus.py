@@ -31,12 +31,9 @@ MARKERS = ("OUTCOME ", "RESULT ")
 
 # script -> what cauce is missing for it to end as it does on Prefect 3.9.1
 KNOWN_GAPS: dict[str, str] = {
-    "client_reads_runs.py": "State.state_details (state.state_details.flow_run_id)",
     "concurrency_limit.py": "cauce.concurrency.sync.concurrency (global concurrency limits)",
     "result_serializer.py": "cauce.serializers.JSONSerializer, result_serializer= on @task, and "
     "cauce.settings.get_current_settings().results.persist_by_default",
-    "testing_harness.py": "cauce.logging.disable_run_logger and "
-    "cauce.testing.utilities.prefect_test_harness",
 }
 
 

@@ -79,3 +79,20 @@ def reset_client() -> None:
             _client.close()
         _client = None
         _writer = None
+
+
+@contextmanager
+def fresh_process_client() -> Iterator[None]:
+    """Inside the block the process makes a new client (and writer) from the settings as
+    they are then; after it, those are closed (their records flushed) and the previous
+    ones are back, still open."""
+    global _client, _writer
+    with _lock:
+        saved = _client, _writer
+        _client = _writer = None
+    try:
+        yield
+    finally:
+        reset_client()
+        with _lock:
+            _client, _writer = saved

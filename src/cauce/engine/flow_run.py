@@ -345,6 +345,8 @@ class FlowRunEngine:
                     self.final = self.flow_run.state
                 else:
                     self._finish_rejected()
+                assert self.final is not None
+                self.final.run_ids = (self.flow_run.id, None)
                 level = logging.INFO if state.is_completed() else logging.ERROR
                 self.logger.engine_log(level, "Finished in state %r", self.final)
                 self.writer.flush()

@@ -299,6 +299,7 @@ class TaskRunEngine:
                 self.final = self.task_run.state  # as its flow run recorded and logged it
                 return
             self.final = state
+            state.run_ids = (self.task_run.flow_run_id, self.task_run.id)
             level = 20 if state.is_completed() else 40
             self.logger.engine_log(level, "Finished in state %r", state)
             if state.type.value == "COMPLETED" and self.task.on_completion_hooks:

@@ -414,7 +414,7 @@ def _batch_items() -> TypeAdapter[_BatchItems]:
     return TypeAdapter(_BatchItems)
 
 
-_NO_RESULT_DATA = {"__all__": {"state": {"data"}}}
+_NO_RESULT_DATA = {"__all__": {"state": {"data", "run_ids"}}}
 
 
 def batch_json(

@@ -1,0 +1,1 @@
+"""Helpers for testing flows, where Prefect users import them (`prefect.testing`)."""
