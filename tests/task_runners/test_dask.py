@@ -153,8 +153,8 @@ def test_a_worker_killed_mid_map_leaves_no_run_running(store: Store) -> None:
         assert context is not None
         client = context.task_runner.client  # type: ignore[attr-defined]
         time.sleep(0.5)  # both workers are in the middle of their first tasks
-        victim = next(iter(client.scheduler_info()["workers"].values()))
-        psutil.Process(victim["pid"]).kill()
+        victim = next(iter(client.run(os.getpid).values()))
+        psutil.Process(victim).kill()
         wait(futures)
 
     # Dask gives up on a task at once when its worker dies (KilledWorker), instead of
@@ -167,6 +167,21 @@ def test_a_worker_killed_mid_map_leaves_no_run_running(store: Store) -> None:
     assert len(states) == 16
     assert set(states.values()) <= {StateType.COMPLETED, StateType.CRASHED}
     assert StateType.CRASHED in states.values()
+
+
+def test_a_flow_failing_while_its_runs_are_in_flight_waits_for_them(store: Store) -> None:
+    flow_runs: list[object] = []
+
+    @flow(task_runner=DaskTaskRunner(cluster_kwargs=TWO_WORKERS))
+    def impatient() -> None:
+        flow_runs.append(_flow_run_id())
+        slow.map(range(4))
+        raise RuntimeError("not waiting")
+
+    state: State = impatient(return_state=True)  # type: ignore[call-arg]
+
+    assert state.is_failed()
+    assert list(_states(store, flow_runs[0]).values()) == [StateType.COMPLETED] * 4
 
 
 @contextmanager

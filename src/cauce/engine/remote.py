@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, cast
 
@@ -78,7 +78,7 @@ def shipment(
     parameters: dict[str, Any],
     wait_for: list[Any],
     task_run: TaskRun,
-    shipped: Mapping[uuid.UUID, object],
+    shipped: Container[uuid.UUID],
 ) -> tuple[Callable[..., Any], tuple[Any, ...], list[uuid.UUID]]:
     """`run_shipped` and its arguments; the ids of the shipped runs it takes inputs from.
 
@@ -93,7 +93,7 @@ def shipment(
     return run_shipped, (task, parameters, waits, task_run), upstream
 
 
-def _ship(value: Any, shipped: Mapping[uuid.UUID, object], upstream: list[uuid.UUID]) -> Any:
+def _ship(value: Any, shipped: Container[uuid.UUID], upstream: list[uuid.UUID]) -> Any:
     if isinstance(value, TaskRunFuture):
         if value.task_run.id in shipped:
             upstream.append(value.task_run.id)

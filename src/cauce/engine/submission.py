@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container
 from typing import TYPE_CHECKING, Any
 
 from cauce.context import flow_run_context
@@ -100,7 +100,7 @@ class SubmittedTaskRun:
             outcome.set_result(state)
 
     def shipment(
-        self, shipped: Mapping[uuid.UUID, object]
+        self, shipped: Container[uuid.UUID]
     ) -> tuple[Callable[..., Any], tuple[Any, ...], list[uuid.UUID]]:
         from cauce.engine import remote
 

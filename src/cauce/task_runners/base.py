@@ -8,7 +8,7 @@ instead and hands back what that call returned, or the error that ended it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container
 from typing import Any, Protocol
 
 
@@ -26,7 +26,7 @@ class SubmittedRun(Protocol):
         """Run it here, in this thread, recording as it goes."""
 
     def shipment(
-        self, shipped: Mapping[uuid.UUID, object]
+        self, shipped: Container[uuid.UUID]
     ) -> tuple[Callable[..., Any], tuple[Any, ...], list[uuid.UUID]]:
         """A picklable call that runs it in another process: `fn(*args, upstream)`, where
         `upstream` maps each listed id (runs in `shipped`, which it reads its inputs

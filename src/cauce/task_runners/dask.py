@@ -14,14 +14,13 @@ from __future__ import annotations
 import importlib
 import threading
 import uuid
-from functools import partial
 from typing import Any
 
 from cauce.task_runners.base import SubmittedRun
+from cauce.task_runners.dask_shipping import Shipper
 
-# distributed's Client and Future, which it types only in part.
+# distributed's Client, which it types only in part.
 _Client = Any
-_Future = Any
 
 
 class DaskTaskRunner:
@@ -55,8 +54,8 @@ class DaskTaskRunner:
         self.client_kwargs = dict(client_kwargs or {})
         self._client: _Client | None = None
         self._cluster: Any = None
-        # Each shipped run's Dask future: later runs take their inputs from it on the cluster.
-        self._futures: dict[uuid.UUID, _Future] = {}
+        self._shipper: Shipper | None = None
+        self._shipped: set[uuid.UUID] = set()
         self._lock = threading.Lock()
 
     def duplicate(self) -> DaskTaskRunner:
@@ -77,6 +76,7 @@ class DaskTaskRunner:
             with self._lock:
                 if self._client is None:
                     self._client = self._connect()
+                    self._shipper = Shipper(self._client)
                 client = self._client
         return client
 
@@ -84,7 +84,7 @@ class DaskTaskRunner:
         import distributed
 
         if self.address is not None:
-            return distributed.Client(self.address, **self.client_kwargs)  # type: ignore[no-untyped-call]
+            return distributed.Client(self.address, **self.client_kwargs)
         cluster_class = self.cluster_class or distributed.LocalCluster
         if isinstance(cluster_class, str):
             module, _, name = cluster_class.rpartition(".")
@@ -92,24 +92,30 @@ class DaskTaskRunner:
         self._cluster = cluster_class(**self.cluster_kwargs)
         if self.adapt_kwargs:
             self._cluster.adapt(**self.adapt_kwargs)
-        return distributed.Client(self._cluster, **self.client_kwargs)  # type: ignore[no-untyped-call]
+        return distributed.Client(self._cluster, **self.client_kwargs)
 
-    def submit(self, run: SubmittedRun) -> _Future:
-        """Ship `run` to the cluster; it is recorded when its result comes back."""
-        client = self.client
-        fn, args, upstream = run.shipment(self._futures)
-        inputs = {task_run_id: self._futures[task_run_id] for task_run_id in upstream}
-        future = client.submit(fn, *args, inputs, key=run.key, pure=False)
-        self._futures[run.task_run_id] = future
-        future.add_done_callback(partial(_deliver, run))
-        return future
+    def submit(self, run: SubmittedRun) -> None:
+        """Ship `run` to the cluster (with the runs submitted with it); it is recorded
+        when its result comes back."""
+        shipper = self._shipper
+        if shipper is None:
+            _ = self.client
+            shipper = self._shipper
+            assert shipper is not None
+        # Here, in the submitting thread: the run's inputs and its flow run's options.
+        fn, args, upstream = run.shipment(self._shipped)
+        self._shipped.add(run.task_run_id)
+        shipper.put((run, fn, args, upstream))
 
     def shutdown(self) -> None:
         """Close the client, and the cluster this runner started."""
         with self._lock:
             client, self._client = self._client, None
             cluster, self._cluster = self._cluster, None
-            self._futures = {}
+            shipper, self._shipper = self._shipper, None
+            self._shipped = set()
+        if shipper is not None:
+            shipper.close()
         if client is not None:
             client.close()
         if cluster is not None:
@@ -119,18 +125,3 @@ class DaskTaskRunner:
         cluster_class = self.cluster_class
         where = self.address or getattr(cluster_class, "__name__", None) or cluster_class
         return f"DaskTaskRunner({where or 'LocalCluster'!r})"
-
-
-def _deliver(run: SubmittedRun, future: _Future) -> None:
-    """Hand a finished Dask future's outcome to its run (in Dask's callback thread)."""
-    try:
-        if future.status == "finished":
-            returned = future.result()
-        else:
-            error = future.exception()
-            run.crash(error if error is not None else RuntimeError(future.status))
-            return
-    except BaseException as exc:  # cancelled, or its result was lost with its worker
-        run.crash(exc)
-        return
-    run.finish(returned)
