@@ -239,7 +239,7 @@ class TestChunks:
         kept = add_run(engine, "RUNNING", OLD, ended=False)
         cutoff = NOW - timedelta(days=90)
 
-        def one_chunk(after: uuid.UUID | None) -> Any:
+        def one_chunk(after: Any) -> Any:
             with engine.begin() as connection:
                 return prune_chunk(connection, cutoff, ENDED_TYPES, after, chunk_runs=2)
 

@@ -18,7 +18,6 @@ import typer
 from cauce.cli.errors import CliError, display_url
 
 if TYPE_CHECKING:
-    import uuid
     from datetime import datetime
 
     from sqlalchemy import Engine
@@ -237,13 +236,13 @@ def _prune(
     from functools import partial
 
     from cauce.database.connections import read_only
-    from cauce.orchestration.retention import Chunk, prune, prune_chunk
+    from cauce.orchestration.retention import Chunk, Cursor, prune, prune_chunk
 
     step = partial(
         prune_chunk, cutoff=cutoff, state_types=state_types, dry_run=dry_run, chunk_runs=chunk
     )
 
-    def run_chunk(after: uuid.UUID | None) -> Chunk:
+    def run_chunk(after: Cursor | None) -> Chunk:
         # A dry run only reads: on SQLite it then never takes the write lock.
         with read_only(engine) if dry_run else engine.begin() as connection:
             return step(connection, after=after)

@@ -59,6 +59,10 @@ def parse_state_types(names: Iterable[str]) -> frozenset[str]:
     return frozenset(chosen or ENDED_TYPES)
 
 
+Cursor = tuple[str, datetime, uuid.UUID]
+"""Where a prune is: the state type, then the creation time and id of the last run seen."""
+
+
 @dataclass(frozen=True)
 class Chunk:
     """What one chunk deleted (or would delete, on a dry run)."""
@@ -66,7 +70,7 @@ class Chunk:
     runs_by_state: Counter[str]
     """Flow runs, subflows included, by state type."""
     task_runs: int
-    last_root: uuid.UUID | None
+    last: Cursor | None
     """Where the next chunk starts; None when there are no more."""
 
 
@@ -74,15 +78,29 @@ def prune_chunk(
     connection: Connection,
     cutoff: datetime,
     state_types: Collection[str],
-    after: uuid.UUID | None,
+    after: Cursor | None,
     *,
     dry_run: bool = False,
     chunk_runs: int = CHUNK_RUNS,
 ) -> Chunk:
-    """Delete the next `chunk_runs` ended top-level runs after `after`, with their trees."""
-    roots = queries.select_ended_roots(connection, cutoff, state_types, after, chunk_runs)
-    if not roots:
-        return Chunk(Counter(), 0, None)
+    """Delete the next `chunk_runs` ended top-level runs after `after`, with their trees.
+
+    One state type at a time, oldest first: each is a walk of an index from `after`."""
+    for state_type in sorted(state_types):
+        if after is not None and state_type < after[0]:
+            continue
+        since = after[1:] if after is not None and after[0] == state_type else None
+        roots = queries.select_ended_roots(connection, cutoff, state_type, since, chunk_runs)
+        if roots:
+            return _prune_trees(
+                connection, [run for _, run in roots], dry_run, (state_type, *roots[-1])
+            )
+    return Chunk(Counter(), 0, None)
+
+
+def _prune_trees(
+    connection: Connection, roots: list[uuid.UUID], dry_run: bool, last: Cursor
+) -> Chunk:
     tree = queries.select_trees(connection, roots)
     unfinished = {root for root, _, state in tree if state not in ENDED_TYPES}
     going = [(run, state or "") for root, run, state in tree if root not in unfinished]
@@ -90,7 +108,7 @@ def prune_chunk(
     task_runs = queries.count_task_runs(connection, ids) if ids else 0
     if ids and not dry_run:
         queries.delete_flow_runs(connection, ids)
-    return Chunk(Counter(state for _, state in going), task_runs, roots[-1])
+    return Chunk(Counter(state for _, state in going), task_runs, last)
 
 
 @dataclass
@@ -113,15 +131,13 @@ class Pruned:
         self.chunks += 1
 
 
-def prune(
-    run_chunk: Callable[[uuid.UUID | None], Chunk],
-) -> Pruned:
+def prune(run_chunk: Callable[[Cursor | None], Chunk]) -> Pruned:
     """Run `run_chunk` (each call one transaction) from the start until no run is left."""
     pruned = Pruned()
-    after: uuid.UUID | None = None
+    after: Cursor | None = None
     while True:
         chunk = run_chunk(after)
-        if chunk.last_root is None:
+        if chunk.last is None:
             return pruned
         pruned.add(chunk)
-        after = chunk.last_root
+        after = chunk.last

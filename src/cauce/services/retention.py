@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import Connection
 
-from cauce.orchestration.retention import ENDED_TYPES, Chunk, Pruned, prune_chunk
+from cauce.orchestration.retention import ENDED_TYPES, Chunk, Cursor, Pruned, prune_chunk
 from cauce.services.leadership import Leadership
 from cauce.services.loop import Outcome, Transaction, log_to_server_output, run_once
 from cauce.settings.durations import format_duration
@@ -32,16 +31,16 @@ NAME = "retention"
 async def retention_pass(transaction: Transaction, retention: timedelta, now: datetime) -> Pruned:
     """Delete, chunk by chunk, every run that ended before `now - retention`."""
     pruned = Pruned()
-    after: uuid.UUID | None = None
+    after: Cursor | None = None
     while True:
         chunks: list[Chunk] = []
         job = partial(_one_chunk, cutoff=now - retention, after=after, keep=chunks.append)
         await run_once(transaction, NAME, job, now)
         # No chunk: another server holds the service's lock and prunes.
-        if not chunks or chunks[0].last_root is None:
+        if not chunks or chunks[0].last is None:
             return pruned
         pruned.add(chunks[0])
-        after = chunks[0].last_root
+        after = chunks[0].last
 
 
 def _one_chunk(
@@ -49,7 +48,7 @@ def _one_chunk(
     now: datetime,
     *,
     cutoff: datetime,
-    after: uuid.UUID | None,
+    after: Cursor | None,
     keep: Callable[[Chunk], None],
 ) -> Outcome:
     # The chunk is kept only once its transaction committed (see `Outcome`).
