@@ -170,6 +170,17 @@ class TestSetFlowRunState:
         assert error_fields(response) == ["state"]
 
 
+class TestText:
+    async def test_a_lone_surrogate_in_a_filter_is_422_not_a_server_error(self, api_client):
+        response = await api_client.post(
+            "/api/flow_runs/filter",
+            content=b'{"name_like": "\\ud8e2"}',
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 422
+        assert "lone surrogate" in response.json()["detail"]
+
+
 class TestUpdateFlowRun:
     async def test_patch_renames_and_retags_keeping_what_is_left_out(self, api_client):
         run = await create_run(api_client)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from cauce.schemas.api import UtcDatetime, _WireModel
 from cauce.schemas.api_variables import Count
@@ -93,7 +93,7 @@ class ArtifactKeyFilter(_Lenient):
 
     any_: list[str] | None = None
     like_: str | None = None
-    exists_: bool | None = None
+    exists_: StrictBool | None = None
 
 
 class ArtifactTypeFilter(_Lenient):

@@ -89,6 +89,7 @@ def create_app(
     mount_docs(app, f"{API_PREFIX}/openapi.json")
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(Unstorable, _unstorable)
+    app.add_exception_handler(UnicodeEncodeError, _not_unicode)
     app.add_exception_handler(HTTPException, _http_error)
     for refusal in _REFUSALS:
         app.add_exception_handler(refusal, _refused)
@@ -176,6 +177,15 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
 async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"detail": f"A value cannot be stored: {exc}"},
+        status_code=422,
+    )
+
+
+async def _not_unicode(request: Request, exc: Exception) -> JSONResponse:
+    # JSON's \ud800-style escapes can carry half a character, which no database (nor
+    # UTF-8) can hold; the transaction it reached was rolled back.
+    return JSONResponse(
+        {"detail": "A text in the request is not valid Unicode: it holds a lone surrogate."},
         status_code=422,
     )
 
