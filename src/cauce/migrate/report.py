@@ -54,8 +54,8 @@ HINTS: dict[str, str] = {
     "pickled to local files.",
     "prefect.serializers": "Custom serializers are not in cauce: results are pickled to local "
     "files.",
-    "prefect_dask": "cauce has no Dask task runner: ThreadPoolTaskRunner (cauce.task_runners) "
-    "runs submitted tasks in threads of this process.",
+    "prefect_dask": "cauce has DaskTaskRunner (cauce.task_runners, pip install 'cauce[dask]'); "
+    "of prefect_dask, only it: use the Dask client directly for the rest.",
     "prefect_ray": "cauce has no Ray task runner: ThreadPoolTaskRunner (cauce.task_runners) "
     "runs submitted tasks in threads of this process.",
     "prefect_shell": "Run the command with subprocess.run inside a task.",
