@@ -87,17 +87,22 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     mount_ui(app)
     mount_docs(app, f"{API_PREFIX}/openapi.json")
+    _answer_errors(app)
+    app.add_middleware(UiCompression, api_prefix=API_PREFIX)
+    if settings.api.auth_string:
+        app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
+        _document_basic_auth(app)
+    return app
+
+
+def _answer_errors(app: FastAPI) -> None:
+    """What each refusal (the core's, the database's, a malformed request's) answers."""
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(Unstorable, _unstorable)
     app.add_exception_handler(UnicodeEncodeError, _not_unicode)
     app.add_exception_handler(HTTPException, _http_error)
     for refusal in _REFUSALS:
         app.add_exception_handler(refusal, _refused)
-    app.add_middleware(UiCompression, api_prefix=API_PREFIX)
-    if settings.api.auth_string:
-        app.add_middleware(BasicAuthMiddleware, auth_string=settings.api.auth_string)
-        _document_basic_auth(app)
-    return app
 
 
 def start_services(
