@@ -21,6 +21,7 @@ LEAVES = {
     "processes",
     "run_names",
     "schemas",
+    "serializers",
     "settings",
     "states",
     "utilities",

@@ -12,6 +12,7 @@ from cauce.engine.hooks import StateHook, hook_list
 from cauce.engine.parameters import ParameterBinder
 from cauce.engine.retries import RetryDelay
 from cauce.filesystems import ResultStorage, storage_folder
+from cauce.serializers import Serializer, serializer_for
 from cauce.task_runners.base import TaskRunner
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
 
@@ -54,7 +55,9 @@ class Flow(Generic[P, R]):
         on_running: Iterable[StateHook] | None = None,
         persist_result: bool | None = None,
         result_storage: ResultStorage | None = None,
+        result_serializer: str | Serializer | None = None,
     ) -> None:
+        """Long because it takes Prefect's flow options, one line each, and stores them."""
         if not callable(fn):
             raise TypeError(f"@flow needs a function, got {fn!r}")
         update_wrapper(self, fn)
@@ -80,6 +83,10 @@ class Flow(Generic[P, R]):
         self.on_running_hooks = hook_list(on_running)
         self.persist_result = persist_result  # for its tasks: see `flow`'s docstring
         self.result_storage = storage_folder(result_storage)
+        self._result_serializer_option = result_serializer
+        self.result_serializer = (
+            None if result_serializer is None else serializer_for(result_serializer)
+        )
         self.source: FlowSource | None = None
         """Where `.deploy()` says the code is, when `from_source` loaded it."""
 
@@ -123,6 +130,7 @@ class Flow(Generic[P, R]):
             "on_running": self.on_running_hooks,
             "persist_result": self.persist_result,
             "result_storage": self.result_storage,
+            "result_serializer": self._result_serializer_option,
         }
         return Flow(self.fn, **{**current, **options})
 
@@ -232,6 +240,7 @@ class FlowDecorator:
         on_running: Iterable[StateHook] | None = None,
         persist_result: bool | None = None,
         result_storage: ResultStorage | None = None,
+        result_serializer: str | Serializer | None = None,
     ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 
     def __call__(self, fn: Any = None, /, **options: Any) -> Any:
@@ -253,6 +262,8 @@ class FlowDecorator:
                 run's own value is recorded either way.
             result_storage: the folder (a path or `LocalFileSystem(basepath=)`) where
                 those tasks keep cached results, unless they name their own.
+            result_serializer: how those tasks' results are written ("pickle",
+                "json"), unless they name their own.
         """
         if fn is not None:
             return Flow(fn)

@@ -15,12 +15,14 @@ from cauce.engine.mapping import unmapped
 from cauce.engine.parameters import ParameterBinder
 from cauce.engine.retries import RetryCondition, RetryDelay, exponential_backoff
 from cauce.filesystems import storage_folder
+from cauce.serializers import serializer_for
 
 if TYPE_CHECKING:
     from cauce.cache_policies import CachePolicy, _NotSet
     from cauce.context import TaskRunContext
     from cauce.filesystems import ResultStorage
     from cauce.futures import TaskRunFuture, TaskRunFutureList
+    from cauce.serializers import Serializer
     from cauce.states import State
     from cauce.transactions import TransactionHook
 
@@ -75,6 +77,7 @@ class Task(Generic[P, R]):
         retry_condition_fn: RetryCondition | None = None,
         on_commit: Iterable[TransactionHook] | None = None,
         on_rollback: Iterable[TransactionHook] | None = None,
+        result_serializer: str | Serializer | None = None,
     ) -> None:
         """Long because it takes Prefect's task options, one line each, and stores them."""
         if not callable(fn):
@@ -108,6 +111,10 @@ class Task(Generic[P, R]):
         self.on_running_hooks = hook_list(on_running)
         self.on_commit_hooks: list[TransactionHook] = list(on_commit or ())
         self.on_rollback_hooks: list[TransactionHook] = list(on_rollback or ())
+        self._result_serializer_option = result_serializer
+        self.result_serializer = (
+            None if result_serializer is None else serializer_for(result_serializer)
+        )
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"
@@ -165,6 +172,7 @@ class Task(Generic[P, R]):
             "retry_condition_fn": self.retry_condition_fn,
             "on_commit": self.on_commit_hooks,
             "on_rollback": self.on_rollback_hooks,
+            "result_serializer": self._result_serializer_option,
         }
         return Task(self.fn, **{**current, **options})
 
@@ -306,6 +314,7 @@ def task(
     retry_condition_fn: RetryCondition | None = None,
     on_commit: Iterable[TransactionHook] | None = None,
     on_rollback: Iterable[TransactionHook] | None = None,
+    result_serializer: str | Serializer | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -336,6 +345,8 @@ def task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
             called when a run enters that state.
         on_commit, on_rollback: lists of `hook(transaction)` called when a completed
             run's transaction commits or rolls back (cauce.transactions).
+        result_serializer: how its cached results are written: "pickle" (default),
+            "json", or a `cauce.serializers` serializer.
     """
     if fn is not None:
         return Task(fn)

@@ -32,8 +32,6 @@ MARKERS = ("OUTCOME ", "RESULT ")
 # script -> what cauce is missing for it to end as it does on Prefect 3.9.1
 KNOWN_GAPS: dict[str, str] = {
     "concurrency_limit.py": "cauce.concurrency.sync.concurrency (global concurrency limits)",
-    "result_serializer.py": "cauce.serializers.JSONSerializer, result_serializer= on @task, and "
-    "cauce.settings.get_current_settings().results.persist_by_default",
 }
 
 

@@ -2,13 +2,16 @@
 
 A cache entry is a pickle of (expires_at or None, value) in
 <folder>/<sha256 of the key>.pickle, written atomically so that concurrent
-processes never read half a file. The folder is the policy's `key_storage`, else
-the task's (or its flow's) `result_storage`, else $CAUCE_HOME/results.
+processes never read half a file; with `result_serializer="json"` it is a JSON
+document {"expires_at", "value"} in <...>.json instead, never unpickled. The folder
+is the policy's `key_storage`, else the task's (or its flow's) `result_storage`, else
+$CAUCE_HOME/results.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import tempfile
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from cauce.cache_policies import CachePolicy
     from cauce.context import FlowRunContext, TaskRunContext
     from cauce.logging.run_logger import RunLoggerAdapter
+    from cauce.serializers import Serializer
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,28 +35,47 @@ class CacheHit:
 
 
 class ResultCache:
-    """Cached task results in one folder."""
+    """Cached task results in one folder, written by `serializer` (pickle by default)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, serializer: Serializer | None = None) -> None:
         self.folder = folder
+        self.serializer = serializer
 
     def _path(self, key: str) -> Path:
-        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.pickle"
+        suffix = self.serializer.suffix if self.serializer is not None else ".pickle"
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}"
 
     def read(self, key: str, now: datetime | None = None) -> CacheHit | None:
         """The cached value for `key`, or None when absent, expired or unreadable."""
         try:
-            expires_at, value = pickle.loads(self._path(key).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            expires_at, value = self._loads(self._path(key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError):
             return None
         if expires_at is not None and expires_at <= (now or now_utc()):
             return None
         return CacheHit(value)
 
+    def _loads(self, blob: bytes) -> tuple[datetime | None, Any]:
+        if self.serializer is None or self.serializer.type == "pickle":
+            expires_at, value = pickle.loads(blob)
+            return expires_at, value
+        # Another serializer's file: its envelope in JSON, the value as it wrote it.
+        envelope = json.loads(blob)
+        expires = envelope["expires_at"]
+        value = self.serializer.loads(envelope["value"].encode())
+        return (None if expires is None else datetime.fromisoformat(expires)), value
+
+    def _dumps(self, expires_at: datetime | None, value: Any) -> bytes:
+        if self.serializer is None or self.serializer.type == "pickle":
+            return pickle.dumps((expires_at, value))
+        written = self.serializer.dumps(value).decode()
+        expires = None if expires_at is None else expires_at.isoformat()
+        return json.dumps({"expires_at": expires, "value": written}).encode()
+
     def write(self, key: str, value: Any, expiration: timedelta | None) -> None:
         """Store `value` under `key`, valid for `expiration` (forever when None)."""
         expires_at = now_utc() + expiration if expiration is not None else None
-        payload = pickle.dumps((expires_at, value))
+        payload = self._dumps(expires_at, value)
         self.folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         try:
@@ -102,9 +125,12 @@ def cache_use(
         return None
     if key is None:
         return None
-    return CacheUse(
-        key, ResultCache(_folder(context, flow_context, policy)), context.task.cache_expiration
-    )
+    folder = _folder(context, flow_context, policy)
+    serializer = context.task.result_serializer
+    if serializer is None and flow_context is not None:
+        serializer = flow_context.flow.result_serializer
+    cache = ResultCache(folder, serializer)
+    return CacheUse(key, cache, context.task.cache_expiration)
 
 
 def _folder(

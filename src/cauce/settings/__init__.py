@@ -6,7 +6,8 @@ source; profiles.py reads and writes $CAUCE_HOME/profiles.toml; parsers.py and
 durations.py turn text into values.
 """
 
+from cauce.settings.current import get_current_settings
 from cauce.settings.definitions import SettingsError
 from cauce.settings.settings import Settings, get_settings, reset_settings
 
-__all__ = ["Settings", "SettingsError", "get_settings", "reset_settings"]
+__all__ = ["Settings", "SettingsError", "get_current_settings", "get_settings", "reset_settings"]
