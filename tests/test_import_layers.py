@@ -108,6 +108,8 @@ ALLOWED: dict[str, set[str]] = {
     "variables": {"client"},
     # Prefect's artifacts: made through the client, for the run in the context.
     "artifacts": {"context", "client"},
+    # Prefect's global concurrency limits: slots taken and given back through the client.
+    "concurrency": {"client"},
     "log_prints": {"context", "logging"},
     "logging": {"context", "interruptions"},
     "context": {"futures", "task_runners"},

@@ -30,9 +30,7 @@ RECORDED = json.loads((CORPUS / "prefect_outcomes.json").read_text())["scripts"]
 MARKERS = ("OUTCOME ", "RESULT ")
 
 # script -> what cauce is missing for it to end as it does on Prefect 3.9.1
-KNOWN_GAPS: dict[str, str] = {
-    "concurrency_limit.py": "cauce.concurrency.sync.concurrency (global concurrency limits)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _params() -> list[object]:

@@ -67,6 +67,13 @@ ENDPOINTS = {
     ("post", "/api/artifacts/filter"),
     ("post", "/api/artifacts/latest/filter"),
     ("get", "/api/artifacts/{key}/latest"),
+    ("post", "/api/v2/concurrency_limits/"),
+    ("post", "/api/v2/concurrency_limits/filter"),
+    ("get", "/api/v2/concurrency_limits/{id_or_name}"),
+    ("patch", "/api/v2/concurrency_limits/{id_or_name}"),
+    ("delete", "/api/v2/concurrency_limits/{id_or_name}"),
+    ("post", "/api/v2/concurrency_limits/increment"),
+    ("post", "/api/v2/concurrency_limits/decrement"),
     ("get", "/api/health"),
 }
 

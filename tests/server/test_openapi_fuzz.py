@@ -44,6 +44,9 @@ CORE_CHECKED = {
     ("POST", "/api/deployments/{deployment_id}/schedules"),
     ("POST", "/api/artifacts/"),
     ("PATCH", "/api/artifacts/{artifact_id}"),
+    ("POST", "/api/v2/concurrency_limits/"),
+    ("PATCH", "/api/v2/concurrency_limits/{id_or_name}"),
+    ("POST", "/api/v2/concurrency_limits/increment"),
 }
 
 DOCUMENT = create_app(with_auth(get_settings(), "")).openapi()

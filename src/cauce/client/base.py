@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from cauce.schemas.artifacts import ArtifactFilter, StoredArtifact
+from cauce.schemas.concurrency_limits import SlotMode, StoredConcurrencyLimit
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
@@ -29,6 +30,10 @@ class NotFound(ClientError):
 
 class ServerUnreachable(ClientError):
     """The server did not answer for the whole retry budget (CAUCE_API_RETRY_TIMEOUT)."""
+
+
+class SlotsTaken(ClientError):
+    """A concurrency limit has no room for the slots asked for now (HTTP 423)."""
 
 
 class CauceClient(Protocol):
@@ -253,6 +258,34 @@ class CauceClient(Protocol):
 
     def delete_artifact(self, artifact_id: uuid.UUID) -> None:
         """Delete the artifact (this version only); raises NotFound."""
+
+    def create_concurrency_limit(self, limit: StoredConcurrencyLimit) -> StoredConcurrencyLimit:
+        """Record a new global concurrency limit; ClientError if its name is taken or bad."""
+
+    def read_concurrency_limit(self, id_or_name: str) -> StoredConcurrencyLimit:
+        """The concurrency limit with this id or name; raises NotFound."""
+
+    def read_concurrency_limits(
+        self, offset: int = 0, limit: int | None = None
+    ) -> list[StoredConcurrencyLimit]:
+        """The concurrency limits, by name."""
+
+    def update_concurrency_limit(self, id_or_name: str, changes: dict[str, Any]) -> None:
+        """Change the limit's `name`, `limit`, `active`, `active_slots` or
+        `slot_decay_per_second` (the keys of `changes`); raises NotFound."""
+
+    def delete_concurrency_limit(self, id_or_name: str) -> None:
+        """Delete the concurrency limit; raises NotFound."""
+
+    def acquire_concurrency_slots(
+        self, names: list[str], slots: int, mode: SlotMode, strict: bool
+    ) -> list[str] | None:
+        """Take `slots` of each active limit named, all or none; the names of the limits
+        that exist, or None when one has no room now. With `strict`, a name with no
+        limit raises NotFound."""
+
+    def release_concurrency_slots(self, names: list[str], slots: int) -> None:
+        """Give back `slots` of each active limit named."""
 
     def close(self) -> None:
         """Release connections."""

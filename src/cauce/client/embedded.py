@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cauce.client.base import ClientError, NotFound
 from cauce.client.embedded_artifacts import EmbeddedArtifactVerbs
+from cauce.client.embedded_concurrency_limits import EmbeddedConcurrencyLimitVerbs
 from cauce.client.embedded_variables import EmbeddedVariableVerbs
 from cauce.client.embedded_workers import EmbeddedWorkerVerbs
 from cauce.database.migrations import HEAD_REVISION
@@ -40,7 +41,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 
-class EmbeddedClient(EmbeddedWorkerVerbs, EmbeddedVariableVerbs, EmbeddedArtifactVerbs):
+class EmbeddedClient(
+    EmbeddedWorkerVerbs,
+    EmbeddedVariableVerbs,
+    EmbeddedArtifactVerbs,
+    EmbeddedConcurrencyLimitVerbs,
+):
     """Records and reads runs directly in the database at `database_url`.
 
     The first use of the store also ends the runs that a process on this machine left

@@ -1,12 +1,12 @@
 """HttpClient: the client interface over HTTP to a cauce server (CAUCE_API_URL).
 
-Each verb is one request to server/api/, its body and response parsed by the
-wire models of schemas/api.py. One sync httpx client per HttpClient keeps its
-connections alive across requests, so the batch writer's thread and the
-engine share a small pool.
+Each verb is one request to server/api/, its body and response parsed by the wire models
+of schemas/api.py. One sync httpx client per HttpClient keeps its connections alive
+across requests, so the batch writer's thread and the engine share a small pool.
 
 Failures, mapped to the client's exceptions:
 - 404 -> NotFound (set_flow_run_state answers ABORT instead, as the core does);
+- 423 -> SlotsTaken: no room now for the concurrency slots asked for;
 - 401 -> ClientError saying the credentials were rejected;
 - 409 and 422 of the pool and deployment verbs, and the 409 of a flow-run id
   already taken -> ClientError whose message is the server's detail alone: the
@@ -15,14 +15,13 @@ Failures, mapped to the client's exceptions:
 - a refused connection before any answer from the URL -> ServerUnreachable
   at once: nothing listens there (a wrong URL, or no server), and waiting
   will not change that;
-- a refused connection after an answer, a timeout or any other transport
-  error, or 503 -> retried with backoff for `retry_seconds`
-  (CAUCE_API_RETRY_TIMEOUT, 30 s by default, so a server restarted within
-  that time is survived; past 2 s a warning says so on stderr, once per
-  outage), then ServerUnreachable naming the URL. Once the
-  server stayed unreachable for a whole budget, later requests fail after one
-  attempt until one succeeds again, so that a process whose server is gone
-  ends promptly instead of waiting out a budget per queued batch.
+- a refused connection after an answer, a timeout or any other transport error, or
+  503 -> retried with backoff for `retry_seconds` (CAUCE_API_RETRY_TIMEOUT, 30 s by
+  default, so a server restarted within that time is survived; past 2 s a warning
+  says so on stderr, once per outage), then ServerUnreachable naming the URL. Once
+  the server stayed unreachable for a whole budget, later requests fail after one
+  attempt until one succeeds again, so that a process whose server is gone ends
+  promptly instead of waiting out a budget per queued batch.
 
 Imported only when CAUCE_API_URL is set: the embedded path loads neither
 httpx nor pydantic through here.
@@ -40,8 +39,9 @@ from urllib.parse import quote
 
 import httpx
 
-from cauce.client.base import ClientError, NotFound, ServerUnreachable
+from cauce.client.base import ClientError, NotFound, ServerUnreachable, SlotsTaken
 from cauce.client.http_artifacts import HttpArtifactVerbs
+from cauce.client.http_concurrency_limits import HttpConcurrencyLimitVerbs
 from cauce.client.http_variables import HttpVariableVerbs
 from cauce.ids import new_id
 from cauce.schemas.api import (
@@ -103,7 +103,7 @@ _JSON = {"Content-Type": "application/json"}
 logger = logging.getLogger("cauce.client")
 
 
-class HttpClient(HttpVariableVerbs, HttpArtifactVerbs):
+class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs):
     """Records and reads runs on the cauce server at `api_url` (e.g. http://host:4200/api).
 
     `retry_seconds`: how long to keep retrying an unreachable server (RETRY_SECONDS).
@@ -470,8 +470,8 @@ def _checked(
     if response.is_success:
         return response
     detail = _detail(response)
-    if response.status_code == 404:
-        raise NotFound(detail)
+    if response.status_code in (404, 423):
+        raise (NotFound if response.status_code == 404 else SlotsTaken)(detail)
     if refusals and response.status_code in (409, 422):
         raise ClientError(detail)
     if response.status_code == 401:

@@ -317,6 +317,22 @@ variables = Table(
     Column("updated", UTCDateTime, nullable=False),
 )
 
+concurrency_limits = Table(
+    "concurrency_limits",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("limit", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    # Slots held as of `slots_at` (seconds since the epoch): fractional while a rate
+    # limit's slots decay, so what is held at a later time is one expression in SQL.
+    Column("active_slots", Float, nullable=False),
+    Column("slots_at", Float, nullable=False),
+    Column("slot_decay_per_second", Float, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
 artifacts = Table(
     "artifacts",
     metadata,

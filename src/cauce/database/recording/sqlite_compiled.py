@@ -243,6 +243,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
 
 # The schema at the head revision, for creating a new database without Alembic.
 SCHEMA: tuple[str, ...] = (
+    'CREATE TABLE concurrency_limits ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, "limit" INTEGER NOT NULL, active BOOLEAN NOT NULL, active_slots FLOAT NOT NULL, slots_at FLOAT NOT NULL, slot_decay_per_second FLOAT NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_concurrency_limits PRIMARY KEY (id), CONSTRAINT uq_concurrency_limits__name UNIQUE (name) )',
     "CREATE TABLE flows ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, created DATETIME NOT NULL, CONSTRAINT pk_flows PRIMARY KEY (id), CONSTRAINT uq_flows__name UNIQUE (name) )",
     "CREATE TABLE variables ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, value TEXT NOT NULL, tags JSON NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_variables PRIMARY KEY (id), CONSTRAINT uq_variables__name UNIQUE (name) )",
     "CREATE TABLE work_pools ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, type VARCHAR(32) NOT NULL, description TEXT, is_paused BOOLEAN DEFAULT 0 NOT NULL, concurrency_limit INTEGER, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_work_pools PRIMARY KEY (id), CONSTRAINT uq_work_pools__name UNIQUE (name) )",

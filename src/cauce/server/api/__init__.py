@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from cauce.server.api import (
     artifacts,
     batches,
+    concurrency_limits,
     deployments,
     flow_runs,
     flows,
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     workers.router,
     variables.router,
     artifacts.router,
+    concurrency_limits.router,
 )
