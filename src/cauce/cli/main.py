@@ -19,6 +19,7 @@ from cauce.cli import (
     deployment,
     flow,
     flow_run,
+    global_concurrency_limit,
     profile,
     server,
     variable,
@@ -43,6 +44,9 @@ app.add_typer(config.app, name="config")
 app.add_typer(deployment.app, name="deployment")
 app.add_typer(flow.app, name="flow")
 app.add_typer(flow_run.app, name="flow-run")
+app.add_typer(global_concurrency_limit.app, name="global-concurrency-limit")
+# Prefect's short name for it.
+app.add_typer(global_concurrency_limit.app, name="gcl", hidden=True)
 app.add_typer(profile.app, name="profile")
 app.add_typer(server.app, name="server")
 app.add_typer(variable.app, name="variable")
