@@ -31,10 +31,11 @@ HINTS: dict[str, str] = {
     "on_failure / on_completion hook.",
     "prefect.automations": "Automations are a Prefect server and Cloud feature cauce does not "
     "have: react to a run's end in a state-change hook.",
-    "prefect.concurrency": "Global concurrency limits are not in cauce: bound parallel tasks with "
-    "ThreadPoolTaskRunner(max_workers=...) from cauce.task_runners.",
-    "prefect.settings": "Prefect's settings do not apply: cauce reads CAUCE_* environment "
-    "variables and profiles (`cauce config view`, `cauce profile`).",
+    "prefect.concurrency": "cauce has global concurrency limits (cauce.concurrency.sync and "
+    ".asyncio: concurrency, rate_limit), not Prefect's v1 tag-based ones or leases.",
+    "prefect.settings": "Prefect's settings do not apply (cauce.settings.get_current_settings "
+    "reads cauce's): cauce reads CAUCE_* environment variables and profiles "
+    "(`cauce config view`, `cauce profile`); `cauce migrate` converts a profile.",
     "prefect.server": "cauce's server is started with `cauce server start`; it has no Python API.",
     "prefect.testing": "cauce has no test harness: set CAUCE_HOME to a temporary folder in tests "
     "and runs go to a fresh embedded store.",
