@@ -12,12 +12,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-from cauce.schemas.api import UtcDatetime, _WireModel
+from cauce.schemas.api import INT32_MAX, UtcDatetime, _WireModel
 from cauce.schemas.api_deployments import _json_number
 from cauce.schemas.concurrency_limits import SlotMode, StoredConcurrencyLimit
 
-Count = Annotated[int, Field(ge=0), BeforeValidator(_json_number)]
-"""A whole JSON number, not negative."""
+Count = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(_json_number)]
+"""A whole JSON number, not negative, that an integer column holds."""
 
 Rate = Annotated[float, Field(ge=0, strict=True)]
 """Slots freed per second, not negative."""

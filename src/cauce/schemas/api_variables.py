@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from cauce.schemas.api import UtcDatetime, _WireModel
+from cauce.schemas.api import JSON_SAFE_MAX, UtcDatetime, _WireModel
 from cauce.schemas.api_deployments import _json_number
 from cauce.schemas.variables import (
     MAX_NAME_LENGTH,
@@ -32,7 +32,7 @@ _NAME_SCHEMA: dict[str, Any] = {
 
 
 # Before the validator, so that pydantic can write the bound into the JSON Schema.
-Count = Annotated[int, Field(ge=0), BeforeValidator(_json_number)]
+Count = Annotated[int, Field(ge=0, le=JSON_SAFE_MAX), BeforeValidator(_json_number)]
 """How many variables to skip or show: a JSON number that is a whole one, not negative."""
 
 
