@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from cauce.flow_runs import (
         apause_flow_run,
         aresume_flow_run,
+        asuspend_flow_run,
         pause_flow_run,
         resume_flow_run,
+        suspend_flow_run,
     )
     from cauce.flows import Flow, flow
     from cauce.futures import TaskRunFuture, TaskRunFutureList, wait
@@ -69,6 +71,7 @@ __all__ = [
     "allow_failure",
     "apause_flow_run",
     "aresume_flow_run",
+    "asuspend_flow_run",
     "deploy",
     "exponential_backoff",
     "flow",
@@ -78,6 +81,7 @@ __all__ = [
     "quote",
     "resume_flow_run",
     "runtime",
+    "suspend_flow_run",
     "tags",
     "task",
     "task_runners",
@@ -123,7 +127,14 @@ _LOCATIONS: dict[str, str] = {
     "tags": "cauce.engine.tags",
     "get_client": "cauce.client.orchestration",
     **dict.fromkeys(
-        ["pause_flow_run", "resume_flow_run", "apause_flow_run", "aresume_flow_run"],
+        [
+            "pause_flow_run",
+            "resume_flow_run",
+            "suspend_flow_run",
+            "apause_flow_run",
+            "aresume_flow_run",
+            "asuspend_flow_run",
+        ],
         "cauce.flow_runs",
     ),
 }

@@ -18,6 +18,11 @@ class NotPausedError(Exception):
     """A flow run asked to resume is not paused."""
 
 
+class Pause(BaseException):
+    """suspend_flow_run's stop: the flow's code ends here and its engine stops the run
+    without a final state (a BaseException, so that `except Exception` lets it by)."""
+
+
 # Defined beside the code that raises them; read from there on first use (name: module, or
 # module and the name it has there).
 _ELSEWHERE: dict[str, str | tuple[str, str]] = {
@@ -27,7 +32,7 @@ _ELSEWHERE: dict[str, str | tuple[str, str]] = {
     "ObjectNotFound": ("cauce.client.base", "NotFound"),
 }
 
-__all__ = ["FlowPauseTimeout", "MissingContextError", "NotPausedError", *_ELSEWHERE]
+__all__ = ["FlowPauseTimeout", "MissingContextError", "NotPausedError", "Pause", *_ELSEWHERE]
 
 
 def __getattr__(name: str) -> Any:

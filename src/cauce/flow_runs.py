@@ -6,24 +6,35 @@ Resume button or `POST /api/flow_runs/{id}/resume`), then goes on; past its time
 it raises FlowPauseTimeout and the run fails. A run cancelled while paused ends
 Cancelled and its process stops as it would for SIGTERM.
 
+`suspend_flow_run()` inside a deployment's run records it Suspended (a Paused state)
+and ends its process with no final state; once resumed the run is Scheduled again and a
+worker runs the flow from the start, where each suspend already taken (by its `key`, by
+default its order in the run: "1", "2", ...) goes on without suspending. The keys taken
+are read back from the run's state history. Past its timeout a paused or suspended run
+ends Failed (the server's crash service, or the resume that comes too late).
+
 Called from an async flow or task (or, outside a run, where an event loop runs), each
 returns a coroutine to await, as in Prefect.
-Left out: `wait_for_input` (a form the UI would show) and `suspend_flow_run` (a run
-whose process exits and that a worker starts again once resumed).
+Left out: `wait_for_input` (a form the UI would show), pause keys for
+`pause_flow_run` (accepted and unused), and suspending another run than the current one
+(`suspend_flow_run(flow_run_id=...)`: its process would not notice).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
+import re
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from cauce.context import FlowRunContext, TaskRunContext, is_async_caller
-from cauce.exceptions import FlowPauseTimeout, NotPausedError
+from cauce.exceptions import FlowPauseTimeout, NotPausedError, Pause
 from cauce.schemas.states import SetStateStatus
-from cauce.states import Paused, State, StateType, now_utc
+from cauce.states import Paused, State, StateType, Suspended, is_suspended, now_utc
 
 # How often a paused run asks whether it was resumed, at most (a read of one row).
 POLL_CEILING_SECONDS = 1.0
@@ -56,8 +67,8 @@ async def apause_flow_run(
 
 
 def resume_flow_run(flow_run_id: uuid.UUID | str, run_input: dict[str, Any] | None = None) -> Any:
-    """Resume the paused flow run `flow_run_id`: its process goes on. NotPausedError when
-    it is not paused."""
+    """Resume the paused flow run `flow_run_id`: its process goes on (a suspended run is
+    Scheduled, for a worker to run again). NotPausedError when it is not paused."""
     if run_input is not None:
         raise NotImplementedError("cauce resumes runs without input: pass no run_input")
     run_id = uuid.UUID(str(flow_run_id))
@@ -82,6 +93,98 @@ async def aresume_flow_run(
 ) -> None:
     """`resume_flow_run` for async code."""
     await resume_flow_run(flow_run_id, run_input)
+
+
+_KEY_MESSAGE = "Suspended until resumed (pause key {})."
+_KEY_PATTERN = re.compile(r"\(pause key (\".*\")\)\.$")
+# Per attempt of a flow run (its id and run count) in this process: how many
+# suspend_flow_run calls it made, for default keys. A rerun counts from 1 again.
+_suspend_calls: dict[tuple[uuid.UUID, int], itertools.count[int]] = {}
+
+
+def suspend_flow_run(
+    wait_for_input: Any = None,
+    flow_run_id: uuid.UUID | str | None = None,
+    timeout: int = 3600,
+    key: str | None = None,
+    client: Any = None,
+) -> Any:
+    """Record the current deployment's flow run Suspended and end its process; once
+    resumed a worker runs it again from the start, and this call (same `key`, by
+    default the same order in the run) then returns None. Past `timeout` seconds
+    without a resume the run ends Failed. `client` is accepted and unused."""
+    if is_async_caller():
+        return asuspend_flow_run(wait_for_input, flow_run_id, timeout, key, client)
+    _suspend(wait_for_input, flow_run_id, timeout, key)
+    return None
+
+
+async def asuspend_flow_run(
+    wait_for_input: Any = None,
+    flow_run_id: uuid.UUID | str | None = None,
+    timeout: int = 3600,
+    key: str | None = None,
+    client: Any = None,
+) -> None:
+    """`suspend_flow_run` for async code."""
+    _suspend(wait_for_input, flow_run_id, timeout, key)
+
+
+def _context() -> FlowRunContext:
+    context = FlowRunContext.get()
+    if context is None:
+        raise RuntimeError("suspend_flow_run must be called from inside a flow run.")
+    if TaskRunContext.get() is not None:
+        raise RuntimeError("Cannot suspend task runs: call suspend_flow_run from the flow.")
+    return context
+
+
+def _suspend(
+    wait_for_input: Any,
+    flow_run_id: uuid.UUID | str | None,
+    timeout: float,
+    key: str | None,
+) -> None:
+    """Suspend the current run (raising Pause), or return when `key` was taken already."""
+    if wait_for_input is not None:
+        raise NotImplementedError("cauce suspends runs without input: pass no wait_for_input")
+    context = _context()
+    flow_run = context.flow_run
+    if flow_run_id is not None and uuid.UUID(str(flow_run_id)) != flow_run.id:
+        raise NotImplementedError(
+            "cauce suspends only the current flow run: pass no flow_run_id (or its own)"
+        )
+    if flow_run.deployment_id is None:
+        raise RuntimeError(
+            "Cannot suspend flows that are not associated with a deployment: "
+            "nothing would run this one again once resumed (use pause_flow_run)."
+        )
+    from cauce.client.factory import get_batch_writer, get_client
+    from cauce.logging.run_logger import get_run_logger
+
+    calls = _suspend_calls.setdefault((flow_run.id, flow_run.run_count), itertools.count(1))
+    key = str(next(calls)) if key is None else key
+    client = get_client()
+    if key in _keys_taken(client.read_flow_run_states(flow_run.id)):
+        return
+    get_batch_writer().flush()  # what the run did so far is shown while it is suspended
+    suspended = Suspended(_KEY_MESSAGE.format(json.dumps(key)), timeout_seconds=timeout)
+    result = client.set_flow_run_state(flow_run.id, suspended, expected_state_id=flow_run.state.id)
+    if result.status is not SetStateStatus.ACCEPT:
+        raise RuntimeError(f"The flow run could not be suspended: {result.reason}")
+    flow_run.state = suspended
+    get_run_logger().info("Suspending flow run; a worker runs it again once it is resumed.")
+    raise Pause(f"Flow run {flow_run.name!r} was suspended.")
+
+
+def _keys_taken(history: list[State]) -> set[str]:
+    """The pause keys of the suspensions in a run's state history."""
+    keys = set()
+    for state in history:
+        found = _KEY_PATTERN.search(state.message or "") if is_suspended(state) else None
+        if found is not None:
+            keys.add(json.loads(found.group(1)))
+    return keys
 
 
 class _PausedRun:
@@ -149,6 +252,8 @@ class _PausedRun:
 __all__ = [
     "apause_flow_run",
     "aresume_flow_run",
+    "asuspend_flow_run",
     "pause_flow_run",
     "resume_flow_run",
+    "suspend_flow_run",
 ]

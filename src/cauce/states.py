@@ -242,3 +242,20 @@ def Paused(
     if pause_expiration_time is None and timeout_seconds is not None:
         pause_expiration_time = now_utc() + timedelta(seconds=timeout_seconds)
     return State(StateType.PAUSED, message=message, scheduled_time=pause_expiration_time)
+
+
+SUSPENDED = "Suspended"
+"""The name of a suspended run's Paused state: no process waits for its resume."""
+
+
+def Suspended(message: str | None = None, timeout_seconds: float | None = None) -> State:
+    """A Paused run whose process has ended (suspend_flow_run): once resumed, a worker
+    runs it again; until `timeout_seconds` from now at most."""
+    state = Paused(message, timeout_seconds)
+    state.name = SUSPENDED
+    return state
+
+
+def is_suspended(state: State) -> bool:
+    """Whether `state` is a suspended run's (see Suspended)."""
+    return state.type is StateType.PAUSED and state.name == SUSPENDED

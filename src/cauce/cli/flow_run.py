@@ -132,11 +132,15 @@ def cancel(flow_run_id: FlowRunId) -> None:
 
 @app.command("resume")
 def resume(flow_run_id: FlowRunId) -> None:
-    """Resume a paused flow run: its process, waiting in pause_flow_run, goes on."""
+    """Resume a paused flow run: its process, waiting in pause_flow_run, goes on (a
+    suspended run is scheduled again, for a worker)."""
     from rich.text import Text
 
     run = _client().resume_flow_run(parse_id(flow_run_id))
-    console.print(Text(f"Flow run {run.name!r} ({run.id}) is resumed: {run.state.name}."))
+    said = f"is resumed: {run.state.name}"
+    if run.state.is_final():
+        said = f"was not resumed: its pause had timed out, it is {run.state.name}"
+    console.print(Text(f"Flow run {run.name!r} ({run.id}) {said}."))
 
 
 @app.command("delete")

@@ -40,6 +40,7 @@ from cauce.engine.retries import retry_delay_seconds
 from cauce.engine.tags import run_tags
 from cauce.engine.task_run import take_over_task_run
 from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
+from cauce.exceptions import Pause
 from cauce.futures import TaskRunFuture
 from cauce.ids import new_id
 from cauce.interruptions import interruptions_deferred, interruptions_raise
@@ -283,6 +284,9 @@ class FlowRunEngine:
         """Record a failed attempt; True when a retry follows."""
         if self.final is not None:
             return False  # it ended already; this came while reporting that
+        if isinstance(exc, Pause):  # suspend_flow_run recorded it Suspended: it stays so
+            self._finish(self.flow_run.state)
+            return False
         if is_interruption(exc):
             self._stop_tasks(exc)
         state = state_from_exception(exc, "Flow run")
@@ -347,7 +351,7 @@ class FlowRunEngine:
                     self._finish_rejected()
                 assert self.final is not None
                 self.final.run_ids = (self.flow_run.id, None)
-                level = logging.INFO if state.is_completed() else logging.ERROR
+                level = logging.INFO if state.is_completed() or state.is_paused() else logging.ERROR
                 self.logger.engine_log(level, "Finished in state %r", self.final)
                 self.writer.flush()
             hooks = self._final_hooks()
@@ -435,7 +439,7 @@ def run_flow_sync(
                     again = engine.on_return(value)
                 except BaseException as exc:
                     again = engine.on_exception(exc)
-                    if not isinstance(exc, Exception):
+                    if not isinstance(exc, Exception | Pause):
                         raise
             if again:
                 time.sleep(engine.retry_delay)
@@ -469,7 +473,7 @@ async def run_flow_async(
                         again = engine.on_return(value)
                     except BaseException as exc:
                         again = engine.on_exception(exc)
-                        if not isinstance(exc, Exception):
+                        if not isinstance(exc, Exception | Pause):
                             raise
                 if again:
                     await asyncio.sleep(engine.retry_delay)

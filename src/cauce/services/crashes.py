@@ -1,5 +1,6 @@
 """The crash service: runs whose worker or process went silent, or whose process on
-this machine is gone, end Crashed (Cancelled if they were being cancelled)."""
+this machine is gone, end Crashed (Cancelled if they were being cancelled); runs paused
+or suspended past their pause's timeout end Failed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from cauce.orchestration.crashes import crash_runs_of_gone_processes, crash_silent_runs
+from cauce.orchestration.pausing import fail_expired_pauses
 from cauce.schemas.workers import SILENT_HEARTBEATS
 
 
@@ -30,6 +32,9 @@ def crashes_pass(heartbeat_seconds: float) -> Callable[[Connection, datetime], s
             silent = crash_silent_runs(connection, now, heartbeat_seconds)
         gone = crash_runs_of_gone_processes(connection)
         crashed = len(silent) + len(gone)
-        return f"ended {crashed} run(s) whose worker or process is gone" if crashed else None
+        expired = len(fail_expired_pauses(connection, now))
+        said = [f"ended {crashed} run(s) whose worker or process is gone"] if crashed else []
+        said += [f"failed {expired} run(s) paused past their timeout"] if expired else []
+        return "; ".join(said) or None
 
     return run

@@ -4,8 +4,9 @@ The process that a worker (or `flow.serve()`) starts for each run it claims: it
 reads the run and its deployment, loads the flow from the deployment's source (a
 folder, or a git clone pulled first; see loading.py) and entrypoint, and runs it as
 that run, same id and parameters, recording through the usual client. Its exit
-status is 0 when the run ends Completed, 1 otherwise. Code that cannot be loaded (a missing
-file, an import error) ends the run Failed with the reason, never left Pending.
+status is 0 when the run ends Completed or is suspended (suspend_flow_run), 1
+otherwise. Code that cannot be loaded (a missing file, an import error) ends the run
+Failed with the reason, never left Pending.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def execute(flow_run_id: uuid.UUID) -> int:
     _wait_until_due(flow_run)
     state = run_existing_flow_run(flow, flow_run)
     get_batch_writer().flush()
-    return 0 if state.is_completed() else 1
+    return 0 if state.is_completed() or state.is_paused() else 1
 
 
 def _wait_until_due(flow_run: FlowRun) -> None:

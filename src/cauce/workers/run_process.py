@@ -3,7 +3,8 @@ its output forwarded and recorded, stopped on request, and its end checked.
 
 Stopping sends SIGTERM to the whole group (CTRL_BREAK_EVENT on Windows), then kills
 it once the grace period is over. A process that ended without a final state
-leaves its run Crashed, with the exit code and the last lines of its stderr.
+leaves its run Crashed, with the exit code and the last lines of its stderr, unless it
+suspended its run (suspend_flow_run).
 The process reads nothing, but its stdin is a pipe from the worker: when the worker
 dies, even by `kill -9`, the pipe closes and the run stops itself (execute.py).
 """
@@ -24,7 +25,7 @@ from cauce.client.batch_writer import BatchWriter
 from cauce.processes import process_is_alive
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.logs import LogEntry
-from cauce.states import now_utc
+from cauce.states import State, StateType, is_suspended, now_utc
 from cauce.workers.output import WORKER_PID_VARIABLE, split_mark
 
 if TYPE_CHECKING:
@@ -173,6 +174,13 @@ class RunProcess:
         except OSError:
             pass  # it has just ended
 
+    def _suspended(self, state: State) -> bool:
+        """Whether its run was suspended (suspend_flow_run), which ends the process with
+        exit code 0 and no final state: Suspended still, or resumed since (Scheduled, or
+        Pending once a worker claimed it again)."""
+        resumed = self.returncode == 0 and state.type in (StateType.SCHEDULED, StateType.PENDING)
+        return resumed or is_suspended(state)
+
     def end(self, client: CauceClient) -> None:
         """After it exited: record its output, and crash its run if it left it unfinished."""
         for pump in self._pumps:
@@ -180,7 +188,7 @@ class RunProcess:
         self._writer.flush(timeout=10)
         self._stdin.close()
         current = client.read_flow_run(self.flow_run.id)
-        if current.state.is_final():
+        if current.state.is_final() or self._suspended(current.state):
             return
         reason = f"Flow run process exited with code {self.returncode} before the run ended."
         if self._code_unknown:
