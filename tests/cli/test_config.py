@@ -231,6 +231,7 @@ class TestView:
             "CAUCE_LOGGING_FILE_MAX_BYTES='10MB' (from defaults)",
             "CAUCE_LOGGING_LEVEL='INFO' (from defaults)",
             "CAUCE_LOGGING_SETTINGS_PATH=None (from defaults)",
+            "CAUCE_SERVER_DATABASE_POOL_SIZE='5' (from defaults)",
             "CAUCE_SERVER_HOST='127.0.0.1' (from defaults)",
             "CAUCE_SERVER_PORT='4200' (from defaults)",
             "CAUCE_SERVER_RETENTION=None (from defaults)",

@@ -3,12 +3,19 @@
 SQLite connections are prepared as in sqlite_connection.py, and every write
 transaction starts with BEGIN IMMEDIATE for the reason given there; reading
 transactions (`read_only`) start with a plain BEGIN.
+
+PostgreSQL connections are checked for life only when taken from the pool
+after lying idle a while (`PING_AFTER_IDLE_SECONDS`), not on every checkout:
+a ping is a round trip, and a busy server takes connections back out within
+milliseconds. A connection that died in between (the database restarted)
+fails its request and SQLAlchemy then replaces the whole pool.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy import create_engine as sa_create_engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DisconnectionError, OperationalError, ProgrammingError
 
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.recording.sqlite_connection import (
@@ -35,8 +42,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str) -> Engine:
-    """An engine for `url` with cauce's connection settings; creates SQLite's folder."""
+DEFAULT_POOL_SIZE = 5
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """An engine for `url` with cauce's connection settings; creates SQLite's folder.
+
+    `pool_size`: PostgreSQL connections kept open (twice as many more may open
+    for bursts).
+    """
     url = normalize_url(url)
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url)
@@ -45,7 +60,31 @@ def create_engine(url: str) -> Engine:
             "CAUCE_API_DATABASE_URL: PostgreSQL needs the psycopg driver: "
             "pip install 'cauce[postgres]'"
         )
-    return sa_create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = sa_create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size)
+    event.listen(engine, "checkin", _on_checkin)
+    event.listen(engine, "checkout", _on_checkout)
+    return engine
+
+
+_IDLE_SINCE = "cauce_idle_since"
+
+
+def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    idle_since = record.info.get(_IDLE_SINCE)
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:
+        # The pool discards this connection and checks out another.
+        raise DisconnectionError(str(exc)) from exc
 
 
 def _create_sqlite_engine(url: str) -> Engine:

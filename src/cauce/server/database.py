@@ -7,8 +7,9 @@ Routers go through it and never open connections themselves:
 - `write(fn)`: `fn(executor)` records, with the same queries and orchestration
   rules as the embedded client. On SQLite every write goes through one
   `SqliteWriteQueue` (in the event loop, many requests per commit) instead of
-  requests fighting for the file lock; on PostgreSQL each is its own
-  transaction in the thread pool.
+  requests fighting for the file lock; on PostgreSQL through one
+  `PostgresWriteQueue` (in the thread pool, many requests per commit and WAL
+  flush). Either way a request whose write fails is rolled back alone.
 - `read(fn)`: `fn(connection)` in a read-only SQLAlchemy transaction, in the
   thread pool.
 - `transaction(fn)`: `fn(connection)` in a SQLAlchemy write transaction (rare
@@ -37,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.recording import sqlite_connection, sqlite_schema
 from cauce.database.recording.executors import StatementExecutor
+from cauce.database.recording.postgres_write_queue import PostgresWriteQueue
 from cauce.database.recording.write_queue import SqliteWriteQueue
 
 if TYPE_CHECKING:
@@ -55,11 +57,20 @@ class Unstorable(Exception):
 
 
 class ServerDatabase:
-    """The database at `url`, brought to the current schema when opened."""
+    """The database at `url`, brought to the current schema when opened.
 
-    def __init__(self, url: str) -> None:
+    `pool_size`: connections kept open to PostgreSQL (default
+    CAUCE_SERVER_DATABASE_POOL_SIZE); SQLite's writes use one connection.
+    """
+
+    def __init__(self, url: str, pool_size: int | None = None) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        if pool_size is None:
+            from cauce.settings import get_settings
+
+            pool_size = get_settings().server.database_pool_size
+        self.pool_size = pool_size
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
         if not (self.is_sqlite and _sqlite_is_current(url)):
@@ -67,6 +78,9 @@ class ServerDatabase:
 
             ensure_schema(self.engine)
         self._write_queue = SqliteWriteQueue(url) if self.is_sqlite else None
+        self._postgres_queue = (
+            None if self.is_sqlite else PostgresWriteQueue(self.engine, _request_error)
+        )
 
     @property
     def engine(self) -> Engine:
@@ -76,7 +90,7 @@ class ServerDatabase:
                 if self._engine is None:
                     from cauce.database.connections import create_engine
 
-                    self._engine = create_engine(self.url)
+                    self._engine = create_engine(self.url, pool_size=self.pool_size)
         return self._engine
 
     async def write(self, fn: Callable[[StatementExecutor], T]) -> T:
@@ -86,7 +100,8 @@ class ServerDatabase:
                 return await self._write_queue.write(fn)
             except sqlite3.IntegrityError as exc:
                 raise Conflict(_reason(exc)) from exc
-        return await run_in_threadpool(self._recording_transaction, fn)
+        assert self._postgres_queue is not None
+        return await self._postgres_queue.write(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """`fn(connection)` in a read-only transaction; its result."""
@@ -102,11 +117,6 @@ class ServerDatabase:
             self._write_queue.close()
         if self._engine is not None:
             self._engine.dispose()
-
-    def _recording_transaction(self, fn: Callable[[StatementExecutor], T]) -> T:
-        from cauce.database.recording.executors import SqlAlchemyExecutor
-
-        return self._write_transaction(lambda connection: fn(SqlAlchemyExecutor(connection)))
 
     def _write_transaction(self, fn: Callable[[Connection], T]) -> T:
         from sqlalchemy.exc import DataError, IntegrityError
@@ -139,6 +149,21 @@ def _sqlite_is_current(url: str) -> bool:
         return sqlite_schema.create_if_new(connection) == HEAD_REVISION
     finally:
         connection.close()
+
+
+def _request_error(exc: Exception) -> BaseException:
+    """`exc` as a request sees it: a refused constraint is `Conflict`, and so on."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    error: BaseException
+    if isinstance(exc, IntegrityError):
+        error = Conflict(_reason(exc.orig))
+    elif isinstance(exc, DataError):
+        error = Unstorable(_reason(exc.orig))
+    else:
+        return exc
+    error.__cause__ = exc
+    return error
 
 
 def _reason(exc: BaseException | None) -> str:

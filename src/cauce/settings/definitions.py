@@ -113,6 +113,12 @@ DEFINITIONS: tuple[Definition, ...] = (
         show=format_duration,
     ),
     Definition(
+        "server.database_pool_size",
+        parsers.parse_positive_count,
+        "PostgreSQL connections the server keeps open (up to twice as many more in bursts).",
+        "5",
+    ),
+    Definition(
         "server.retention",
         parsers.parse_period,
         "Delete flow runs that ended longer ago than this, hourly; unset = keep every run.",

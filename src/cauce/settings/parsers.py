@@ -57,6 +57,14 @@ def parse_count(raw: str) -> int:
     return int(text)
 
 
+def parse_positive_count(raw: str) -> int:
+    """A whole number, 1 or more."""
+    text = raw.strip()
+    if not text.isdecimal() or int(text) < 1:
+        raise ValueError(f"expected a whole number of 1 or more such as 5, got {quoted(raw)}")
+    return int(text)
+
+
 def parse_port(raw: str) -> int:
     """A TCP port, 1 to 65535."""
     text = raw.strip()

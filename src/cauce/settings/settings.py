@@ -61,6 +61,7 @@ class ServerSettings(NamedTuple):
     host: str
     port: int
     scheduler_interval: timedelta
+    database_pool_size: int
     retention: timedelta | None
 
 

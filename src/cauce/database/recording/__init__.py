@@ -10,6 +10,7 @@
     sqlite_connection.py  a sqlite3 connection with cauce's pragmas; write transactions
     sqlite_schema.py      a new SQLite file gets the compiled schema, no Alembic
     write_queue.py        the server's single SQLite writer, many requests per commit
+    postgres_write_queue.py  the same grouping for a server on PostgreSQL
 
 The path starts where the engine, the batch writer or a router hands a write to
 `writes.py`, and ends at the driver; everything else in cauce uses `queries/`.

@@ -1,0 +1,111 @@
+"""A server on PostgreSQL commits concurrent requests' writes together, and a write
+that fails among them is rolled back alone, as on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from cauce.database.recording.executors import SqlAlchemyExecutor, StatementExecutor
+from cauce.database.recording.writes import flow_id_for_name, history_row
+from cauce.ids import new_id
+from cauce.server.database import Conflict, ServerDatabase
+from cauce.settings import reset_settings
+from cauce.states import Running
+from tests.conftest import POSTGRES_URL, empty_postgres, use_postgres
+
+pytestmark = pytest.mark.postgres
+
+
+class Refused(Exception):
+    """A request's own error, raised after it wrote."""
+
+
+def record_flow(name: str) -> Any:
+    """A write recording flow `name`, returning the id of its (top-level) transaction."""
+
+    def write(executor: StatementExecutor) -> int:
+        flow_id_for_name(executor, name)
+        assert isinstance(executor, SqlAlchemyExecutor)
+        return int(executor.connection.exec_driver_sql("SELECT txid_current()").scalar_one())
+
+    return write
+
+
+def flow_then_state_of_no_run(executor: StatementExecutor) -> None:
+    flow_id_for_name(executor, "conflicting")
+    executor.execute("insert_flow_run_state", history_row(Running(), "flow_run_id", new_id()))
+
+
+def flow_then_error(executor: StatementExecutor) -> None:
+    flow_id_for_name(executor, "refused")
+    raise Refused("no")
+
+
+async def write_all(database: ServerDatabase) -> list[Any]:
+    return await asyncio.gather(
+        database.write(record_flow("first")),
+        database.write(flow_then_state_of_no_run),
+        database.write(record_flow("second")),
+        database.write(flow_then_error),
+        database.write(record_flow("third")),
+        return_exceptions=True,
+    )
+
+
+def flow_names(database: ServerDatabase) -> list[str]:
+    with database.engine.connect() as connection:
+        return sorted(connection.execute(text("SELECT name FROM flows")).scalars())
+
+
+@pytest.fixture
+def database() -> Any:
+    use_postgres()
+    empty_postgres()
+    opened = ServerDatabase(POSTGRES_URL)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.mark.timeout(60)
+def test_concurrent_writes_share_a_transaction_and_a_failing_one_fails_alone(
+    database: ServerDatabase,
+) -> None:
+    first, conflict, second, refused, third = asyncio.run(write_all(database))
+
+    assert isinstance(conflict, Conflict)
+    assert "foreign key" in str(conflict)
+    assert isinstance(refused, Refused)
+    assert flow_names(database) == ["first", "second", "third"]
+    # The three that succeeded ran in one transaction, committed once.
+    assert isinstance(first, int)
+    assert first == second == third
+
+
+@pytest.mark.timeout(60)
+def test_a_lone_failing_write_writes_nothing(database: ServerDatabase) -> None:
+    with pytest.raises(Conflict, match="foreign key"):
+        asyncio.run(database.write(flow_then_state_of_no_run))
+    asyncio.run(database.write(record_flow("after")))
+
+    assert flow_names(database) == ["after"]
+
+
+@pytest.mark.timeout(60)
+def test_the_pool_size_is_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_postgres()
+    empty_postgres()
+    monkeypatch.setenv("CAUCE_SERVER_DATABASE_POOL_SIZE", "3")
+    reset_settings()
+    database = ServerDatabase(POSTGRES_URL)
+    try:
+        assert database.engine.pool.size() == 3  # type: ignore[attr-defined]
+    finally:
+        database.close()
+        monkeypatch.undo()
+        reset_settings()
