@@ -37,6 +37,10 @@ SERVER_URL = os.environ.get("CAUCE_TEST_POSTGRES_URL", "postgresql://postgres@12
 # (two developers, or CI beside a developer) never empty each other's tables.
 POSTGRES_URL = f"{SERVER_URL.rsplit('/', 1)[0]}/cauce_test_{os.getpid()}"
 _postgres_problem: str | None = None
+# pytest-xdist's workers export an 80x24 terminal: the CLI run by a test would cut its
+# tables to it instead of the width piped output gets.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 _postgres_checked = False
 
 

@@ -104,7 +104,9 @@ class TestRefusals:
             Variable.set("largo", "x" * 4999)
         assert Variable.get("largo") is None
 
-    @pytest.mark.parametrize("value", [{1, 2}, float("nan"), {"fecha": object()}], ids=repr)
+    @pytest.mark.parametrize(
+        "value", [{1, 2}, float("nan"), {"fecha": object()}], ids=["set", "nan", "object"]
+    )
     def test_a_value_that_is_not_json_is_refused(self, store: Store, value: Any) -> None:
         # Over HTTP too, where a set would otherwise arrive as a list and NaN as null.
         with pytest.raises(ClientError, match=r"the value of variable 'no_json' is not JSON"):
