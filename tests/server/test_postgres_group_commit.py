@@ -1,14 +1,18 @@
 """A server on PostgreSQL commits concurrent requests' writes together, and a write
-that fails among them is rolled back alone, as on SQLite."""
+that fails among them is rolled back alone, as on SQLite; its pool is sized by a
+setting, and a connection the database dropped while idle is replaced unseen."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
+from cauce.database.connections import PING_AFTER_IDLE_SECONDS
 from cauce.database.recording.executors import SqlAlchemyExecutor, StatementExecutor
 from cauce.database.recording.writes import flow_id_for_name, history_row
 from cauce.ids import new_id
@@ -109,3 +113,20 @@ def test_the_pool_size_is_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         database.close()
         monkeypatch.undo()
         reset_settings()
+
+
+@pytest.mark.timeout(60)
+def test_a_write_after_the_database_dropped_idle_connections_succeeds(
+    database: ServerDatabase,
+) -> None:
+    asyncio.run(database.write(record_flow("before")))
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    time.sleep(PING_AFTER_IDLE_SECONDS + 0.2)
+
+    asyncio.run(database.write(record_flow("after")))
+
+    assert flow_names(database) == ["after", "before"]
