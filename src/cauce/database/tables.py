@@ -195,7 +195,6 @@ flow_runs = Table(
         Uuid,
         ForeignKey("deployments.id", ondelete="SET NULL"),
         nullable=True,
-        index=True,
     ),
     # When the run was meant to start (set once, unlike the state's scheduled_time).
     Column("expected_start_time", UTCDateTime, nullable=True),
@@ -212,10 +211,12 @@ flow_runs = Table(
     Column("retries", Integer, nullable=True),
     Column("retry_delay_seconds", Float, nullable=True),
     *_state_columns(),
-    # Lists are newest first: a flow's runs, or one state's, read in that order.
+    # Lists are newest first: a flow's runs, a state's or a deployment's, read in that
+    # order. A page past an offset reads the skipped runs' (created, id) from the index.
     Index(None, "flow_id", "created"),
     Index(None, "state_type", "created"),
-    Index(None, "created"),
+    Index(None, "deployment_id", "created"),
+    Index(None, "created", "id"),
     # One run per deployment and scheduled time, however many scheduler passes,
     # restarts or servers on one database make it.
     Index(
@@ -349,4 +350,5 @@ artifacts = Table(
     Column("updated", UTCDateTime, nullable=False),
     Index(None, "flow_run_id"),
     Index(None, "key", "created"),
+    Index(None, "created", "id"),
 )
