@@ -45,6 +45,7 @@ def start(
 
     from cauce.server.app import create_app
     from cauce.server.database import ServerDatabase
+    from cauce.server.serving import FrozenAfterStartup
     from cauce.settings import get_settings
 
     settings = get_settings()
@@ -58,7 +59,9 @@ def start(
     typer.echo(f"  API:      {base}/api")
     typer.echo(f"  API docs: {base}/docs")
     typer.echo(f"  UI:       {base}/")
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, database), host=host, port=port))
+    server = FrozenAfterStartup(
+        uvicorn.Config(create_app(settings, database), host=host, port=port)
+    )
     with _stop_quietly_on_signals():
         server.run(sockets=[listening])
 
