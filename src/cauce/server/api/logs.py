@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import TypeAdapter
 
 from cauce.schemas.api import INT32_MAX, JSON_SAFE_MAX, LogLineModel
+from cauce.schemas.logs import LogEntry
 from cauce.server.database import DatabaseDep
 
 router = APIRouter(tags=["logs"])
 
 
-@router.get("/flow_runs/{flow_run_id}/logs")
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A line as `LogLineModel` writes it: LogEntry's fields are LogModel's, in its order."""
+
+    id: int
+    log: LogEntry
+
+
+# Written straight from what the database read (aware UTC times, checked values):
+# building 1,000 LogLineModels to validate them again took five times the query.
+_LINES_JSON = TypeAdapter(list[_Line])
+
+
+@router.get("/flow_runs/{flow_run_id}/logs", response_model=list[LogLineModel])
 async def read_logs(
     flow_run_id: uuid.UUID,
     database: DatabaseDep,
@@ -24,11 +40,12 @@ async def read_logs(
         int, Query(ge=0, le=JSON_SAFE_MAX, description="Only lines after this id.")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
-) -> list[LogLineModel]:
+) -> Response:
     """A flow run's log lines in order, each with the id to page from."""
     from cauce.database.queries.logs import select_logs
 
     lines = await database.read(
         lambda connection: select_logs(connection, flow_run_id, min_level, after_id, limit)
     )
-    return [LogLineModel.from_domain(line) for line in lines]
+    body = _LINES_JSON.dump_json([_Line(line_id, entry) for line_id, entry in lines])
+    return Response(body, media_type="application/json")
