@@ -4,7 +4,8 @@
 `SqliteExecutor` runs the precompiled SQL of `sqlite_compiled.py` and converts
 values to and from SQLite's storage formats exactly as SQLAlchemy's column
 types do (a test writes with one and reads with the other); it imports no
-SQLAlchemy. `SqlAlchemyExecutor` runs the constructs of `statements.py`.
+SQLAlchemy. `SqlAlchemyExecutor` runs the constructs of `statements.py`, on
+PostgreSQL compiled once (postgres_compiled.py).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
+from weakref import WeakKeyDictionary
 
 from cauce.database.recording.sqlite_compiled import STATEMENTS
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Executable
+    from sqlalchemy import Connection, Dialect, Executable
+
+    from cauce.database.recording.postgres_compiled import CompiledStatements, PsycopgRunner
 
 Row = dict[str, Any]
 
@@ -148,25 +152,48 @@ def executor_for(connection: Connection) -> StatementExecutor:
 
 
 class SqlAlchemyExecutor:
-    """Recording statements through SQLAlchemy, for PostgreSQL (and SQLite if asked)."""
+    """Recording statements inside a SQLAlchemy connection's transaction.
+
+    On PostgreSQL (psycopg) they run compiled once, on the driver's connection
+    (postgres_compiled.py); elsewhere, or with `compiled=False`, as SQLAlchemy
+    constructs through `Connection.execute`.
+    """
 
     _statements: dict[str, dict[str, Executable]] = {}
+    _compiled: WeakKeyDictionary[Dialect, CompiledStatements] = WeakKeyDictionary()
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, compiled: bool = True) -> None:
         self.connection = connection
-        dialect = connection.dialect.name
-        if dialect not in self._statements:
+        dialect = connection.dialect
+        if dialect.name not in self._statements:
             from cauce.database.recording.statements import build_statements
 
-            self._statements[dialect] = build_statements(dialect)
-        self.statements = self._statements[dialect]
+            self._statements[dialect.name] = build_statements(dialect.name)
+        self.statements = self._statements[dialect.name]
+        self._runner: PsycopgRunner | None = None
+        if compiled and dialect.name == "postgresql" and dialect.driver == "psycopg":
+            from cauce.database.recording.postgres_compiled import (
+                CompiledStatements,
+                PsycopgRunner,
+            )
+
+            statements = self._compiled.get(dialect)
+            if statements is None:
+                statements = self._compiled[dialect] = CompiledStatements(dialect, self.statements)
+            self._runner = PsycopgRunner(connection, statements)
 
     def execute(self, name: str, parameters: Row | None = None) -> list[Row]:
+        if self._runner is not None:
+            return self._runner.execute(name, parameters)
         result = self.connection.execute(self.statements[name], parameters or {})
         if not result.returns_rows:
             return []
         return [dict(row._mapping) for row in result]
 
     def executemany(self, name: str, rows: list[Row]) -> None:
-        if rows:
+        if not rows:
+            return
+        if self._runner is not None:
+            self._runner.executemany(name, rows)
+        else:
             self.connection.execute(self.statements[name], rows)

@@ -1,9 +1,10 @@
 """The statements a run executes while it records itself, built once as SQLAlchemy constructs.
 
-They are the single source of the recording path's SQL. On PostgreSQL they run
-through SQLAlchemy; on SQLite `scripts/compile_sqlite_statements.py` compiles
-them into `sqlite_compiled.py`, which runs on the sqlite3 driver with no
-SQLAlchemy import at all (a test keeps that file current). Parameters are named
+They are the single source of the recording path's SQL. On PostgreSQL
+`postgres_compiled.py` compiles them once, at run time, with SQLAlchemy's
+dialect; on SQLite `scripts/compile_sqlite_statements.py` compiles them into
+`sqlite_compiled.py`, which runs on the sqlite3 driver with no SQLAlchemy
+import at all (a test keeps that file current). Parameters are named
 after the columns they fill.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    any_,
     bindparam,
     column,
     func,
@@ -114,7 +116,8 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         set_={name: upsert_task_run.excluded[name] for name in TASK_RUN_COLUMNS if name != "id"},
     )
     if dialect == "postgresql":
-        ids_in = task_runs.c.id.in_(bindparam("ids", expanding=True))
+        # One array parameter, not IN with one per id: compiled once for any number.
+        ids_in = task_runs.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Uuid())))
     else:
         ids = func.json_each(bindparam("ids", type_=UuidList)).table_valued("value")
         ids_in = task_runs.c.id.in_(select(column("value")).select_from(ids))
