@@ -94,16 +94,27 @@ def _drop_session_database() -> None:
 def empty_postgres() -> None:
     """Bring the test database to the current schema and delete every row."""
     from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
     from cauce.database.connections import create_engine, ensure_schema
     from cauce.database.tables import metadata
 
     engine = create_engine(POSTGRES_URL)
     ensure_schema(engine)
-    with engine.begin() as connection:
-        names = ", ".join(t.name for t in metadata.sorted_tables)
-        connection.execute(text(f"TRUNCATE {names} CASCADE"))
-    engine.dispose()
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    # The session's server on this database reads these tables in its services: a
+    # TRUNCATE that deadlocks with one of those reads is made again.
+    try:
+        for attempt in range(3):
+            try:
+                with engine.begin() as connection:
+                    connection.execute(text(f"TRUNCATE {names} CASCADE"))
+                break
+            except OperationalError as exc:
+                if "deadlock detected" not in str(exc) or attempt == 2:
+                    raise
+    finally:
+        engine.dispose()
 
 
 @dataclass

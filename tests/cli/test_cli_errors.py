@@ -116,7 +116,8 @@ class TestSettingsAndDatabase:
         result = cli({**env, "CAUCE_API_URL": url}, "flow-run", "ls")
         elapsed = time.monotonic() - started
         assert f"cannot reach the cauce server at {url}: " in _one_line_error(result)
-        assert elapsed < 2, f"a refused connection took {elapsed:.1f}s to report"
+        # Not retried: the default budget is 30 s (the margin is for a loaded machine).
+        assert elapsed < 10, f"a refused connection took {elapsed:.1f}s to report"
 
     def test_server_answering_503_is_retried_for_the_budget_and_said_once(
         self, cli, env, unavailable_url
@@ -125,7 +126,8 @@ class TestSettingsAndDatabase:
         result = cli(
             {**env, "CAUCE_API_URL": unavailable_url, "CAUCE_API_RETRY_TIMEOUT": "5s"}, "flow", "ls"
         )
-        assert 2 < time.monotonic() - started < 10, "the retry budget was not the setting's"
+        # 5 s, not the default 30 s (the margin is for a loaded machine).
+        assert 2 < time.monotonic() - started < 20, "the retry budget was not the setting's"
         assert result.returncode == 1
         [warning, error] = result.stderr.splitlines()
         assert warning.startswith(f"The cauce server at {unavailable_url} is not answering (503")

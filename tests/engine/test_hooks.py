@@ -348,7 +348,8 @@ SIGTERMED_ASYNC = """
     # Cancelled (asyncio.CancelledError), so its cancellation hooks run.
     @flow(on_crashed=[ended], on_cancellation=[ended], on_failure=[failed])
     async def long_job():
-        get_run_logger().info("step started")
+        # Said once the flow waits in the loop, so that SIGTERM finds it there.
+        asyncio.get_running_loop().call_soon(get_run_logger().info, "step started")
         await asyncio.sleep(30)
 
     if __name__ == "__main__":
