@@ -4,6 +4,10 @@ uuid.uuid4() asks the operating system for randomness on every call, which
 costs more than the rest of a trivial task run. This generator is seeded once
 from the OS, reseeded in forked children, and kept apart from the `random`
 module so that user code calling random.seed() cannot make ids repeat.
+
+The UUID is built without `uuid.UUID.__init__`, whose argument checks cost twice
+the rest: the value is a version-4 int by construction, and the two slots set are
+the ones `UUID(int=...)` sets.
 """
 
 from __future__ import annotations
@@ -20,6 +24,15 @@ _VERSION_4 = (4 << 76) | (0b10 << 62)
 _CLEAR = ~((0xF << 76) | (0b11 << 62)) & ((1 << 128) - 1)
 
 
+_new = object.__new__
+_set = object.__setattr__  # UUID forbids attribute assignment; its __init__ uses this too
+_UUID = uuid.UUID
+_UNKNOWN = uuid.SafeUUID.unknown
+
+
 def new_id() -> uuid.UUID:
     """A new random UUID (version 4)."""
-    return uuid.UUID(int=(_generator.getrandbits(128) & _CLEAR) | _VERSION_4)
+    new = _new(_UUID)
+    _set(new, "int", (_generator.getrandbits(128) & _CLEAR) | _VERSION_4)
+    _set(new, "is_safe", _UNKNOWN)
+    return new
