@@ -55,6 +55,23 @@ async def test_a_taken_name_is_409_and_a_bad_name_422(api_client: httpx.AsyncCli
     assert bad.json() == {"detail": "concurrency limit name 'a>b' may not contain any of / % & > <"}
 
 
+async def test_a_slot_decay_past_a_billion_a_second_is_422_and_the_list_still_reads(
+    api_client: httpx.AsyncClient,
+) -> None:
+    await create(api_client, "fast", 2, active_slots=2, slot_decay_per_second=1e9)
+    huge = await api_client.post(
+        f"{PATH}/", json={"name": "huge", "limit": 2, "slot_decay_per_second": 1e300}
+    )
+    assert huge.status_code == 422
+    assert huge.json() == {
+        "detail": "concurrency limit 'huge': slot_decay_per_second is 1e+300; the most is 1e+09"
+    }
+    patched = await api_client.patch(f"{PATH}/fast", json={"slot_decay_per_second": 1e300})
+    assert patched.status_code == 422
+    listed = await api_client.post(f"{PATH}/filter", json={})
+    assert [(c["name"], c["active_slots"]) for c in listed.json()] == [("fast", 0)]
+
+
 async def test_an_unknown_limit_is_404(api_client: httpx.AsyncClient) -> None:
     for method in ("GET", "DELETE"):
         response = await api_client.request(method, f"{PATH}/nope")

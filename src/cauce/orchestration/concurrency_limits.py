@@ -21,6 +21,8 @@ from cauce.schemas.concurrency_limits import SlotMode, StoredConcurrencyLimit, n
 from cauce.states import now_utc
 
 _FIELDS = {"name", "limit", "active", "active_slots", "slot_decay_per_second"}
+# Slots freed per second, at most: decay times decades of seconds stays a finite float.
+MAX_SLOT_DECAY = 1e9
 
 
 def _check(limit: StoredConcurrencyLimit) -> None:
@@ -31,6 +33,11 @@ def _check(limit: StoredConcurrencyLimit) -> None:
         raise InvalidRequest(
             f"concurrency limit {limit.name!r}: limit, active_slots and "
             "slot_decay_per_second cannot be negative"
+        )
+    if not limit.slot_decay_per_second <= MAX_SLOT_DECAY:
+        raise InvalidRequest(
+            f"concurrency limit {limit.name!r}: slot_decay_per_second is "
+            f"{limit.slot_decay_per_second:g}; the most is {MAX_SLOT_DECAY:g}"
         )
 
 

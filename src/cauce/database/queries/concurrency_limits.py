@@ -43,7 +43,7 @@ def _limit_from_row(row: Row[Any], now: float) -> StoredConcurrencyLimit:
         name=row.name,
         limit=row.limit,
         active=row.active,
-        active_slots=max(0, math.ceil(left - _EPSILON)),
+        active_slots=math.ceil(left - _EPSILON) if left > _EPSILON else 0,
         slot_decay_per_second=row.slot_decay_per_second,
         created=row.created,
         updated=row.updated,
