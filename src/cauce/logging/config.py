@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from cauce.logging.run_files import FileFormatter, RunFileHandler
-from cauce.logging.run_logger import ConsoleFormatter, RunLogHandler
+from cauce.logging.run_logger import (
+    ConsoleFormatter,
+    DefaultHandlers,
+    RunLogHandler,
+    use_default_handlers,
+)
 from cauce.settings import Settings, SettingsError
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("logging.yml")
@@ -39,15 +44,16 @@ def configure_logging(settings: Settings, force: bool = False) -> None:
     cauce_logger = logging.getLogger("cauce")
     if not force and _installed_handlers == cauce_logger.handlers:
         return
+    use_default_handlers(None)
     if settings.logging.settings_path is not None:
         apply_yaml(settings.logging.settings_path)
     else:
-        _apply_default(settings)
+        use_default_handlers(_apply_default(settings))
     attach_extra_loggers(settings.logging.extra_loggers, settings.logging.level)
     _installed_handlers = list(cauce_logger.handlers)
 
 
-def _apply_default(settings: Settings) -> None:
+def _apply_default(settings: Settings) -> DefaultHandlers:
     logger = logging.getLogger("cauce")
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
@@ -58,7 +64,8 @@ def _apply_default(settings: Settings) -> None:
     # store, even if an interruption (Ctrl-C, a timeout) arrives in between.
     logger.addHandler(RunLogHandler())
     console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(ConsoleFormatter())
+    formatter = ConsoleFormatter()
+    console.setFormatter(formatter)
     logger.addHandler(console)
     files = RunFileHandler(
         settings.logging.file or "",
@@ -67,6 +74,7 @@ def _apply_default(settings: Settings) -> None:
     )
     files.setFormatter(FileFormatter())
     logger.addHandler(files)
+    return DefaultHandlers(list(logger.handlers), console, formatter, files)
 
 
 def load_yaml_config(path: Path) -> dict[str, Any]:

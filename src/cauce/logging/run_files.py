@@ -75,6 +75,10 @@ class RunFileHandler(logging.Handler):
         self.backup_count = backup_count
         self._files: dict[Path, SharedRotatingFileHandler] = {}
 
+    def is_idle(self) -> bool:
+        """Whether a record made now would be written nowhere (no file is set)."""
+        return not (_file_override.get() or self.template)
+
     def emit(self, record: logging.LogRecord) -> None:
         template = _file_override.get() or self.template
         if not template:

@@ -6,21 +6,30 @@ Records of the `cauce` loggers carrying a run id are also handed to the
 store the engine named with `store_run_logs_with` (its batch writer), which
 stores them with that run. Logging sits below the engine and the client, so it
 is told where records go rather than choosing a client itself.
+
+The engine's own lines (two a task run) skip the LogRecord and the handler chain
+while cauce's default setup is in place untouched: `_log_directly` stores and
+prints them exactly as its handlers would. Any other setup gets real records.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cauce.context import find_flow_run, flow_run_context, task_run_context
 from cauce.exceptions import MissingContextError
 from cauce.interruptions import interruptions_deferred
 from cauce.schemas.logs import LogEntry
+
+if TYPE_CHECKING:
+    from cauce.logging.run_files import RunFileHandler
 
 _store: Callable[[LogEntry], None] | None = None
 
@@ -47,14 +56,96 @@ class RunLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
 
     def engine_log(self, level: int, msg: str, *args: Any) -> None:
         """Log one of cauce's own lines ("Finished in state ..."): as `log`, but without
-        looking up the caller's frame, which costs more than the rest of the record."""
+        looking up the caller's frame, and without a record at all under the default setup."""
         logger = self.logger
         if logger.isEnabledFor(level):
-            record = logger.makeRecord(
-                logger.name, level, __file__, 0, msg, args, None, None, self.extra
-            )
+            extra = self.extra or {}
             with interruptions_deferred():
-                logger.handle(record)
+                if not _log_directly(logger, level, msg, args, extra):
+                    logger.handle(
+                        logger.makeRecord(
+                            logger.name, level, __file__, 0, msg, args, None, None, extra
+                        )
+                    )
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultHandlers:
+    """The `cauce` logger's handlers as cauce's default setup installed them."""
+
+    handlers: list[logging.Handler]
+    console: logging.StreamHandler[Any]
+    formatter: ConsoleFormatter
+    files: RunFileHandler
+
+
+_default_handlers: DefaultHandlers | None = None
+
+
+def use_default_handlers(handlers: DefaultHandlers | None) -> None:
+    """Tell the engine's lines which handlers are cauce's default (None: a user's setup)."""
+    global _default_handlers
+    _default_handlers = handlers
+
+
+def _only_default(logger: logging.Logger, level: int, default: DefaultHandlers) -> bool:
+    """Whether a record of `logger` at `level` would reach the default handlers, all
+    doing their default work, and nothing else."""
+    parent = logger.parent
+    return not (
+        logger.handlers
+        or logger.filters
+        or not logger.propagate
+        or type(logger) is not logging.Logger
+        or parent is None
+        or parent.propagate
+        or parent.handlers != default.handlers
+        or any(handler.filters or handler.level > level for handler in default.handlers)
+        or default.console.formatter is not default.formatter
+        or logging.getLogRecordFactory() is not logging.LogRecord
+        or not default.files.is_idle()
+    )
+
+
+def _log_directly(
+    logger: logging.Logger, level: int, msg: str, args: tuple[Any, ...], extra: Mapping[str, Any]
+) -> bool:
+    """Store and print an engine line as the default handlers would, with no LogRecord;
+    False, having done nothing, unless every record would reach exactly those handlers
+    and nothing else (no filter, level, record factory, log file or handler of a user's)."""
+    default = _default_handlers
+    flow_run_id = extra.get("flow_run_id")
+    if default is None or flow_run_id is None or not _only_default(logger, level, default):
+        return False
+    created = time.time()
+    message = msg % args if args else msg
+    store = _store
+    if store is not None:  # RunLogHandler first: a line shown is already stored
+        store(
+            LogEntry(
+                flow_run_id=flow_run_id,
+                task_run_id=extra.get("task_run_id"),
+                name=logger.name,
+                level=level,
+                message=message,
+                timestamp=datetime.fromtimestamp(created, UTC),
+            )
+        )
+    source = extra.get("run_label") or logger.name
+    console = default.console
+    console.acquire()
+    try:  # as StreamHandler.emit
+        line = default.formatter.line(created, logging.getLevelName(level), source, message)
+        console.stream.write(line + console.terminator)
+        console.flush()
+    except RecursionError:
+        raise
+    except Exception:
+        record = logger.makeRecord(logger.name, level, __file__, 0, msg, args, None, None, extra)
+        console.handleError(record)
+    finally:
+        console.release()
+    return True
 
 
 def flow_run_logger(
@@ -118,22 +209,24 @@ class ConsoleFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         source = getattr(record, "run_label", None) or record.name
-        # The time rounded as the stored line's timestamp is (RunLogHandler), so that
-        # `cauce flow-run logs` shows the very line the terminal did; record.msecs
-        # truncates instead, and is a millisecond off now and then.
-        moment = datetime.fromtimestamp(record.created)
-        second = moment.replace(microsecond=0)
-        if second != self._second:  # strftime once a second, not once a line
-            self._second, self._clock = second, moment.strftime(self.datefmt or "")
-        line = (
-            f"{self._clock}.{moment.microsecond // 1000:03d} | "
-            f"{record.levelname:<7} | {source} - {record.getMessage()}"
-        )
+        line = self.line(record.created, record.levelname, source, record.getMessage())
         if record.exc_info:
             record.exc_text = record.exc_text or self.formatException(record.exc_info)
         if record.exc_text:
             line = f"{line}\n{record.exc_text}"
         return line
+
+    def line(self, created: float, level_name: str, source: str, message: str) -> str:
+        """The first line of a record made at `created` (seconds since the epoch)."""
+        # The time rounded as the stored line's timestamp is (RunLogHandler), so that
+        # `cauce flow-run logs` shows the very line the terminal did; record.msecs
+        # truncates instead, and is a millisecond off now and then.
+        moment = datetime.fromtimestamp(created)
+        second = moment.replace(microsecond=0)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second, self._clock = second, moment.strftime(self.datefmt or "")
+        milliseconds = moment.microsecond // 1000
+        return f"{self._clock}.{milliseconds:03d} | {level_name:<7} | {source} - {message}"
 
 
 NOT_RECORDED = {"not_recorded": True}
