@@ -17,28 +17,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cauce.database.recording.executors import SqlAlchemyExecutor, StatementExecutor
+from cauce.database.recording.write_queue import Job, Outcome, settle
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 T = TypeVar("T")
 
-Job = Callable[[StatementExecutor], Any]
-
 BATCHES_IN_FLIGHT = 2
 _NEXT_SAVEPOINT = "RELEASE SAVEPOINT cauce_job; SAVEPOINT cauce_job"
-
-
-@dataclass
-class Outcome:
-    """A job's result, or the exception it raised."""
-
-    result: Any = None
-    error: BaseException | None = None
 
 
 class PostgresWriteQueue:
@@ -123,14 +113,3 @@ class PostgresWriteQueue:
                 else:
                     outcomes.append(Outcome(result=result))
         return outcomes
-
-
-def settle(batch: list[tuple[Job, asyncio.Future[Any]]], outcomes: list[Outcome]) -> None:
-    """Hand each job's outcome to the request waiting for it."""
-    for (_, future), outcome in zip(batch, outcomes, strict=True):
-        if future.cancelled():
-            continue
-        if outcome.error is not None:
-            future.set_exception(outcome.error)
-        else:
-            future.set_result(outcome.result)

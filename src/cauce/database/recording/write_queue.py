@@ -35,7 +35,9 @@ Job = Callable[[StatementExecutor], Any]
 
 
 @dataclass
-class _Outcome:
+class Outcome:
+    """A job's result, or the exception it raised."""
+
     result: Any = None
     error: BaseException | None = None
 
@@ -78,25 +80,25 @@ class SqliteWriteQueue:
             self._connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc):
-                _settle(batch, [_Outcome(error=exc)] * len(batch))
+                settle(batch, [Outcome(error=exc)] * len(batch))
                 return
             self._in_thread = True
             asyncio.get_running_loop().create_task(self._flush_in_thread(batch))
             return
-        _settle(batch, _run_jobs(self._connection, self._executor, [fn for fn, _ in batch]))
+        settle(batch, _run_jobs(self._connection, self._executor, [fn for fn, _ in batch]))
 
     async def _flush_in_thread(self, batch: list[tuple[Job, asyncio.Future[Any]]]) -> None:
         try:
             outcomes = await asyncio.to_thread(self._wait_and_run, [fn for fn, _ in batch])
         except BaseException as exc:
-            outcomes = [_Outcome(error=exc)] * len(batch)
+            outcomes = [Outcome(error=exc)] * len(batch)
         finally:
             self._in_thread = False
-        _settle(batch, outcomes)
+        settle(batch, outcomes)
         if self._waiting:
             self._schedule_flush()
 
-    def _wait_and_run(self, jobs: list[Job]) -> list[_Outcome]:
+    def _wait_and_run(self, jobs: list[Job]) -> list[Outcome]:
         connection = self._connection
         connection.execute(f"PRAGMA busy_timeout={sqlite_connection.BUSY_TIMEOUT_SECONDS * 1000}")
         try:
@@ -112,17 +114,17 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 
 def _run_jobs(
     connection: sqlite3.Connection, executor: SqliteExecutor, jobs: list[Job]
-) -> list[_Outcome]:
+) -> list[Outcome]:
     """Run `jobs` in the transaction just begun, each in a savepoint, and commit."""
     outcomes = []
     try:
         for fn in jobs:
             connection.execute("SAVEPOINT job")
             try:
-                outcome = _Outcome(result=fn(executor))
+                outcome = Outcome(result=fn(executor))
             except Exception as exc:
                 connection.execute("ROLLBACK TO job")
-                outcome = _Outcome(error=exc)
+                outcome = Outcome(error=exc)
             connection.execute("RELEASE job")
             outcomes.append(outcome)
         connection.execute("COMMIT")
@@ -130,11 +132,12 @@ def _run_jobs(
         # The transaction itself failed (disk full, the file gone): nothing was written.
         if connection.in_transaction:
             connection.execute("ROLLBACK")
-        return [_Outcome(error=exc)] * len(jobs)
+        return [Outcome(error=exc)] * len(jobs)
     return outcomes
 
 
-def _settle(batch: list[tuple[Job, asyncio.Future[Any]]], outcomes: list[_Outcome]) -> None:
+def settle(batch: list[tuple[Job, asyncio.Future[Any]]], outcomes: list[Outcome]) -> None:
+    """Hand each job's outcome to the request waiting for it."""
     for (_, future), outcome in zip(batch, outcomes, strict=True):
         if future.cancelled():
             continue
