@@ -76,7 +76,9 @@ class BatchWriter:
     def _wake_if_full(self) -> None:
         if self._thread is None:
             self._start()
-        elif self._is_full():
+        elif len(self._states) + len(self._logs) == BATCH_SIZE_WAKE:
+            # Once, as the batch fills up (one item comes at a time): a writer busy with
+            # the last batch sees this one full when it is done, unprompted.
             self._lock.notify_all()
 
     def _start(self) -> None:

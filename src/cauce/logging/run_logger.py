@@ -148,12 +148,24 @@ def _log_directly(
     return True
 
 
+_loggers: dict[str, logging.Logger] = {}
+
+
+def _run_logger(name: str) -> logging.Logger:
+    # logging.getLogger takes logging's module lock on every call. Looked up on first
+    # use, not at import: a logger class or configuration set before then still applies.
+    logger = _loggers.get(name)
+    if logger is None:
+        logger = _loggers[name] = logging.getLogger(name)
+    return logger
+
+
 def flow_run_logger(
     flow_run_id: uuid.UUID, flow_run_name: str, flow_name: str | None = None
 ) -> RunLoggerAdapter:
     """The logger of one flow run (`flow_name` lets its log file be named before it runs)."""
     return RunLoggerAdapter(
-        logging.getLogger("cauce.flow_runs"),
+        _run_logger("cauce.flow_runs"),
         {
             "flow_run_id": flow_run_id,
             "task_run_id": None,
@@ -168,7 +180,7 @@ def task_run_logger(
 ) -> RunLoggerAdapter:
     """The logger of one task run."""
     return RunLoggerAdapter(
-        logging.getLogger("cauce.task_runs"),
+        _run_logger("cauce.task_runs"),
         {
             "flow_run_id": flow_run_id,
             "task_run_id": task_run_id,
