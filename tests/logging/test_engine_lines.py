@@ -1,6 +1,7 @@
-"""The engine's own lines ("Created task run ...", "Finished in state ...") skip the
-LogRecord under cauce's default logging setup; once a user changes that setup, they
-go through logging like any other record and meet the user's handlers and filters."""
+"""Run loggers' lines (the engine's own "Created task run ...", "Finished in state ...",
+and a user's `get_run_logger()` lines) skip the LogRecord under cauce's default logging
+setup; once a user changes that setup, they go through logging as any other record and
+meet the user's handlers and filters."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.engine.records import only_run_of
 SCRIPT = """
 import logging
 
-from cauce import flow, task
+from cauce import flow, get_run_logger, task
 
 
 class Collect(logging.Handler):
@@ -32,6 +33,8 @@ collect = Collect()
 
 @task
 def step(x: int) -> int:
+    get_run_logger().info("step %d", x)
+    get_run_logger().warning("step %(x)d done, 100%% sure", {"x": x})
     return x
 
 
@@ -57,18 +60,27 @@ def test_a_users_handler_and_filter_see_the_engine_lines(store: Store, tmp_path:
     shown = [message for _, _, message in scripts.terminal_lines(result.stderr)]
     assert shown[1:] == [
         "Created task run 'step-0' for task 'step'",
+        "step 0",
+        "step 0 done, 100% sure",
         "Finished in state Completed()",  # before the filter
         "Created task run 'step-1' for task 'step'",
+        "step 1",
+        "step 1 done, 100% sure",
     ]
     assert result.stdout == (
-        "[\"Created task run 'step-1' for task 'step'\", 'Finished in state Completed()', "
+        "[\"Created task run 'step-1' for task 'step'\", 'step 1', 'step 1 done, 100% sure', "
+        "'Finished in state Completed()', "
         "\"Finished in state Completed('All states completed.')\"]\n"
     )
     run = only_run_of(store, "changes-logging")
     assert run.messages[1:] == [
         "Created task run 'step-0' for task 'step'",
+        "step 0",
+        "step 0 done, 100% sure",
         "Finished in state Completed()",
         "Created task run 'step-1' for task 'step'",
+        "step 1",
+        "step 1 done, 100% sure",
         "Finished in state Completed()",
         "Finished in state Completed('All states completed.')",
     ]

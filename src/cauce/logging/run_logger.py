@@ -48,11 +48,15 @@ class RunLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
         return msg, kwargs
 
     def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        logger = self.logger
+        if not logger.isEnabledFor(level):
+            return
         # A Ctrl-C or SIGTERM in the middle of logging would leave a handler's lock held.
-        # One more frame to skip, so that records name the caller, not this method.
-        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1
         with interruptions_deferred():
-            super().log(level, msg, *args, **kwargs)
+            if kwargs or not _log_directly(logger, level, msg, args, self.extra or {}):
+                # One more frame to skip, so that records name the caller, not this method.
+                kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1
+                super().log(level, msg, *args, **kwargs)
 
     def engine_log(self, level: int, msg: str, *args: Any) -> None:
         """Log one of cauce's own lines ("Finished in state ..."): as `log`, but without
@@ -107,18 +111,37 @@ def _only_default(logger: logging.Logger, level: int, default: DefaultHandlers) 
     )
 
 
+def _message(msg: Any, args: tuple[Any, ...]) -> str | None:
+    """The message as LogRecord.getMessage makes it (a lone mapping standing for named
+    arguments); None when it does not format."""
+    if not args:
+        return str(msg)
+    values: Any = args[0] if len(args) == 1 and isinstance(args[0], Mapping) and args[0] else args
+    try:
+        message: str = str(msg) % values
+    except Exception:
+        return None
+    return message
+
+
 def _log_directly(
-    logger: logging.Logger, level: int, msg: str, args: tuple[Any, ...], extra: Mapping[str, Any]
+    logger: logging.Logger, level: int, msg: Any, args: tuple[Any, ...], extra: Mapping[str, Any]
 ) -> bool:
-    """Store and print an engine line as the default handlers would, with no LogRecord;
+    """Store and print a run's line as the default handlers would, with no LogRecord;
     False, having done nothing, unless every record would reach exactly those handlers
-    and nothing else (no filter, level, record factory, log file or handler of a user's)."""
+    and nothing else (no filter, level, record factory, log file or handler of a user's).
+
+    Nothing but those handlers would read the record, and they read only its message,
+    level, time, logger name and run; a message that does not format (a wrong argument)
+    goes through logging too, which reports it as it always has."""
     default = _default_handlers
     flow_run_id = extra.get("flow_run_id")
     if default is None or flow_run_id is None or not _only_default(logger, level, default):
         return False
     created = time.time()
-    message = msg % args if args else msg
+    message = _message(msg, args)
+    if message is None:
+        return False
     store = _store
     if store is not None:  # RunLogHandler first: a line shown is already stored
         store(
