@@ -34,7 +34,9 @@ TWO_WORKERS = {
     "n_workers": 2,
     "threads_per_worker": 2,
     "processes": True,
-    "dashboard_address": None,
+    # Its HTTP server on a port of its own: on the default 8787, a cluster of another
+    # test process (pytest-xdist) makes distributed warn, and warnings fail tests.
+    "dashboard_address": ":0",
 }
 
 
