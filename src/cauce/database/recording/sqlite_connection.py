@@ -10,6 +10,7 @@ engine for everything else, so both open the file alike.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,6 @@ from pathlib import Path
 BUSY_TIMEOUT_SECONDS = 60
 
 PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
@@ -35,6 +35,23 @@ def prepare_connection(connection: sqlite3.Connection) -> None:
     connection.isolation_level = None
     for pragma in PRAGMAS:
         connection.execute(pragma)
+    _use_wal(connection)
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, which the file keeps. Switching needs the file to
+    itself, and SQLite answers "database is locked" at once, without its busy wait,
+    while another connection (one opening a new file too) holds it: wait, ask again."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "database is locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def connect(url: str) -> sqlite3.Connection:
