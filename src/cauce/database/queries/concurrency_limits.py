@@ -53,17 +53,7 @@ def _limit_from_row(row: Row[Any], now: float) -> StoredConcurrencyLimit:
 def insert_limit(connection: Connection, limit: StoredConcurrencyLimit, now: float) -> None:
     """Record a new limit (its name must be new), holding its `active_slots` at `now`."""
     connection.execute(
-        insert(limits).values(
-            id=limit.id,
-            name=limit.name,
-            limit=limit.limit,
-            active=limit.active,
-            active_slots=float(limit.active_slots),
-            slots_at=now,
-            slot_decay_per_second=limit.slot_decay_per_second,
-            created=limit.created,
-            updated=limit.updated,
-        )
+        insert(limits).values(id=limit.id, created=limit.created, **_columns(limit, now))
     )
 
 
@@ -94,19 +84,20 @@ def select_limits(
 
 def update_limit(connection: Connection, limit: StoredConcurrencyLimit, now: float) -> None:
     """Store the limit's fields; its held slots become `active_slots` as of `now`."""
-    connection.execute(
-        update(limits)
-        .where(limits.c.id == limit.id)
-        .values(
-            name=limit.name,
-            limit=limit.limit,
-            active=limit.active,
-            active_slots=float(limit.active_slots),
-            slots_at=now,
-            slot_decay_per_second=limit.slot_decay_per_second,
-            updated=limit.updated,
-        )
-    )
+    connection.execute(update(limits).where(limits.c.id == limit.id).values(**_columns(limit, now)))
+
+
+def _columns(limit: StoredConcurrencyLimit, now: float) -> dict[str, Any]:
+    """The columns a limit's fields set, its held slots counted from `now`."""
+    return {
+        "name": limit.name,
+        "limit": limit.limit,
+        "active": limit.active,
+        "active_slots": float(limit.active_slots),
+        "slots_at": now,
+        "slot_decay_per_second": limit.slot_decay_per_second,
+        "updated": limit.updated,
+    }
 
 
 def delete_limit(connection: Connection, limit_id: uuid.UUID) -> None:
