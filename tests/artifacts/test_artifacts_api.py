@@ -139,6 +139,7 @@ class TestKeys:
             artifact = StoredArtifact("markdown", data, "misma-hora", created=tick, updated=tick)
             store.client.create_artifact(artifact)
         assert store.client.read_latest_artifact("misma-hora").data == "v3"
+        assert [a.data for a in store.client.read_latest_artifacts()] == ["v3"]
         versions = store.client.read_artifacts(ArtifactFilter(keys=["misma-hora"]))
         assert [a.data for a in versions] == ["v3", "v2", "v1"]
 

@@ -12,6 +12,8 @@ import pytest
 
 from tests.server.conftest import create_run
 
+LATEST = "/api/artifacts/latest/filter"
+
 pytestmark = [
     pytest.mark.anyio,
     pytest.mark.embedded_only(
@@ -159,6 +161,42 @@ class TestVersions:
         negative = await api_client.post("/api/artifacts/filter", json={"limit": -1})
         assert negative.status_code == 422
         assert negative.json()["detail"][0]["loc"] == ["body", "limit"]
+
+    async def test_latest_picks_the_newest_version_among_those_the_filter_keeps(
+        self, api_client: httpx.AsyncClient
+    ) -> None:
+        """The filter is applied first, then the newest of each key is chosen: a key whose
+        newest version is of another run or type lists its newest version that matches."""
+        one, two = (await create_run(api_client))["id"], (await create_run(api_client))["id"]
+        made = {}
+        for name, key, kind, data, run in [
+            ("i1", "informe", "markdown", "i1", one),
+            ("i2", "informe", "markdown", "i2", one),
+            ("i3", "informe", "image", "https://x/i3.png", two),
+            ("a1", "avance", "progress", 1, two),
+            ("a2", "avance", "progress", 2, one),
+            ("sin", None, "markdown", "sin", one),
+        ]:
+            made[name] = await create(api_client, key=key, type=kind, data=data, flow_run_id=run)
+
+        async def latest(**conditions: Any) -> list[Any]:
+            body = {"artifacts": conditions, "sort": "KEY_ASC"}
+            return [data for _, data in await keys_listed(api_client, LATEST, body)]
+
+        assert await latest() == [2, "https://x/i3.png"]
+        assert await latest(flow_run_id={"any_": [one]}) == [2, "i2"]
+        assert await latest(flow_run_id={"any_": [two]}) == [1, "https://x/i3.png"]
+        assert await latest(type={"any_": ["markdown"]}) == ["i2"]
+        assert await latest(type={"any_": ["markdown"]}, flow_run_id={"any_": [two]}) == []
+        assert await latest(key={"like_": "INF"}) == ["https://x/i3.png"]
+        assert await latest(key={"any_": ["avance"]}, flow_run_id={"any_": [two]}) == [1]
+        ids = [made[name]["id"] for name in ("i1", "a1", "sin")]
+        assert await latest(id={"any_": ids}) == [1, "i1"]
+        assert await latest(key={"exists_": False}) == []
+        newest_first = {"sort": "CREATED_DESC", "offset": 1, "limit": 1}
+        assert await keys_listed(api_client, LATEST, newest_first) == [
+            ("informe", "https://x/i3.png")
+        ]
 
 
 class TestUpdateAndDelete:
