@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from cauce.client.embedded import EmbeddedClient
@@ -14,7 +15,7 @@ from cauce.ids import new_id
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.task_runs import TaskRun
-from cauce.states import Completed, Pending, Running, Scheduled
+from cauce.states import Completed, Pending, Running, Scheduled, State
 from tests.conftest import Store
 
 T0 = datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=UTC)
@@ -141,3 +142,82 @@ class TestRetriedWrites:
         names = [s.name for s in store.client.read_flow_run_states(flow_run.id)]
         assert names == ["Scheduled", "Running"]
         assert store.client.read_flow_run(flow_run.id).run_count == 1
+
+
+def _batch_of_every_shape(
+    flow_run_id: uuid.UUID,
+) -> tuple[list[TaskRun], list[tuple[uuid.UUID, State]], list[LogEntry]]:
+    """Task runs, states and log lines with each kind of value the batch path converts:
+    empty and full JSON, absent and present ids and times, other time zones, a whole
+    second, unicode."""
+    plus_two = timezone(timedelta(hours=2))
+    whole_second = datetime(2026, 3, 29, 2, 0, 0, tzinfo=plus_two)
+    scheduled = Scheduled(T0 + timedelta(days=400), message="más tarde")
+    pending, running = Pending(), Running()
+    completed = Completed(message="listo")
+    full = TaskRun(
+        id=new_id(),
+        flow_run_id=flow_run_id,
+        task_name="t",
+        name="t-0",
+        state=completed,
+        cache_key="clave",
+        tags=["a", "ñ"],
+        task_inputs={"x": [new_id()], "wait_for": [new_id(), new_id()]},
+        run_count=2,
+        start_time=whole_second,
+        end_time=datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        created=T0,
+    )
+    bare = TaskRun(new_id(), None, "u", "u-0", scheduled, created=whole_second)
+    states: list[tuple[uuid.UUID, State]] = [
+        (full.id, pending),
+        (full.id, running),
+        (full.id, completed),
+        (bare.id, scheduled),
+    ]
+    logs = [
+        LogEntry(flow_run_id, full.id, "cauce.task_runs", 20, "hola ñandú", T0),
+        LogEntry(flow_run_id, None, "cauce.flow_runs", 40, "", whole_second),
+    ]
+    return [full, bare], states, logs
+
+
+def test_a_batch_is_stored_byte_for_byte_as_sqlalchemy_stores_it(tmp_path: Path) -> None:
+    flow_run = _flow_run()
+    batch = _batch_of_every_shape(flow_run.id)
+    tables = {"task_runs": "id", "task_run_states": "id", "logs": "uid"}
+    stored = []
+    for name in ("driver", "sqlalchemy"):
+        url = f"sqlite:///{tmp_path}/{name}.db"
+        EmbeddedClient(url).create_flow_run(flow_run, None)
+        if name == "driver":
+            connection = sqlite_connection.connect(url)
+            with sqlite_connection.write_transaction(connection):
+                recording.write_batch(SqliteExecutor(connection), *batch)
+        else:
+            engine = create_engine(url)
+            with engine.begin() as sqlalchemy_connection:
+                recording.write_batch(SqlAlchemyExecutor(sqlalchemy_connection), *batch)
+            engine.dispose()
+        raw = sqlite_connection.connect(url)
+        stored.append(
+            {
+                table: raw.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall()
+                for table, key in tables.items()
+            }
+        )
+        raw.close()
+    by_driver, by_sqlalchemy = stored
+    assert by_driver == by_sqlalchemy
+    assert [len(rows) for rows in by_driver.values()] == [2, 4, 2]
+    full_id = batch[0][0].id.hex
+    [full_row] = [row for row in by_driver["task_runs"] if row[0] == full_id]
+    [bare_row] = [row for row in by_driver["task_runs"] if row[0] != full_id]
+    assert full_row[5] == '["a", "\\u00f1"]' and bare_row[5:7] == ("[]", "{}")
+    assert full_row[6].startswith('{"x": ["') and full_row[1] == flow_run.id.hex
+    assert full_row[14:] == (
+        "2026-03-29 00:00:00.000000",
+        "2026-12-31 23:59:59.999999",
+        "2026-03-29 00:59:59.123456",
+    )

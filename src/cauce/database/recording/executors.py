@@ -37,21 +37,46 @@ class StatementExecutor(Protocol):
     def executemany(self, name: str, rows: list[Row]) -> None:
         """Run one statement once per parameter row, in one round trip."""
 
+    def executemany_values(
+        self, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """`executemany` with each row given as a tuple of values in the order of
+        `columns`: the batch writer's rows, built without a dict each."""
+
 
 def _uuid_to_text(value: uuid.UUID | None) -> str | None:
     return None if value is None else value.hex
 
 
+# Text of each second already formatted ("2026-12-05 15:22:54"): a batch's times share
+# a few seconds, and isoformat() costs twice this lookup and the microseconds' format.
+_SECONDS_TEXT: dict[tuple[int, int, int, int, int, int], str] = {}
+_SECONDS_TEXT_MAX = 4096
+
+
 def _datetime_to_text(value: datetime | None) -> str | None:
+    """As `isoformat(" ", "microseconds")` of the UTC time, without its "+00:00"."""
     if value is None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    # The first 26 characters leave out the "+00:00" of an aware UTC time.
-    return value.isoformat(" ", "microseconds")[:26]
+    key = (value.year, value.month, value.day, value.hour, value.minute, value.second)
+    seconds = _SECONDS_TEXT.get(key)
+    if seconds is None:
+        if len(_SECONDS_TEXT) >= _SECONDS_TEXT_MAX:
+            _SECONDS_TEXT.clear()
+        seconds = _SECONDS_TEXT[key] = value.isoformat(" ", "seconds")[:19]
+    return f"{seconds}.{value.microsecond:06d}"
+
+
+_EMPTY_JSON: dict[type, str] = {list: "[]", dict: "{}"}
 
 
 def _json_to_text(value: Any) -> str:
+    if not value:
+        empty = _EMPTY_JSON.get(type(value))
+        if empty is not None:
+            return empty
     return json.dumps(value)
 
 
@@ -81,9 +106,12 @@ _FROM_SQLITE: dict[str | None, Callable[[Any], Any] | None] = {
 
 class _CompiledStatement:
     def __init__(self, name: str) -> None:
-        self.sql, parameters, columns = STATEMENTS[name]
-        self.bind = _binder(parameters)
+        self.sql, self.parameters, columns = STATEMENTS[name]
+        self.bind = _binder(self.parameters, [f"row[{param!r}]" for param, _ in self.parameters])
         self.columns = [(column, _FROM_SQLITE[kind]) for column, kind in columns]
+        self._value_binders: dict[
+            tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]
+        ] = {}
 
     def read(self, values: tuple[Any, ...]) -> Row:
         return {
@@ -91,23 +119,52 @@ class _CompiledStatement:
             for (column, convert), value in zip(self.columns, values, strict=True)
         }
 
+    def bind_values(self, columns: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        """The binder of value tuples in the order of `columns` (which must name every
+        parameter of the statement)."""
+        binder = self._value_binders.get(columns)
+        if binder is None:
+            position = {name: index for index, name in enumerate(columns)}
+            missing = [param for param, _ in self.parameters if param not in position]
+            if missing:
+                raise KeyError(f"no value for {missing}")
+            sources = [f"row[{position[param]}]" for param, _ in self.parameters]
+            binder = self._value_binders[columns] = _binder(self.parameters, sources)
+        return binder
 
-def _binder(parameters: tuple[tuple[str, str | None], ...]) -> Callable[[Row], tuple[Any, ...]]:
-    """A function turning a row dict into the statement's parameter tuple.
 
-    Built as one expression per statement: a generic loop over the parameters
+# Each kind's conversion to SQLite's storage, as source over a local `v`. A UUID's
+# text is spelt out: the `hex` property and a helper call cost more than the format.
+_TO_SQLITE = {
+    None: "{v}",
+    "uuid": "(None if {v} is None else '%032x' % {v}.int)",
+    "datetime": "_datetime({v})",
+    "json": "_json({v})",
+    "uuids": "_uuids({v})",
+}
+
+
+def _binder(
+    parameters: tuple[tuple[str, str | None], ...], sources: list[str]
+) -> Callable[[Any], tuple[Any, ...]]:
+    """A function turning a row (a dict, or a tuple of values) into the statement's
+    parameter tuple; `sources` reads each parameter's value from `row`.
+
+    Built as one function per statement: a generic loop over the parameters
     costs twice as much, and task runs bind thousands of rows per batch.
     """
-    names = {None: "", "uuid": "_uuid", "datetime": "_datetime", "json": "_json", "uuids": "_uuids"}
-    items = [f"{names[kind]}(row[{param!r}])" for param, kind in parameters]
-    source = f"lambda row: ({', '.join(items)}{',' if len(items) == 1 else ''})"
-    scope = {
-        "_uuid": _uuid_to_text,
+    reads = "".join(f"    v{i} = {source}\n" for i, source in enumerate(sources))
+    items = [_TO_SQLITE[kind].format(v=f"v{i}") for i, (_, kind) in enumerate(parameters)]
+    source = (
+        f"def bind(row):\n{reads}    return ({', '.join(items)}{',' if len(items) == 1 else ''})\n"
+    )
+    scope: dict[str, Any] = {
         "_datetime": _datetime_to_text,
         "_json": _json_to_text,
         "_uuids": _uuids_to_text,
     }
-    binder: Callable[[Row], tuple[Any, ...]] = eval(source, scope)
+    exec(source, scope)
+    binder: Callable[[Any], tuple[Any, ...]] = scope["bind"]
     return binder
 
 
@@ -138,6 +195,14 @@ class SqliteExecutor:
         if rows:
             statement = _statement(name)
             self.connection.executemany(statement.sql, [statement.bind(row) for row in rows])
+
+    def executemany_values(
+        self, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        if rows:
+            statement = _statement(name)
+            bind = statement.bind_values(columns)
+            self.connection.executemany(statement.sql, [bind(row) for row in rows])
 
 
 def executor_for(connection: Connection) -> StatementExecutor:
@@ -197,3 +262,8 @@ class SqlAlchemyExecutor:
             self._runner.executemany(name, rows)
         else:
             self.connection.execute(self.statements[name], rows)
+
+    def executemany_values(
+        self, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        self.executemany(name, [dict(zip(columns, row, strict=True)) for row in rows])

@@ -132,29 +132,88 @@ def select_task_run_states(
     return {row["id"]: state_from_row(row) for row in rows}
 
 
+# The order of the values write_batch gives each statement (the executor binds by name).
+TASK_RUN_VALUES = (
+    "id",
+    "flow_run_id",
+    "task_name",
+    "name",
+    "cache_key",
+    "tags",
+    "task_inputs",
+    "run_count",
+    "start_time",
+    "end_time",
+    "created",
+    "state_id",
+    "state_type",
+    "state_name",
+    "state_message",
+    "state_timestamp",
+    "scheduled_time",
+)
+TASK_RUN_STATE_VALUES = (
+    "id",
+    "type",
+    "name",
+    "message",
+    "timestamp",
+    "scheduled_time",
+    "task_run_id",
+)
+LOG_VALUES = ("flow_run_id", "task_run_id", "name", "level", "message", "timestamp", "uid")
+
+
 def write_batch(
     executor: StatementExecutor,
     task_runs: list[TaskRun],
     task_run_states: list[tuple[uuid.UUID, State]],
     logs: list[LogEntry],
 ) -> None:
-    """Record task runs as they are now, their new states and log lines."""
-    executor.executemany("upsert_task_run", [task_run_row(t) for t in task_runs])
-    executor.executemany(
-        "insert_task_run_state", [history_row(s, "task_run_id", i) for i, s in task_run_states]
-    )
-    executor.executemany(
-        "insert_log",
+    """Record task runs as they are now, their new states and log lines.
+
+    The same values as task_run_row and history_row give, as tuples: a batch holds
+    thousands of rows. A state's type is written as `str()` of the StrEnum, which is
+    its value without the enum property's cost.
+    """
+    runs = []
+    for t in task_runs:
+        state, inputs = t.state, t.task_inputs
+        runs.append(
+            (
+                t.id,
+                t.flow_run_id,
+                t.task_name,
+                t.name,
+                t.cache_key,
+                t.tags,
+                {k: [str(i) for i in v] for k, v in inputs.items()} if inputs else {},
+                t.run_count,
+                t.start_time,
+                t.end_time,
+                t.created,
+                state.id,
+                str(state.type),
+                state.name,
+                state.message,
+                state.timestamp,
+                state.scheduled_time,
+            )
+        )
+    executor.executemany_values("upsert_task_run", TASK_RUN_VALUES, runs)
+    executor.executemany_values(
+        "insert_task_run_state",
+        TASK_RUN_STATE_VALUES,
         [
-            {
-                "flow_run_id": e.flow_run_id,
-                "task_run_id": e.task_run_id,
-                "name": e.name,
-                "level": e.level,
-                "message": e.message,
-                "timestamp": e.timestamp,
-                "uid": e.uid,
-            }
+            (s.id, str(s.type), s.name, s.message, s.timestamp, s.scheduled_time, i)
+            for i, s in task_run_states
+        ],
+    )
+    executor.executemany_values(
+        "insert_log",
+        LOG_VALUES,
+        [
+            (e.flow_run_id, e.task_run_id, e.name, e.level, e.message, e.timestamp, e.uid)
             for e in logs
         ],
     )
