@@ -34,7 +34,11 @@ def record_flow(name: str) -> Any:
     def write(executor: StatementExecutor) -> int:
         flow_id_for_name(executor, name)
         assert isinstance(executor, SqlAlchemyExecutor)
-        return int(executor.connection.exec_driver_sql("SELECT txid_current()").scalar_one())
+        # On the driver's connection, as the queue's jobs run: in its pipeline mode.
+        driver = executor.connection.connection.driver_connection
+        assert driver is not None
+        (txid,) = driver.execute("SELECT txid_current()").fetchone()
+        return int(txid)
 
     return write
 

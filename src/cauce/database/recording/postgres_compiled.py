@@ -144,15 +144,19 @@ class PsycopgRunner:
         return self._cursor
 
     def _sqlalchemy_error(self, exc: Exception, sql: str, values: Any) -> Exception:
-        """`exc` as `Connection.execute` would raise it; a lost connection is invalidated."""
-        dialect = self.statements.dialect
-        dbapi_error = dialect.loaded_dbapi.Error
-        if not isinstance(exc, dbapi_error):
-            return exc
-        lost = dialect.is_disconnect(exc, self.connection.connection.dbapi_connection, None)
-        if lost:
-            self.connection.invalidate(exc)
-        error: Exception = DBAPIError.instance(
-            sql, values, exc, dbapi_error, connection_invalidated=lost, dialect=dialect
-        )
-        return error
+        return as_sqlalchemy_error(exc, self.connection, sql, values)
+
+
+def as_sqlalchemy_error(exc: Exception, connection: Connection, sql: str, values: Any) -> Exception:
+    """`exc` as `Connection.execute` would raise it; a lost connection is invalidated."""
+    dialect = connection.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    if not isinstance(exc, dbapi_error):
+        return exc
+    lost = dialect.is_disconnect(exc, connection.connection.dbapi_connection, None)
+    if lost:
+        connection.invalidate(exc)
+    error: Exception = DBAPIError.instance(
+        sql, values, exc, dbapi_error, connection_invalidated=lost, dialect=dialect
+    )
+    return error

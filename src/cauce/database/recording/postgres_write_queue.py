@@ -9,26 +9,37 @@ commit and one flush. A job's result is handed back only after that commit,
 so a request is answered only once its write is durable. Batches run in the
 thread pool, a couple at a time; a lone job takes no savepoint.
 
+A batch runs in psycopg's pipeline mode, in a transaction of its own (BEGIN
+and COMMIT sent by the queue, not awaited apart): a statement whose rows
+nobody reads (an insert, an update) is sent without waiting for its answer, so
+a request's writes and the COMMIT after them cost one round trip to the
+database, not one each. When a batch holds several jobs, each job's answers are
+awaited (a sync) before the next starts, so that an error is its own job's.
+
 As on SQLite (write_queue.py), a job is `fn(executor) -> T`, written against
-`StatementExecutor`: the same queries and orchestration rules everywhere.
+`StatementExecutor`: the same queries and orchestration rules everywhere. It
+runs its statements through the executor only: in pipeline mode SQLAlchemy's
+own `Connection.execute` cannot tell a result that has rows from one without.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cauce.database.recording.executors import SqlAlchemyExecutor, StatementExecutor
+from cauce.database.recording.postgres_compiled import as_sqlalchemy_error
 from cauce.database.recording.write_queue import Job, Outcome, settle
 
 if TYPE_CHECKING:
+    from psycopg import Pipeline
     from sqlalchemy import Connection, Engine
 
 T = TypeVar("T")
 
 BATCHES_IN_FLIGHT = 2
-_NEXT_SAVEPOINT = "RELEASE SAVEPOINT cauce_job; SAVEPOINT cauce_job"
 
 
 class PostgresWriteQueue:
@@ -88,6 +99,9 @@ class PostgresWriteQueue:
         """Run `jobs` in one transaction, each in a savepoint when there are several, and
         commit. If the transaction itself fails (the connection lost), every job fails."""
         with self._engine.connect() as connection:
+            # The transaction is this queue's own, begun and committed inside the pipeline:
+            # psycopg's would wait for its BEGIN on its own.
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 return self._run_in_transaction(connection, jobs)
             except Exception as exc:
@@ -95,21 +109,60 @@ class PostgresWriteQueue:
 
     def _run_in_transaction(self, connection: Connection, jobs: list[Job]) -> list[Outcome]:
         executor = SqlAlchemyExecutor(connection)
-        with connection.begin():
-            if len(jobs) == 1:
-                return [Outcome(result=jobs[0](executor))]
-            # Savepoints on the driver's connection: releasing one job's and opening the
-            # next one's is then one round trip. COMMIT releases the last.
-            driver = connection.connection.driver_connection
-            assert driver is not None
-            outcomes = []
-            for i, fn in enumerate(jobs):
-                driver.execute("SAVEPOINT cauce_job" if i == 0 else _NEXT_SAVEPOINT)
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        rolled_back = False
+        try:
+            with driver.pipeline() as pipeline:
+                driver.execute("BEGIN")
                 try:
-                    result = fn(executor)
-                except Exception as exc:
-                    driver.execute("ROLLBACK TO SAVEPOINT cauce_job")
-                    outcomes.append(Outcome(error=self._on_error(exc)))
-                else:
-                    outcomes.append(Outcome(result=result))
+                    if len(jobs) == 1:
+                        outcomes = [Outcome(result=jobs[0](executor))]
+                    else:
+                        outcomes = [
+                            self._run_in_savepoint(fn, executor, driver, pipeline) for fn in jobs
+                        ]
+                except BaseException:
+                    _sync_after_error(pipeline)
+                    driver.execute("ROLLBACK")
+                    rolled_back = True
+                    raise
+                driver.execute("COMMIT")
+        except Exception as exc:
+            if rolled_back:
+                raise
+            # The sync after COMMIT raised a lone job's deferred error: PostgreSQL skipped
+            # the COMMIT, and the failed transaction is still open.
+            with contextlib.suppress(Exception):
+                driver.rollback()
+            raise as_sqlalchemy_error(exc, connection, "COMMIT", None) from exc
         return outcomes
+
+    def _run_in_savepoint(
+        self, fn: Job, executor: SqlAlchemyExecutor, driver: Any, pipeline: Pipeline
+    ) -> Outcome:
+        """Run one job of several, its answers awaited, undone alone if it fails."""
+        driver.execute("SAVEPOINT cauce_job")
+        try:
+            result = fn(executor)
+            _sync(pipeline, executor.connection)
+        except Exception as exc:
+            _sync_after_error(pipeline)
+            driver.execute("ROLLBACK TO SAVEPOINT cauce_job")
+            return Outcome(error=self._on_error(exc))
+        driver.execute("RELEASE SAVEPOINT cauce_job")
+        return Outcome(result=result)
+
+
+def _sync(pipeline: Pipeline, connection: Connection) -> None:
+    """Wait for every answer sent so far; a statement's error as SQLAlchemy raises it."""
+    try:
+        pipeline.sync()
+    except Exception as exc:
+        raise as_sqlalchemy_error(exc, connection, "(pipeline sync)", None) from exc
+
+
+def _sync_after_error(pipeline: Pipeline) -> None:
+    """Leave the pipeline's aborted state; the error itself was raised already."""
+    with contextlib.suppress(Exception):
+        pipeline.sync()
