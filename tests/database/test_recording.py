@@ -149,7 +149,7 @@ def _batch_of_every_shape(
 ) -> tuple[list[TaskRun], list[tuple[uuid.UUID, State]], list[LogEntry]]:
     """Task runs, states and log lines with each kind of value the batch path converts:
     empty and full JSON, absent and present ids and times, other time zones, a whole
-    second, unicode."""
+    second, unicode; and enough of them to fill several multi-row INSERTs."""
     plus_two = timezone(timedelta(hours=2))
     whole_second = datetime(2026, 3, 29, 2, 0, 0, tzinfo=plus_two)
     scheduled = Scheduled(T0 + timedelta(days=400), message="más tarde")
@@ -180,13 +180,19 @@ def _batch_of_every_shape(
         LogEntry(flow_run_id, full.id, "cauce.task_runs", 20, "hola ñandú", T0),
         LogEntry(flow_run_id, None, "cauce.flow_runs", 40, "", whole_second),
     ]
-    return [full, bare], states, logs
+    # Past the rows one INSERT takes (128), and not a power of two: several INSERTs.
+    many = [
+        TaskRun(new_id(), flow_run_id, "v", f"v-{i}", Pending(), created=T0) for i in range(150)
+    ]
+    states += [(run.id, run.state) for run in many]
+    logs += [LogEntry(flow_run_id, run.id, "cauce.task_runs", 20, run.name, T0) for run in many]
+    return [full, bare, *many], states, logs
 
 
 def test_a_batch_is_stored_byte_for_byte_as_sqlalchemy_stores_it(tmp_path: Path) -> None:
     flow_run = _flow_run()
     batch = _batch_of_every_shape(flow_run.id)
-    tables = {"task_runs": "id", "task_run_states": "id", "logs": "uid"}
+    tables = ("task_runs", "task_run_states", "logs")
     stored = []
     for name in ("driver", "sqlalchemy"):
         url = f"sqlite:///{tmp_path}/{name}.db"
@@ -203,17 +209,17 @@ def test_a_batch_is_stored_byte_for_byte_as_sqlalchemy_stores_it(tmp_path: Path)
         raw = sqlite_connection.connect(url)
         stored.append(
             {
-                table: raw.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall()
-                for table, key in tables.items()
+                table: raw.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid").fetchall()
+                for table in tables
             }
         )
         raw.close()
     by_driver, by_sqlalchemy = stored
     assert by_driver == by_sqlalchemy
-    assert [len(rows) for rows in by_driver.values()] == [2, 4, 2]
+    assert [len(rows) for rows in by_driver.values()] == [152, 154, 152]
     full_id = batch[0][0].id.hex
-    [full_row] = [row for row in by_driver["task_runs"] if row[0] == full_id]
-    [bare_row] = [row for row in by_driver["task_runs"] if row[0] != full_id]
+    full_row, bare_row = (row[1:] for row in by_driver["task_runs"][:2])
+    assert full_row[0] == full_id
     assert full_row[5] == '["a", "\\u00f1"]' and bare_row[5:7] == ("[]", "{}")
     assert full_row[6].startswith('{"x": ["') and full_row[1] == flow_run.id.hex
     assert full_row[14:] == (

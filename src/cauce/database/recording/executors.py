@@ -15,6 +15,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
 from weakref import WeakKeyDictionary
 
@@ -54,10 +55,8 @@ _SECONDS_TEXT: dict[tuple[int, int, int, int, int, int], str] = {}
 _SECONDS_TEXT_MAX = 4096
 
 
-def _datetime_to_text(value: datetime | None) -> str | None:
+def _datetime_to_text(value: datetime) -> str:
     """As `isoformat(" ", "microseconds")` of the UTC time, without its "+00:00"."""
-    if value is None:
-        return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     key = (value.year, value.month, value.day, value.hour, value.minute, value.second)
@@ -109,6 +108,16 @@ class _CompiledStatement:
         self.sql, self.parameters, columns = STATEMENTS[name]
         self.bind = _binder(self.parameters, [f"row[{param!r}]" for param, _ in self.parameters])
         self.columns = [(column, _FROM_SQLITE[kind]) for column, kind in columns]
+        group = f"({', '.join('?' * len(self.parameters))})"
+        # An INSERT of one VALUES row can be run as one INSERT of many (see _run_many).
+        self._values_group = (
+            group
+            if self.sql.startswith("INSERT ")
+            and self.sql.count(group) == 1
+            and " RETURNING " not in self.sql
+            else None
+        )
+        self._inserts: dict[int, str] = {}
         self._value_binders: dict[
             tuple[str, ...], Callable[[tuple[Any, ...]], tuple[Any, ...]]
         ] = {}
@@ -132,13 +141,48 @@ class _CompiledStatement:
             binder = self._value_binders[columns] = _binder(self.parameters, sources)
         return binder
 
+    def run_many(self, connection: sqlite3.Connection, bound: list[tuple[Any, ...]]) -> None:
+        """Run the statement once per parameter tuple, in order.
+
+        An INSERT runs as INSERTs of many VALUES rows each, which SQLite inserts one
+        after the other exactly as it would one by one. executemany would release
+        the GIL and take it back for each row, and each taking back waits for the
+        flow's thread to let go of it: that hand-over cost more than the row.
+        The row counts are powers of two, so that a few statements, prepared once
+        (sqlite3 keeps them), serve any batch.
+        """
+        if self._values_group is None or len(bound) == 1:
+            connection.executemany(self.sql, bound)
+            return
+        variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        most = max(1, min(_MAX_ROWS_PER_INSERT, variables // len(self.parameters)))
+        start, total = 0, len(bound)
+        while start < total:
+            size = 1 << (min(most, total - start).bit_length() - 1)
+            values = list(chain.from_iterable(bound[start : start + size]))
+            connection.execute(self._insert_of(size), values)
+            start += size
+
+    def _insert_of(self, rows: int) -> str:
+        sql = self._inserts.get(rows)
+        if sql is None:
+            assert self._values_group is not None
+            groups = ", ".join([self._values_group] * rows)
+            sql = self._inserts[rows] = self.sql.replace(self._values_group, groups)
+        return sql
+
+
+# The most VALUES rows in one INSERT: 128 rows of a task run's 17 values stay far below
+# SQLite's limit on variables, and the GIL is handed over once per 128 rows.
+_MAX_ROWS_PER_INSERT = 128
+
 
 # Each kind's conversion to SQLite's storage, as source over a local `v`. A UUID's
 # text is spelt out: the `hex` property and a helper call cost more than the format.
 _TO_SQLITE = {
     None: "{v}",
     "uuid": "(None if {v} is None else '%032x' % {v}.int)",
-    "datetime": "_datetime({v})",
+    "datetime": "(None if {v} is None else _datetime({v}))",
     "json": "_json({v})",
     "uuids": "_uuids({v})",
 }
@@ -194,7 +238,7 @@ class SqliteExecutor:
     def executemany(self, name: str, rows: list[Row]) -> None:
         if rows:
             statement = _statement(name)
-            self.connection.executemany(statement.sql, [statement.bind(row) for row in rows])
+            statement.run_many(self.connection, [statement.bind(row) for row in rows])
 
     def executemany_values(
         self, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
@@ -202,7 +246,7 @@ class SqliteExecutor:
         if rows:
             statement = _statement(name)
             bind = statement.bind_values(columns)
-            self.connection.executemany(statement.sql, [bind(row) for row in rows])
+            statement.run_many(self.connection, [bind(row) for row in rows])
 
 
 def executor_for(connection: Connection) -> StatementExecutor:
