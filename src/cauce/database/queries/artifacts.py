@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, func, select
+from sqlalchemy import Connection, FromClause, Row, Select, delete, or_, select
 
 from cauce.database.tables import artifacts
 from cauce.schemas.artifacts import ArtifactFilter, ArtifactSort, StoredArtifact
@@ -40,21 +40,23 @@ def select_artifact(connection: Connection, artifact_id: uuid.UUID) -> StoredArt
     return None if row is None else _artifact_from_row(row)
 
 
-def _filtered(query: Select[Any], where: ArtifactFilter) -> Select[Any]:
+def _filtered(
+    query: Select[Any], where: ArtifactFilter, table: FromClause = artifacts
+) -> Select[Any]:
     conditions = {
-        artifacts.c.id: where.ids,
-        artifacts.c.key: where.keys,
-        artifacts.c.flow_run_id: where.flow_run_ids,
-        artifacts.c.task_run_id: where.task_run_ids,
-        artifacts.c.type: where.types,
+        table.c.id: where.ids,
+        table.c.key: where.keys,
+        table.c.flow_run_id: where.flow_run_ids,
+        table.c.task_run_id: where.task_run_ids,
+        table.c.type: where.types,
     }
     for column, values in conditions.items():
         if values is not None:
             query = query.where(column.in_(values))
     if where.key_like:
-        query = query.where(artifacts.c.key.ilike(f"%{where.key_like}%"))
+        query = query.where(table.c.key.ilike(f"%{where.key_like}%"))
     if where.has_key is not None:
-        has = artifacts.c.key.is_not(None) if where.has_key else artifacts.c.key.is_(None)
+        has = table.c.key.is_not(None) if where.has_key else table.c.key.is_(None)
         query = query.where(has)
     return query
 
@@ -67,18 +69,28 @@ def select_artifacts(connection: Connection, where: ArtifactFilter) -> list[Stor
 
 
 def select_latest_artifacts(connection: Connection, where: ArtifactFilter) -> list[StoredArtifact]:
-    """The newest version of each key among the keyed artifacts matching `where`."""
-    newest_first = func.row_number().over(
-        partition_by=artifacts.c.key,
-        order_by=(artifacts.c.created.desc(), artifacts.c.id.desc()),
-    )
-    ranked = _filtered(
-        select(artifacts.c.id, newest_first.label("rank")).where(artifacts.c.key.is_not(None)),
+    """The newest version of each key among the keyed artifacts matching `where`.
+
+    A version is listed when no newer version of its key (by created, then id) also
+    matches `where`: the filter chooses the versions first, then the newest of those
+    is taken. Each version is probed in the index on (key, created), and a page read
+    in the order of an index (newest first, the default) stops once it is full, where
+    numbering every version (row_number() over the key) read and sorted all of them.
+    """
+    newer = artifacts.alias("newer")
+    newer_version = _filtered(
+        select(newer.c.id).where(
+            newer.c.key == artifacts.c.key,
+            newer.c.created >= artifacts.c.created,
+            or_(newer.c.created > artifacts.c.created, newer.c.id > artifacts.c.id),
+        ),
         where,
-    ).subquery()
-    latest = select(ranked.c.id).where(ranked.c.rank == 1)
-    query = select(artifacts).where(artifacts.c.id.in_(latest)).order_by(*_ORDER[where.sort])
-    query = query.offset(where.offset).limit(where.limit)
+        newer,
+    )
+    query = _filtered(
+        select(artifacts).where(artifacts.c.key.is_not(None), ~newer_version.exists()), where
+    )
+    query = query.order_by(*_ORDER[where.sort]).offset(where.offset).limit(where.limit)
     return [_artifact_from_row(row) for row in connection.execute(query)]
 
 
