@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import textwrap
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,48 @@ class TestKeys:
         assert [a.data for a in store.client.read_latest_artifacts()] == ["v3"]
         versions = store.client.read_artifacts(ArtifactFilter(keys=["misma-hora"]))
         assert [a.data for a in versions] == ["v3", "v2", "v1"]
+
+    def test_the_latest_of_each_key_is_the_newest_version_the_filter_keeps(
+        self, store: Store
+    ) -> None:
+        """For each filter, the latest list is what a user finds by listing every matching
+        version newest first and keeping the first of each key; versions share clock ticks."""
+        tick, tasks = now_utc(), [uuid.uuid4(), uuid.uuid4()]
+        made = []
+        for n in range(24):
+            created = tick + timedelta(seconds=n // 4)
+            made.append(
+                store.client.create_artifact(
+                    StoredArtifact(
+                        ("markdown", "image")[n // 2 % 2],
+                        f"https://x/{n}.png",
+                        None if n % 7 == 6 else f"clave-{n % 3}",
+                        task_run_id=tasks[n % 2],
+                        created=created,
+                        updated=created,
+                    )
+                )
+            )
+        overall = {a.key: a.id for a in store.client.read_latest_artifacts()}
+        differs = 0
+        for where in [
+            ArtifactFilter(),
+            ArtifactFilter(types=["image"]),
+            ArtifactFilter(task_run_ids=[tasks[0]]),
+            ArtifactFilter(types=["markdown"], task_run_ids=[tasks[1]]),
+            ArtifactFilter(key_like="CLAVE-1"),
+            ArtifactFilter(ids=[a.id for a in made[::3]]),
+            ArtifactFilter(keys=["clave-2"], types=["image"]),
+            ArtifactFilter(has_key=False),
+        ]:
+            first_of_each_key: dict[str | None, uuid.UUID] = {}
+            for version in store.client.read_artifacts(where):
+                if version.key is not None:
+                    first_of_each_key.setdefault(version.key, version.id)
+            latest = store.client.read_latest_artifacts(where)
+            assert [(a.key, a.id) for a in latest] == list(first_of_each_key.items()), where
+            differs += sum(overall[key] != id_ for key, id_ in first_of_each_key.items())
+        assert differs > 0  # some key's newest version was left out by a filter
 
 
 class TestProgress:
