@@ -1,5 +1,8 @@
 """Rendering: one Jinja2 environment, autoescaped, with the filters the pages share.
 
+The environment (and Jinja2 itself) is built at the first page rendered, so a server
+only ever asked over /api never holds it.
+
 Times are shown in the server's CAUCE_DEFAULT_TIMEZONE with their UTC offset, so a
 reader in another zone can still tell when something happened.
 """
@@ -9,21 +12,36 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import jinja2
 from fastapi.responses import HTMLResponse
 
-# Autoescape on for every template whatever its name: a log line is user text.
-_ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+if TYPE_CHECKING:
+    import jinja2
+
+STATIC_PATH = "/ui/static"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    """The pages' one environment, built at the first page rendered."""
+    import jinja2
+
+    # Autoescape on for every template whatever its name: a log line is user text.
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["STATIC"] = STATIC_PATH
+    environment.filters["level_name"] = level_name
+    environment.filters["pretty_json"] = pretty_json
+    return environment
 
 
 def local_time(moment: datetime | None, zone: str) -> str:
@@ -47,17 +65,10 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str, sort_keys=True)
 
 
-STATIC_PATH = "/ui/static"
-_ENVIRONMENT.globals["STATIC"] = STATIC_PATH
-_ENVIRONMENT.filters["level_name"] = level_name
-_ENVIRONMENT.filters["pretty_json"] = pretty_json
-
-
 def render_text(template: str, zone: str, **context: Any) -> str:
     """`template` rendered with `context`, times shown in `zone`, as markup."""
-    return _ENVIRONMENT.get_template(template).render(
-        local_time=lambda moment: local_time(moment, zone), zone=zone, **context
-    )
+    compiled = _environment().get_template(template)
+    return compiled.render(local_time=lambda moment: local_time(moment, zone), zone=zone, **context)
 
 
 def render(

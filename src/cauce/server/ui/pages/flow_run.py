@@ -18,7 +18,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -26,7 +26,6 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy import Connection
 
-from cauce.database.queries.ui_logs import LogPage
 from cauce.schemas.api import JSON_SAFE_MAX
 from cauce.schemas.flow_runs import FlowRun
 from cauce.server.database import DatabaseDep, ServerDatabase
@@ -35,6 +34,9 @@ from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
 from cauce.server.ui.rendering import render, render_text
 from cauce.server.wakeups import RunsMade, RunsMadeDep
 from cauce.states import State, now_utc
+
+if TYPE_CHECKING:
+    from cauce.database.queries.ui_logs import LogPage
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,18 +8,20 @@ has been heard from within 3 heartbeat periods (CAUCE_WORKER_HEARTBEAT).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
-from cauce.database.queries.ui_overview import PoolRunCounts
 from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.workers import Worker
 from cauce.server.database import DatabaseDep
 from cauce.server.ui.rendering import render
 from cauce.states import now_utc
+
+if TYPE_CHECKING:
+    from cauce.database.queries.ui_overview import PoolRunCounts
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +56,7 @@ def _pool_views(connection: Connection, heartbeat: float, name: str | None) -> l
     from collections import Counter
 
     from cauce.database.queries.deployments import select_deployments
-    from cauce.database.queries.ui_overview import count_pool_runs
+    from cauce.database.queries.ui_overview import PoolRunCounts, count_pool_runs
     from cauce.database.queries.work_pools import select_work_pools
     from cauce.database.queries.workers import select_workers
 
