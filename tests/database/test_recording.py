@@ -180,7 +180,8 @@ def _batch_of_every_shape(
         LogEntry(flow_run_id, full.id, "cauce.task_runs", 20, "hola ñandú", T0),
         LogEntry(flow_run_id, None, "cauce.flow_runs", 40, "", whole_second),
     ]
-    # Past the rows one INSERT takes (128), and not a power of two: several INSERTs.
+    # Past the rows one INSERT takes (32 task runs, 128 states), not a power of two:
+    # several INSERTs of each size.
     many = [
         TaskRun(new_id(), flow_run_id, "v", f"v-{i}", Pending(), created=T0) for i in range(150)
     ]
