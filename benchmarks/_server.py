@@ -70,11 +70,14 @@ def server_env(
     return env
 
 
-def server_command(framework: Framework, python: str, port: int) -> list[str]:
+def server_command(framework: Framework, python: str, port: int, processes: int = 1) -> list[str]:
     """`cauce server start` / `prefect server start` on 127.0.0.1:`port`: the command
-    installed beside `python`, as a user types it."""
+    installed beside `python`, as a user types it; `--workers N` for N processes."""
     command = Path(python).parent / framework.name
-    return [str(command), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    started = [str(command), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    if processes > 1:
+        started += ["--workers", str(processes)]
+    return started
 
 
 @dataclass
@@ -105,8 +108,10 @@ def running_server(
     home: Path | None = None,
     database_url: str | None = None,
     settings: Mapping[str, str] | None = None,
+    processes: int = 1,
 ) -> Iterator[RunningServer]:
-    """Start the server on a free port and wait for /api/health; stop it on exit.
+    """Start the server (in `processes` processes) on a free port and wait for
+    /api/health; stop it on exit.
 
     `start_to_health_s` runs from just before the process is spawned to the first
     200 from /api/health. `home` defaults to a fresh directory, deleted after.
@@ -120,7 +125,7 @@ def running_server(
         with log_path.open("wb") as log:
             started = time.perf_counter()
             process = subprocess.Popen(
-                server_command(framework, python, port),
+                server_command(framework, python, port, processes),
                 env=server_env(framework, home, database_url, settings),
                 stdin=subprocess.DEVNULL,
                 stdout=log,

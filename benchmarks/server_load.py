@@ -13,6 +13,9 @@ On one server (fresh home, its default SQLite database, or --database-url):
   `task_runs_recorded` counts them right after the script exits).
 - `idle_rss_mb`, `after_load_rss_mb`: the server's process tree before and
   after all of the above.
+
+`--workers N` starts the server in N processes (`server start --workers N`),
+which both cauce and Prefect allow on PostgreSQL.
 """
 
 import argparse
@@ -30,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="postgresql://... for the server's database instead of its SQLite default "
         "(emptied first)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (`server start --workers N`; PostgreSQL only) (default 1)",
+    )
 
 
 def measure(options: Options) -> dict[str, Any]:
@@ -39,7 +48,9 @@ def measure(options: Options) -> dict[str, Any]:
         recreate_postgres_database(database_url)
     with running_server(options.framework, options.python):
         pass  # bytecode caches
-    with running_server(options.framework, options.python, database_url=database_url) as server:
+    with running_server(
+        options.framework, options.python, database_url=database_url, processes=args.workers
+    ) as server:
         figures: dict[str, Any] = {"idle_rss_mb": server.rss_mb()}
         api = ServerApi(options.framework)
         api.prepare(server.api_url)
@@ -52,7 +63,12 @@ def measure(options: Options) -> dict[str, Any]:
             figures.update(moved.figures(f"set_state_{clients}"))
         figures.update(per_task_on_server(options, server, database_url))
         figures["after_load_rss_mb"] = server.rss_mb()
-    figures["params"] = {"n": args.n, "tasks": args.tasks, "database": database_url or "sqlite"}
+    figures["params"] = {
+        "n": args.n,
+        "tasks": args.tasks,
+        "database": database_url or "sqlite",
+        "workers": args.workers,
+    }
     return round_figures(figures)
 
 

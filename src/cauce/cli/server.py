@@ -39,13 +39,21 @@ def start(
         int | None,
         typer.Option(min=1, max=65535, help="Port to listen on [default: CAUCE_SERVER_PORT]."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes answering on the port (PostgreSQL only): requests use "
+            "as many cores; the services still run in one.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API at /api, its docs at /docs and the UI at /, until stopped."""
     import uvicorn
 
     from cauce.server.app import create_app
     from cauce.server.database import ServerDatabase
-    from cauce.server.serving import FrozenAfterStartup
+    from cauce.server.serving import FrozenAfterStartup, serve_in_processes
     from cauce.settings import get_settings
 
     settings = get_settings()
@@ -53,12 +61,25 @@ def start(
     port = settings.server.port if port is None else port
     # Open (and migrate) the database first: a bad URL is then one line, not a traceback.
     database = ServerDatabase(settings.api.database_url)
+    if workers > 1 and database.is_sqlite:
+        database.close()
+        raise CliError(
+            "--workers above 1 needs PostgreSQL (CAUCE_API_DATABASE_URL): SQLite takes "
+            "one writer at a time, so more server processes would only wait on each other"
+        )
     listening = _listening_socket(host, port)
     base = f"http://{host}:{port}"
-    typer.echo(f"cauce server on {base} (database {display_url(settings.api.database_url)})")
+    processes = f", {workers} processes" if workers > 1 else ""
+    typer.echo(
+        f"cauce server on {base} (database {display_url(settings.api.database_url)}{processes})"
+    )
     typer.echo(f"  API:      {base}/api")
     typer.echo(f"  API docs: {base}/docs")
     typer.echo(f"  UI:       {base}/")
+    if workers > 1:
+        database.close()  # each process opens its own
+        serve_in_processes(listening, host, port, workers)
+        return
     server = FrozenAfterStartup(
         uvicorn.Config(create_app(settings, database), host=host, port=port)
     )
