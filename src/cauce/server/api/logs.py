@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from functools import cache
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import TypeAdapter
 
 from cauce.schemas.api import INT32_MAX, JSON_SAFE_MAX, LogLineModel
 from cauce.schemas.logs import LogEntry
 from cauce.server.database import DatabaseDep
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 router = APIRouter(tags=["logs"])
 
@@ -24,9 +27,16 @@ class _Line:
     log: LogEntry
 
 
-# Written straight from what the database read (aware UTC times, checked values):
-# building 1,000 LogLineModels to validate them again took five times the query.
-_LINES_JSON = TypeAdapter(list[_Line])
+@cache
+def _lines_json() -> TypeAdapter[list[_Line]]:
+    """How lines are written, built at the first read (no idle server needs it).
+
+    Written straight from what the database read (aware UTC times, checked values):
+    building 1,000 LogLineModels to validate them again took five times the query.
+    """
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[_Line])
 
 
 @router.get("/flow_runs/{flow_run_id}/logs", response_model=list[LogLineModel])
@@ -47,5 +57,5 @@ async def read_logs(
     lines = await database.read(
         lambda connection: select_logs(connection, flow_run_id, min_level, after_id, limit)
     )
-    body = _LINES_JSON.dump_json([_Line(line_id, entry) for line_id, entry in lines])
+    body = _lines_json().dump_json([_Line(line_id, entry) for line_id, entry in lines])
     return Response(body, media_type="application/json")

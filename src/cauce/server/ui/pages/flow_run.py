@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 from sqlalchemy import Connection
 
 from cauce.schemas.api import JSON_SAFE_MAX
@@ -234,6 +233,8 @@ def _view(context: dict[str, Any], level: str) -> dict[str, Any]:
 
 def _live_parts(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     """The live part's content, and the URL that polls it naming that content."""
+    from markupsafe import Markup
+
     body = render_text("_flow_run_live_body.html", zone(request), **context)
     seen = hashlib.blake2b(body.encode(), digest_size=8).hexdigest()
     return {
