@@ -68,14 +68,7 @@ def start(
             "one writer at a time, so more server processes would only wait on each other"
         )
     listening = _listening_socket(host, port)
-    base = f"http://{host}:{port}"
-    processes = f", {workers} processes" if workers > 1 else ""
-    typer.echo(
-        f"cauce server on {base} (database {display_url(settings.api.database_url)}{processes})"
-    )
-    typer.echo(f"  API:      {base}/api")
-    typer.echo(f"  API docs: {base}/docs")
-    typer.echo(f"  UI:       {base}/")
+    _say_where(f"http://{host}:{port}", settings.api.database_url, workers)
     if workers > 1:
         database.close()  # each process opens its own
         serve_in_processes(listening, host, port, workers)
@@ -85,6 +78,15 @@ def start(
     )
     with _stop_quietly_on_signals():
         server.run(sockets=[listening])
+
+
+def _say_where(base: str, database_url: str, processes: int) -> None:
+    """The banner: where the API, its docs and the UI answer, and on which database."""
+    how_many = f", {processes} processes" if processes > 1 else ""
+    typer.echo(f"cauce server on {base} (database {display_url(database_url)}{how_many})")
+    typer.echo(f"  API:      {base}/api")
+    typer.echo(f"  API docs: {base}/docs")
+    typer.echo(f"  UI:       {base}/")
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
