@@ -65,7 +65,7 @@ def _datetime_to_text(value: datetime) -> str:
         if len(_SECONDS_TEXT) >= _SECONDS_TEXT_MAX:
             _SECONDS_TEXT.clear()
         seconds = _SECONDS_TEXT[key] = value.isoformat(" ", "seconds")[:19]
-    return f"{seconds}.{value.microsecond:06d}"
+    return "%s.%06d" % (seconds, value.microsecond)  # noqa: UP031 (faster than an f-string)
 
 
 _EMPTY_JSON: dict[type, str] = {list: "[]", dict: "{}"}
