@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection
 
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.server.database import DatabaseDep
@@ -23,6 +22,9 @@ from cauce.server.ui.pages.deployments import next_run
 from cauce.server.ui.pages.work_pools import WorkerView, worker_status
 from cauce.server.ui.rendering import local_time, render
 from cauce.states import StateType, now_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,11 +15,10 @@ import zoneinfo
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection
 
 from cauce.schemas.deployments import Deployment, DeploymentSchedule
 from cauce.server.database import DatabaseDep, ServerDatabase
@@ -32,6 +31,9 @@ from cauce.server.ui.pages.common import (
     zone,
 )
 from cauce.states import now_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 router = APIRouter(include_in_schema=False)
 

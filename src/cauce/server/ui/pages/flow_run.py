@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection
 
 from cauce.schemas.api import JSON_SAFE_MAX
 from cauce.schemas.flow_runs import FlowRun
@@ -35,6 +34,8 @@ from cauce.server.wakeups import RunsMade, RunsMadeDep
 from cauce.states import State, now_utc
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from cauce.database.queries.ui_logs import LogPage
 
 router = APIRouter(include_in_schema=False)

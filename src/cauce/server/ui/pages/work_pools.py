@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection
 
 from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.workers import Worker
@@ -21,6 +20,8 @@ from cauce.server.ui.rendering import render
 from cauce.states import now_utc
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from cauce.database.queries.ui_overview import PoolRunCounts
 
 router = APIRouter(include_in_schema=False)
