@@ -176,30 +176,7 @@ def write_batch(
     thousands of rows. A state's type is written as `str()` of the StrEnum, which is
     its value without the enum property's cost.
     """
-    runs = []
-    for t in task_runs:
-        state, inputs = t.state, t.task_inputs
-        runs.append(
-            (
-                t.id,
-                t.flow_run_id,
-                t.task_name,
-                t.name,
-                t.cache_key,
-                t.tags,
-                {k: [str(i) for i in v] for k, v in inputs.items()} if inputs else {},
-                t.run_count,
-                t.start_time,
-                t.end_time,
-                t.created,
-                state.id,
-                str(state.type),
-                state.name,
-                state.message,
-                state.timestamp,
-                state.scheduled_time,
-            )
-        )
+    runs = [_task_run_values(t) for t in task_runs]
     executor.executemany_values("upsert_task_run", TASK_RUN_VALUES, runs)
     executor.executemany_values(
         "insert_task_run_state",
@@ -216,4 +193,28 @@ def write_batch(
             (e.flow_run_id, e.task_run_id, e.name, e.level, e.message, e.timestamp, e.uid)
             for e in logs
         ],
+    )
+
+
+def _task_run_values(t: TaskRun) -> tuple[Any, ...]:
+    """`t`'s task_runs row in TASK_RUN_VALUES' order."""
+    state, inputs = t.state, t.task_inputs
+    return (
+        t.id,
+        t.flow_run_id,
+        t.task_name,
+        t.name,
+        t.cache_key,
+        t.tags,
+        {k: [str(i) for i in v] for k, v in inputs.items()} if inputs else {},
+        t.run_count,
+        t.start_time,
+        t.end_time,
+        t.created,
+        state.id,
+        str(state.type),
+        state.name,
+        state.message,
+        state.timestamp,
+        state.scheduled_time,
     )
