@@ -38,11 +38,12 @@ from starlette.concurrency import run_in_threadpool
 from cauce.database.migrations import HEAD_REVISION
 from cauce.database.recording import sqlite_connection, sqlite_schema
 from cauce.database.recording.executors import StatementExecutor
-from cauce.database.recording.postgres_write_queue import PostgresWriteQueue
 from cauce.database.recording.write_queue import SqliteWriteQueue
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
+
+    from cauce.database.recording.postgres_write_queue import PostgresWriteQueue
 
 T = TypeVar("T")
 
@@ -78,9 +79,11 @@ class ServerDatabase:
 
             ensure_schema(self.engine)
         self._write_queue = SqliteWriteQueue(url) if self.is_sqlite else None
-        self._postgres_queue = (
-            None if self.is_sqlite else PostgresWriteQueue(self.engine, _request_error)
-        )
+        self._postgres_queue: PostgresWriteQueue | None = None
+        if not self.is_sqlite:
+            from cauce.database.recording.postgres_write_queue import PostgresWriteQueue
+
+            self._postgres_queue = PostgresWriteQueue(self.engine, _request_error)
 
     @property
     def engine(self) -> Engine:
