@@ -81,7 +81,7 @@ def record_everything(executor: SqlAlchemyExecutor) -> dict[str, Any]:
     )
     writes.write_batch(
         executor,
-        [task_run],
+        [(task_run, task_run.state)],
         [(TASK_RUN_ID, COMPLETED)],
         [LogEntry(FLOW_RUN_ID, TASK_RUN_ID, "l", 20, "hola\nmundo", T0, uid=LOG_UID)],
     )

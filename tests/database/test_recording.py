@@ -146,7 +146,7 @@ class TestRetriedWrites:
 
 def _batch_of_every_shape(
     flow_run_id: uuid.UUID,
-) -> tuple[list[TaskRun], list[tuple[uuid.UUID, State]], list[LogEntry]]:
+) -> tuple[list[tuple[TaskRun, State]], list[tuple[uuid.UUID, State]], list[LogEntry]]:
     """Task runs, states and log lines with each kind of value the batch path converts:
     empty and full JSON, absent and present ids and times, other time zones, a whole
     second, unicode; and enough of them to fill several multi-row INSERTs."""
@@ -187,7 +187,7 @@ def _batch_of_every_shape(
     ]
     states += [(run.id, run.state) for run in many]
     logs += [LogEntry(flow_run_id, run.id, "cauce.task_runs", 20, run.name, T0) for run in many]
-    return [full, bare, *many], states, logs
+    return [(run, run.state) for run in (full, bare, *many)], states, logs
 
 
 def test_a_batch_is_stored_byte_for_byte_as_sqlalchemy_stores_it(tmp_path: Path) -> None:
@@ -218,7 +218,7 @@ def test_a_batch_is_stored_byte_for_byte_as_sqlalchemy_stores_it(tmp_path: Path)
     by_driver, by_sqlalchemy = stored
     assert by_driver == by_sqlalchemy
     assert [len(rows) for rows in by_driver.values()] == [152, 154, 152]
-    full_id = batch[0][0].id.hex
+    full_id = batch[0][0][0].id.hex
     full_row, bare_row = (row[1:] for row in by_driver["task_runs"][:2])
     assert full_row[0] == full_id
     assert full_row[5] == '["a", "\\u00f1"]' and bare_row[5:7] == ("[]", "{}")

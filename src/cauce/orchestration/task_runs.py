@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from cauce.database.recording import writes
 from cauce.database.recording.executors import StatementExecutor
@@ -69,9 +69,10 @@ def write_task_run_batch(
     # A run's row is written unless its last state here was refused, and always with the
     # last state recorded for it: the snapshot is the engine's live object and may already
     # be past this batch's states, which the next batch brings (and which must then follow
-    # the state stored, not overtake it).
+    # the state stored, not overtake it). The state is handed on beside the run, not read
+    # from it again: the engine may move it on meanwhile.
     changed = [
-        t if current[t.id] is t.state else replace(t, state=current[t.id])
+        (t, current[t.id])
         for t in task_runs
         if t.id in current and (last_accepted.get(t.id, True) or t.id not in recorded)
     ]

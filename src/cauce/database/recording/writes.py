@@ -166,17 +166,18 @@ LOG_VALUES = ("flow_run_id", "task_run_id", "name", "level", "message", "timesta
 
 def write_batch(
     executor: StatementExecutor,
-    task_runs: list[TaskRun],
+    task_runs: list[tuple[TaskRun, State]],
     task_run_states: list[tuple[uuid.UUID, State]],
     logs: list[LogEntry],
 ) -> None:
-    """Record task runs as they are now, their new states and log lines.
+    """Record task runs as they are now, each with the state given beside it, their new
+    states and log lines.
 
     The same values as task_run_row and history_row give, as tuples: a batch holds
     thousands of rows. A state's type is written as `str()` of the StrEnum, which is
     its value without the enum property's cost.
     """
-    runs = [_task_run_values(t) for t in task_runs]
+    runs = [_task_run_values(t, state) for t, state in task_runs]
     executor.executemany_values("upsert_task_run", TASK_RUN_VALUES, runs)
     executor.executemany_values(
         "insert_task_run_state",
@@ -196,9 +197,9 @@ def write_batch(
     )
 
 
-def _task_run_values(t: TaskRun) -> tuple[Any, ...]:
-    """`t`'s task_runs row in TASK_RUN_VALUES' order."""
-    state, inputs = t.state, t.task_inputs
+def _task_run_values(t: TaskRun, state: State) -> tuple[Any, ...]:
+    """`t`'s task_runs row with `state`, in TASK_RUN_VALUES' order."""
+    inputs = t.task_inputs
     return (
         t.id,
         t.flow_run_id,
