@@ -105,6 +105,15 @@ def test_a_lone_failing_write_writes_nothing(database: ServerDatabase) -> None:
 
 
 @pytest.mark.timeout(60)
+def test_a_lone_write_that_raises_after_writing_writes_nothing(database: ServerDatabase) -> None:
+    with pytest.raises(Refused):
+        asyncio.run(database.write(flow_then_error))
+    asyncio.run(database.write(record_flow("after")))
+
+    assert flow_names(database) == ["after"]
+
+
+@pytest.mark.timeout(60)
 def test_the_pool_size_is_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     use_postgres()
     empty_postgres()

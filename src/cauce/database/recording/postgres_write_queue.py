@@ -9,12 +9,13 @@ commit and one flush. A job's result is handed back only after that commit,
 so a request is answered only once its write is durable. Batches run in the
 thread pool, a couple at a time; a lone job takes no savepoint.
 
-A batch runs in psycopg's pipeline mode, in a transaction of its own (BEGIN
-and COMMIT sent by the queue, not awaited apart): a statement whose rows
-nobody reads (an insert, an update) is sent without waiting for its answer, so
-a request's writes and the COMMIT after them cost one round trip to the
-database, not one each. When a batch holds several jobs, each job's answers are
-awaited (a sync) before the next starts, so that an error is its own job's.
+A batch runs in psycopg's pipeline mode: a statement whose rows nobody reads
+(an insert, an update) is sent without waiting for its answer, so a request's
+writes and the commit after them cost one round trip to the database, not one
+each. A lone job runs in the transaction PostgreSQL makes of the statements
+before a Sync (no BEGIN, no COMMIT: two statements fewer); several run in a
+BEGIN ... COMMIT block of the queue's own, and each job's answers are awaited
+(a sync) before the next starts, so that an error is its own job's.
 
 As on SQLite (write_queue.py), a job is `fn(executor) -> T`, written against
 `StatementExecutor`: the same queries and orchestration rules everywhere. It
@@ -111,28 +112,38 @@ class PostgresWriteQueue:
         executor = SqlAlchemyExecutor(connection)
         driver = connection.connection.driver_connection
         assert driver is not None
+        # A lone job needs no BEGIN or COMMIT: the statements sent before a Sync are one
+        # transaction, committed by that Sync (the pipeline's exit). Savepoints need a block.
+        alone = len(jobs) == 1
         rolled_back = False
         try:
             with driver.pipeline() as pipeline:
-                driver.execute("BEGIN")
+                if not alone:
+                    driver.execute("BEGIN")
                 try:
-                    if len(jobs) == 1:
+                    if alone:
                         outcomes = [Outcome(result=jobs[0](executor))]
                     else:
                         outcomes = [
                             self._run_in_savepoint(fn, executor, driver, pipeline) for fn in jobs
                         ]
                 except BaseException:
-                    _sync_after_error(pipeline)
+                    # Before any Sync, which would commit a lone job's statements (unless
+                    # one failed: then the ROLLBACK is skipped with the rest).
                     driver.execute("ROLLBACK")
+                    _sync_after_error(pipeline)
+                    if not alone:  # a block that an error left open and failed
+                        driver.execute("ROLLBACK")
                     rolled_back = True
                     raise
-                driver.execute("COMMIT")
+                if not alone:
+                    driver.execute("COMMIT")
         except Exception as exc:
             if rolled_back:
                 raise
-            # The sync after COMMIT raised a lone job's deferred error: PostgreSQL skipped
-            # the COMMIT, and the failed transaction is still open.
+            # The last Sync raised a statement's deferred error. A lone job's transaction
+            # ended with it; after an explicit BEGIN, PostgreSQL skipped the COMMIT and the
+            # failed transaction is still open.
             with contextlib.suppress(Exception):
                 driver.rollback()
             raise as_sqlalchemy_error(exc, connection, "COMMIT", None) from exc
