@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +85,7 @@ def new_task_run(
         upstream: list[uuid.UUID] = []
         _collect_futures(wait_for, upstream)
         task_inputs["wait_for"] = upstream
-    task_run = TaskRun(
+    return TaskRun(
         id=new_id(),
         flow_run_id=flow_run_id,
         task_name=task.name,
@@ -97,7 +96,6 @@ def new_task_run(
         task_inputs=task_inputs,
         created=now_utc(),
     )
-    return task_run
 
 
 def record_new_task_run(task_run: TaskRun, flow_context: FlowRunContext | None) -> None:
@@ -105,9 +103,48 @@ def record_new_task_run(task_run: TaskRun, flow_context: FlowRunContext | None) 
     with interruptions_deferred():
         get_batch_writer().task_run_changed(task_run, task_run.state, None)
     if flow_context is not None:
-        flow_run_logger(flow_context.flow_run.id, flow_context.flow_run.name).engine_log(
+        _flow_logger(flow_context).engine_log(
             logging.INFO, "Created task run %r for task %r", task_run.name, task_run.task_name
         )
+
+
+_last_flow_logger: tuple[uuid.UUID, str, RunLoggerAdapter] | None = None
+
+
+def _flow_logger(flow_context: FlowRunContext) -> RunLoggerAdapter:
+    """The flow run's logger, made once for a flow run's many task runs, not for each."""
+    global _last_flow_logger
+    run, last = flow_context.flow_run, _last_flow_logger  # read once: threads share it
+    if last is None or last[:2] != (run.id, run.name):
+        last = _last_flow_logger = (run.id, run.name, flow_run_logger(run.id, run.name))
+    return last[2]
+
+
+class _Attempt:
+    """The task run's context while its function runs: a class, not a generator, as it
+    wraps every call."""
+
+    __slots__ = ("_engine", "_prints", "_token")
+
+    def __init__(self, engine: TaskRunEngine) -> None:
+        self._engine = engine
+
+    def __enter__(self) -> None:
+        engine = self._engine
+        self._prints: AbstractContextManager[None] | None = None
+        log_prints = engine.task.log_prints
+        if log_prints is None:
+            log_prints = engine.flow_context.log_prints if engine.flow_context else False
+        if log_prints:
+            self._prints = print_to_run_logs(log_prints)
+            self._prints.__enter__()
+        context = TaskRunContext(engine.task, engine.task_run, engine.parameters, log_prints)
+        self._token = task_run_context.set(context)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        task_run_context.reset(self._token)
+        if self._prints is not None:
+            self._prints.__exit__(*exc_info)
 
 
 class TaskRunEngine:
@@ -162,18 +199,13 @@ class TaskRunEngine:
         with interruptions_deferred():
             get_batch_writer().task_run_changed(task_run, state, seen)
 
-    @contextmanager
-    def ending_on_escape(self) -> Iterator[None]:
-        """Whatever escapes the run before it has ended (Ctrl-C while it waits for its
-        inputs or between retries, a failure inside cauce) still ends it, recorded."""
-        try:
-            yield
-        except BaseException as exc:
-            if self.final is None and self.task_run.state.is_final():
-                self.final = self.task_run.state  # it ended just before `exc` came
-            elif self.final is None:
-                self._finish(state_from_exception(exc, "Task run"))
-            raise
+    def on_escape(self, exc: BaseException) -> None:
+        """End the run on `exc` escaping it before it has ended (Ctrl-C while it waits for
+        its inputs or between retries, a failure inside cauce); the caller re-raises it."""
+        if self.final is None and self.task_run.state.is_final():
+            self.final = self.task_run.state  # it ended just before `exc` came
+        elif self.final is None:
+            self._finish(state_from_exception(exc, "Task run"))
 
     def begin(self) -> bool:
         """Resolve inputs and check the cache; False when the run already ended."""
@@ -203,24 +235,6 @@ class TaskRunEngine:
         if self.task.on_running_hooks:
             self._fire(self.task.on_running_hooks, self.task_run.state)
         return True
-
-    @contextmanager
-    def attempt(self) -> Iterator[None]:
-        """The task run's context while its function runs."""
-        log_prints = self.task.log_prints
-        if log_prints is None:
-            log_prints = self.flow_context.log_prints if self.flow_context else False
-        token = task_run_context.set(
-            TaskRunContext(self.task, self.task_run, self.parameters, log_prints)
-        )
-        try:
-            if log_prints:
-                with print_to_run_logs(log_prints):
-                    yield
-            else:
-                yield
-        finally:
-            task_run_context.reset(token)
 
     def on_return(self, value: Any) -> bool:
         """Record a returning attempt; False: no retry follows."""
@@ -326,22 +340,26 @@ def run_task_sync(
 ) -> Any:
     """Run a sync task to its final state; its value, or the state with `return_state`."""
     engine = TaskRunEngine(task, parameters, task_run, wait_for, guard)
-    with log_to_file_of(task), engine.ending_on_escape():
-        again = engine.begin()
-        while again:
-            with engine.attempt():
-                try:
-                    call = partial(task.binder.call, engine.parameters)
-                    value = call_with_time_limit(call, task.timeout_seconds)
-                except BaseException as exc:
-                    again = engine.on_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-                else:
-                    again = engine.on_return(value)
-            if again:
-                time.sleep(engine.retry_delay)
-                engine.start_retry()
+    with log_to_file_of(task):
+        try:
+            again = engine.begin()
+            while again:
+                with _Attempt(engine):
+                    try:
+                        call = partial(task.binder.call, engine.parameters)
+                        value = call_with_time_limit(call, task.timeout_seconds)
+                    except BaseException as exc:
+                        again = engine.on_exception(exc)
+                        if not isinstance(exc, Exception):
+                            raise
+                    else:
+                        again = engine.on_return(value)
+                if again:
+                    time.sleep(engine.retry_delay)
+                    engine.start_retry()
+        except BaseException as exc:
+            engine.on_escape(exc)
+            raise
     return engine.outcome(return_state)
 
 
@@ -359,29 +377,33 @@ async def run_task_async(
     engine = TaskRunEngine(task, parameters, task_run, wait_for, guard)
     if task.on_running_hooks or task.on_completion_hooks or task.on_failure_hooks:
         engine.deferred_hooks = DeferredHooks()
-    with log_to_file_of(task), engine.ending_on_escape():
-        again = engine.begin()
-        if engine.deferred_hooks:
-            await engine.run_deferred_hooks()
-        while again:
-            with engine.attempt():
-                try:
-                    value = await await_with_time_limit(
-                        task.binder.call(engine.parameters), task.timeout_seconds
-                    )
-                except BaseException as exc:
-                    again = engine.on_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-                else:
-                    again = engine.on_return(value)
-            if again:
-                await asyncio.sleep(engine.retry_delay)
-                engine.start_retry()
-                if engine.deferred_hooks:
-                    await engine.run_deferred_hooks()
-        if engine.deferred_hooks:
-            await engine.run_deferred_hooks()
+    with log_to_file_of(task):
+        try:
+            again = engine.begin()
+            if engine.deferred_hooks:
+                await engine.run_deferred_hooks()
+            while again:
+                with _Attempt(engine):
+                    try:
+                        value = await await_with_time_limit(
+                            task.binder.call(engine.parameters), task.timeout_seconds
+                        )
+                    except BaseException as exc:
+                        again = engine.on_exception(exc)
+                        if not isinstance(exc, Exception):
+                            raise
+                    else:
+                        again = engine.on_return(value)
+                if again:
+                    await asyncio.sleep(engine.retry_delay)
+                    engine.start_retry()
+                    if engine.deferred_hooks:
+                        await engine.run_deferred_hooks()
+            if engine.deferred_hooks:
+                await engine.run_deferred_hooks()
+        except BaseException as exc:
+            engine.on_escape(exc)
+            raise
     return engine.outcome(return_state)
 
 
@@ -470,6 +492,9 @@ def take_over_task_run(future: TaskRunFuture[Any], state: State) -> None:
     )
 
 
+_NO_LOG_FILE: AbstractContextManager[None] = nullcontext()  # reusable: it holds nothing
+
+
 def log_to_file_of(task: Task[..., Any]) -> AbstractContextManager[None]:
     """The task's `log_file` block, or nothing when it has none."""
-    return nullcontext() if task.log_file is None else log_to_file(task.log_file)
+    return _NO_LOG_FILE if task.log_file is None else log_to_file(task.log_file)

@@ -104,11 +104,19 @@ def _only_default(logger: logging.Logger, level: int, default: DefaultHandlers) 
         or parent is None
         or parent.propagate
         or parent.handlers != default.handlers
-        or any(handler.filters or handler.level > level for handler in default.handlers)
         or default.console.formatter is not default.formatter
         or logging.getLogRecordFactory() is not logging.LogRecord
         or not default.files.is_idle()
+        or _any_filtering(default.handlers, level)
     )
+
+
+def _any_filtering(handlers: list[logging.Handler], level: int) -> bool:
+    # A loop, not any() over a generator: this runs for every line of the engine's.
+    for handler in handlers:
+        if handler.filters or handler.level > level:
+            return True
+    return False
 
 
 def _message(msg: Any, args: tuple[Any, ...]) -> str | None:
@@ -159,8 +167,10 @@ def _log_directly(
     console.acquire()
     try:  # as StreamHandler.emit
         line = default.formatter.line(created, logging.getLevelName(level), source, message)
-        console.stream.write(line + console.terminator)
-        console.flush()
+        stream = console.stream
+        stream.write(line + console.terminator)
+        if stream and hasattr(stream, "flush"):  # StreamHandler.flush, its lock already held
+            stream.flush()
     except RecursionError:
         raise
     except Exception:
