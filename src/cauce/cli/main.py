@@ -1,8 +1,9 @@
 """The `cauce` command: the Typer app, its global --debug option, and how a failure ends.
 
 Each noun is a module with its own sub-app (`flow.py`, `flow_run.py`); this
-module mounts them. A failing command prints one line on stderr and exits 1;
---debug (or CAUCE_DEBUG=1) prints the traceback instead.
+module names them (COMMANDS) and lazy_group.py imports the one asked for. A
+failing command prints one line on stderr and exits 1; --debug (or
+CAUCE_DEBUG=1) prints the traceback instead.
 """
 
 from __future__ import annotations
@@ -13,49 +14,39 @@ from typing import Annotated
 
 import typer
 
-from cauce.cli import (
-    artifact,
-    config,
-    deployment,
-    flow,
-    flow_run,
-    global_concurrency_limit,
-    profile,
-    server,
-    variable,
-    watchdog,
-    work_pool,
-    worker,
-)
-from cauce.cli.deploy import deploy
 from cauce.cli.errors import describe
-from cauce.cli.migrate import migrate
-from cauce.cli.version import version
+from cauce.cli.lazy_group import LazyCommand, lazy_group
+
+# Each is imported when run or when a --help lists it, so `cauce version` does not load
+# the server's or the deploy wizard's modules. Order is the root --help's.
+COMMANDS = {
+    "version": LazyCommand("cauce.cli.version", "version"),
+    "deploy": LazyCommand("cauce.cli.deploy", "deploy"),
+    "migrate": LazyCommand("cauce.cli.migrate", "migrate"),
+    "artifact": LazyCommand("cauce.cli.artifact", "app"),
+    "config": LazyCommand("cauce.cli.config", "app"),
+    "deployment": LazyCommand("cauce.cli.deployment", "app"),
+    "flow": LazyCommand("cauce.cli.flow", "app"),
+    "flow-run": LazyCommand("cauce.cli.flow_run", "app"),
+    "global-concurrency-limit": LazyCommand("cauce.cli.global_concurrency_limit", "app"),
+    # Prefect's short name for it.
+    "gcl": LazyCommand("cauce.cli.global_concurrency_limit", "app", hidden=True),
+    "profile": LazyCommand("cauce.cli.profile", "app"),
+    "server": LazyCommand("cauce.cli.server", "app"),
+    "variable": LazyCommand("cauce.cli.variable", "app"),
+    "watchdog": LazyCommand("cauce.cli.watchdog", "app"),
+    "work-pool": LazyCommand("cauce.cli.work_pool", "app"),
+    "worker": LazyCommand("cauce.cli.worker", "app"),
+}
 
 app = typer.Typer(
     name="cauce",
     help="cauce: run Python flows and tasks, and look at what they did.",
+    cls=lazy_group(COMMANDS),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(artifact.app, name="artifact")
-app.add_typer(config.app, name="config")
-app.add_typer(deployment.app, name="deployment")
-app.add_typer(flow.app, name="flow")
-app.add_typer(flow_run.app, name="flow-run")
-app.add_typer(global_concurrency_limit.app, name="global-concurrency-limit")
-# Prefect's short name for it.
-app.add_typer(global_concurrency_limit.app, name="gcl", hidden=True)
-app.add_typer(profile.app, name="profile")
-app.add_typer(server.app, name="server")
-app.add_typer(variable.app, name="variable")
-app.add_typer(watchdog.app, name="watchdog")
-app.add_typer(work_pool.app, name="work-pool")
-app.add_typer(worker.app, name="worker")
-app.command("version")(version)
-app.command("deploy")(deploy)
-app.command("migrate")(migrate)
 
 _debug = False
 
