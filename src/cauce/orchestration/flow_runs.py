@@ -36,10 +36,13 @@ def create_flow_run(
     Returns the id of its flow, and whether the run was recorded (False only for an
     auto-scheduled run that its deployment already has). `flow_id`, when the caller
     remembers it, saves looking the flow up."""
-    if writes.select_flow_run_for_update(executor, flow_run.id) is not None:
+    (found,) = executor.execute(
+        "select_new_flow_run", {"id": flow_run.id, "flow_name": flow_run.flow_name}
+    )
+    if found["run_exists"]:
         raise FlowRunExists(f"Flow run {flow_run.id} already exists")
     if flow_id is None:
-        flow_id = writes.flow_id_for_name(executor, flow_run.flow_name)
+        flow_id = found["flow_id"] or writes.flow_id_for_name(executor, flow_run.flow_name)
     return flow_id, writes.insert_flow_run(executor, flow_run, flow_id, parent_flow_run_id)
 
 

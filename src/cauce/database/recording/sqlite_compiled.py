@@ -19,6 +19,11 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         (("name", None),),
         (("id", "uuid"),),
     ),
+    "select_new_flow_run": (
+        "SELECT (SELECT flows.id FROM flows WHERE flows.name = ?) AS flow_id, EXISTS (SELECT * FROM flow_runs WHERE flow_runs.id = ?) AS run_exists",
+        (("flow_name", None), ("id", "uuid")),
+        (("flow_id", "uuid"), ("run_exists", None)),
+    ),
     "insert_flow": (
         "INSERT INTO flows (id, name, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         (("id", "uuid"), ("name", None), ("created", "datetime")),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     column,
+    exists,
     func,
     insert,
     literal_column,
@@ -126,6 +127,15 @@ def build_statements(dialect: str) -> dict[str, Executable]:
             version_num=String
         ),
         "select_flow_id": select(flows.c.id).where(flows.c.name == bindparam("name")),
+        # A new run's two questions in one statement (one round trip): its flow's id, if
+        # the flow is recorded, and whether a run with its id already is.
+        "select_new_flow_run": select(
+            select(flows.c.id)
+            .where(flows.c.name == bindparam("flow_name"))
+            .scalar_subquery()
+            .label("flow_id"),
+            exists().where(flow_runs.c.id == bindparam("id")).label("run_exists"),
+        ),
         "insert_flow": dialect_insert(flows)
         .values(_values(("id", "name", "created")))
         .on_conflict_do_nothing(),
