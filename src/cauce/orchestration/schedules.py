@@ -59,12 +59,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from cronsim import CronSim, CronSimError
-
-# python-dateutil ships no type information and types-python-dateutil is not a dependency.
-from dateutil.parser import isoparse  # type: ignore[import-untyped]
-from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
-
 from cauce.schemas.deployments import DeploymentSchedule
 from cauce.settings.durations import format_duration
 
@@ -178,6 +172,10 @@ def _parse_cron(expression: str) -> tuple[str, bool]:
             _check_field(field, part)
         except _FieldError as exc:
             raise ScheduleError(f"cron {expression!r}: {field.name} field: {exc}") from None
+    # cronsim and dateutil load at the first schedule read, not with the module: a
+    # server's scheduler pass imports this module even when no deployment has one.
+    from cronsim import CronSim, CronSimError
+
     try:
         CronSim(text, datetime(2000, 1, 1))
     except CronSimError as exc:  # what the field checks above cannot see alone
@@ -375,6 +373,8 @@ def _runs(schedule: Schedule, zone: zoneinfo.ZoneInfo, after: datetime) -> Itera
 
 
 def _cron_runs(expression: str, zone: zoneinfo.ZoneInfo, after: datetime) -> Iterator[datetime]:
+    from cronsim import CronSim
+
     text, is_fixed = _parse_cron(expression)
     walls = CronSim(text, _start_wall(after, zone))
     # A repeated hour's second occurrences come after later local times' first ones, so
@@ -503,6 +503,9 @@ def _parse_dtstart(text: str, token: str) -> datetime:
             zone_name = setting
         elif parameter.upper() not in ("VALUE=DATE", "VALUE=DATE-TIME"):
             raise ScheduleError(f"rrule {text!r}: DTSTART parameter {parameter!r} is not supported")
+    # python-dateutil ships no type information and types-python-dateutil is not a dependency.
+    from dateutil.parser import isoparse  # type: ignore[import-untyped]
+
     try:
         moment: datetime = isoparse(value)
     except _RRULE_ERRORS:
@@ -516,6 +519,8 @@ def _parse_dtstart(text: str, token: str) -> datetime:
 
 def _make_rule(parsed: _RRuleText, dtstart: datetime, zone: Any) -> tuple[Any, bool]:
     """The dateutil rule starting at local `dtstart`, and whether it yields aware datetimes."""
+    from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
+
     try:
         try:
             return rrulestr(parsed.body, dtstart=dtstart.replace(tzinfo=zone)), True
