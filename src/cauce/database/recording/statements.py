@@ -34,6 +34,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
+from cauce.database.recording.columns import (
+    FLOW_RUN_COLUMNS,
+    HISTORY_COLUMNS,
+    LOG_COLUMNS,
+    RUN_TIMES,
+    STATE_COLUMNS,
+    TASK_RUN_COLUMNS,
+)
 from cauce.database.tables import (
     artifacts,
     flow_run_states,
@@ -45,48 +53,6 @@ from cauce.database.tables import (
     variables,
 )
 
-STATE_COLUMNS = (
-    "state_id",
-    "state_type",
-    "state_name",
-    "state_message",
-    "state_timestamp",
-    "scheduled_time",
-)
-HISTORY_COLUMNS = ("id", "type", "name", "message", "timestamp", "scheduled_time")
-FLOW_RUN_COLUMNS = (
-    "id",
-    "flow_id",
-    "name",
-    "parameters",
-    "tags",
-    "parent_flow_run_id",
-    "parent_task_run_id",
-    "run_count",
-    "created",
-    "deployment_id",
-    "expected_start_time",
-    "auto_scheduled",
-    "host",
-    "pid",
-    *STATE_COLUMNS,
-)
-TASK_RUN_COLUMNS = (
-    "id",
-    "flow_run_id",
-    "task_name",
-    "name",
-    "cache_key",
-    "tags",
-    "task_inputs",
-    "run_count",
-    "start_time",
-    "end_time",
-    "created",
-    *STATE_COLUMNS,
-)
-LOG_COLUMNS = ("flow_run_id", "task_run_id", "name", "level", "message", "timestamp", "uid")
-RUN_TIMES = ("run_count", "start_time", "end_time")
 UNFINISHED_TYPES = ("PENDING", "RUNNING", "CANCELLING")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from cauce.database.recording.columns import HISTORY_COLUMNS, LOG_COLUMNS, TASK_RUN_COLUMNS
 from cauce.database.recording.executors import Row, StatementExecutor
 from cauce.database.rows import state_from_row
 from cauce.schemas.flow_runs import FlowRun
@@ -132,36 +133,7 @@ def select_task_run_states(
     return {row["id"]: state_from_row(row) for row in rows}
 
 
-# The order of the values write_batch gives each statement (the executor binds by name).
-TASK_RUN_VALUES = (
-    "id",
-    "flow_run_id",
-    "task_name",
-    "name",
-    "cache_key",
-    "tags",
-    "task_inputs",
-    "run_count",
-    "start_time",
-    "end_time",
-    "created",
-    "state_id",
-    "state_type",
-    "state_name",
-    "state_message",
-    "state_timestamp",
-    "scheduled_time",
-)
-TASK_RUN_STATE_VALUES = (
-    "id",
-    "type",
-    "name",
-    "message",
-    "timestamp",
-    "scheduled_time",
-    "task_run_id",
-)
-LOG_VALUES = ("flow_run_id", "task_run_id", "name", "level", "message", "timestamp", "uid")
+TASK_RUN_STATE_VALUES = (*HISTORY_COLUMNS, "task_run_id")
 
 
 def write_batch(
@@ -178,7 +150,7 @@ def write_batch(
     its value without the enum property's cost.
     """
     runs = [_task_run_values(t, state) for t, state in task_runs]
-    executor.executemany_values("upsert_task_run", TASK_RUN_VALUES, runs)
+    executor.executemany_values("upsert_task_run", TASK_RUN_COLUMNS, runs)
     executor.executemany_values(
         "insert_task_run_state",
         TASK_RUN_STATE_VALUES,
@@ -189,7 +161,7 @@ def write_batch(
     )
     executor.executemany_values(
         "insert_log",
-        LOG_VALUES,
+        LOG_COLUMNS,
         [
             (e.flow_run_id, e.task_run_id, e.name, e.level, e.message, e.timestamp, e.uid)
             for e in logs
@@ -198,7 +170,7 @@ def write_batch(
 
 
 def _task_run_values(t: TaskRun, state: State) -> tuple[Any, ...]:
-    """`t`'s task_runs row with `state`, in TASK_RUN_VALUES' order."""
+    """`t`'s task_runs row with `state`, in TASK_RUN_COLUMNS' order."""
     inputs = t.task_inputs
     return (
         t.id,
