@@ -3,6 +3,9 @@ timeout, and record each state through the batch writer.
 
 `TaskRunEngine` makes every decision; `run_task_sync` and `run_task_async`
 differ only in how they call the function and wait between attempts.
+
+Long because a trivial task's run is cauce's hottest path and is kept in one place:
+its steps are inline here rather than spread over helper modules and contexts.
 """
 
 from __future__ import annotations
@@ -45,7 +48,6 @@ from cauce.states import (
     Retrying,
     Running,
     State,
-    now_utc,
 )
 from cauce.utilities.annotations import BaseAnnotation, allow_failure, quote
 
@@ -85,16 +87,17 @@ def new_task_run(
         upstream: list[uuid.UUID] = []
         _collect_futures(wait_for, upstream)
         task_inputs["wait_for"] = upstream
+    pending = Pending()
     return TaskRun(
         id=new_id(),
         flow_run_id=flow_run_id,
         task_name=task.name,
         name=task.format_run_name(parameters, index),
-        state=Pending(),
+        state=pending,
         cache_key=None,
         tags=run_tags(task.tags),
         task_inputs=task_inputs,
-        created=now_utc(),
+        created=pending.timestamp,  # one moment, one clock reading
     )
 
 
@@ -418,7 +421,13 @@ def resolve_inputs(
     return {name: _resolve(value) for name, value in parameters.items()}
 
 
+# Values of these exact types hold no future: checked first, as most parameters are such.
+_SCALARS = frozenset({int, float, str, bool, bytes, type(None)})
+
+
 def _contains_future(value: Any) -> bool:
+    if type(value) in _SCALARS:
+        return False
     if isinstance(value, TaskRunFuture | State | BaseAnnotation):
         return True
     if isinstance(value, list | tuple | set):
@@ -458,6 +467,8 @@ def _upstream_ids(parameters: dict[str, Any]) -> dict[str, list[uuid.UUID]]:
 
 
 def _collect_futures(value: Any, found: list[uuid.UUID]) -> None:
+    if type(value) in _SCALARS:
+        return
     if isinstance(value, TaskRunFuture):
         found.append(value.task_run.id)
     elif isinstance(value, allow_failure):
