@@ -4,13 +4,17 @@ and how much memory it holds when idle.
 `start_to_health_fresh_s`: from spawning the command on an empty home until the
 first 200 from /api/health (the database is created on the way); median of
 --runs. `start_to_health_s`: the same on the home a first start left (the usual
-restart). `idle_rss_mb`: resident memory of the server's whole process tree,
+restart). `cpu_to_health_s`: the CPU time (user + system) the server process had
+used by then, on that home: on a busy machine it moves far less than the wall
+time (null off Linux). `idle_rss_mb`: resident memory of the server's whole process tree,
 --settle seconds after it answered on that home. A first start, not timed,
 lets each framework write its bytecode cache, as an installed package has.
 """
 
 import argparse
+import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) process `pid` has used so far; None off Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(options: Options) -> dict[str, Any]:
     framework, python = options.framework, options.python
     with running_server(framework, python):
@@ -36,6 +48,7 @@ def measure(options: Options) -> dict[str, Any]:
         with running_server(framework, python) as server:
             fresh.append(server.start_to_health_s)
     restarts = []
+    cpu: list[float | None] = []
     idle_rss = None
     with tempfile.TemporaryDirectory(prefix="bench-server-home-") as tmp:
         home = Path(tmp)
@@ -43,14 +56,17 @@ def measure(options: Options) -> dict[str, Any]:
             pass  # creates the database
         for _ in range(options.args.runs):
             with running_server(framework, python, home=home) as server:
+                cpu.append(cpu_s(server.process.pid))
                 restarts.append(server.start_to_health_s)
                 if idle_rss is None:
                     time.sleep(options.args.settle)
                     idle_rss = server.rss_mb()
+    known_cpu = [seconds for seconds in cpu if seconds is not None]
     return round_figures(
         {
             "start_to_health_fresh_s": statistics.median(fresh),
             "start_to_health_s": statistics.median(restarts),
+            "cpu_to_health_s": statistics.median(known_cpu) if len(known_cpu) == len(cpu) else None,
             "idle_rss_mb": idle_rss,
             "params": {"runs": options.args.runs, "settle_s": options.args.settle},
         }
