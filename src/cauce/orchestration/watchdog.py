@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from cauce.database.queries import watchdog as queries
-from cauce.database.recording.executors import SqlAlchemyExecutor
+from cauce.database.recording.executors import executor_for
 from cauce.orchestration.set_state import set_flow_run_state
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.states import SetStateStatus
@@ -76,7 +76,7 @@ def run_watchdog(
 ) -> list[WatchdogAction]:
     """One pass: cancel every stuck run (none with `dry_run`); what was (or would be) done."""
     actions = []
-    executor = SqlAlchemyExecutor(connection)
+    executor = executor_for(connection)
     for flow_run, action in stuck_runs(connection, now, late_after, running_after):
         if not dry_run:
             result = set_flow_run_state(
