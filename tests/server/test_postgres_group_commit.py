@@ -5,7 +5,9 @@ setting, and a connection the database dropped while idle is replaced unseen."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -111,6 +113,35 @@ def test_a_lone_write_that_raises_after_writing_writes_nothing(database: ServerD
     asyncio.run(database.write(record_flow("after")))
 
     assert flow_names(database) == ["after"]
+
+
+@pytest.mark.timeout(60)
+def test_a_transaction_ended_by_a_deadlock_runs_again(database: ServerDatabase) -> None:
+    for name in ("a", "b"):
+        asyncio.run(database.write(record_flow(name)))
+    both_hold_one = threading.Barrier(2, timeout=20)
+    attempts: list[str] = []
+
+    def rename_both(first: str, second: str) -> str:
+        """Lock `first`, wait until the other transaction holds `second`, then lock it."""
+
+        def rename(connection: Any) -> str:
+            attempts.append(first)
+            rename = text("UPDATE flows SET name = name WHERE name = :name")
+            connection.execute(rename, {"name": first})
+            if attempts.count(first) == 1:
+                both_hold_one.wait()
+            connection.execute(rename, {"name": second})
+            return first
+
+        return asyncio.run(database.transaction(rename))
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(rename_both, ("a", "b"), ("b", "a")))
+
+    # PostgreSQL broke the deadlock by ending one of them; that one ran again and passed.
+    assert done == ["a", "b"]
+    assert sorted(attempts) in (["a", "a", "b"], ["a", "b", "b"])
 
 
 @pytest.mark.timeout(60)

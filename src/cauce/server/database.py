@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# How many times a write transaction PostgreSQL ended to break a deadlock is tried.
+WRITE_ATTEMPTS = 3
+
 
 class Conflict(Exception):
     """A database constraint refused the write; nothing of it was written."""
@@ -122,15 +125,25 @@ class ServerDatabase:
             self._engine.dispose()
 
     def _write_transaction(self, fn: Callable[[Connection], T]) -> T:
-        from sqlalchemy.exc import DataError, IntegrityError
+        from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-        try:
-            with self.engine.begin() as connection:
-                return fn(connection)
-        except IntegrityError as exc:
-            raise Conflict(_reason(exc.orig)) from exc
-        except DataError as exc:
-            raise Unstorable(_reason(exc.orig)) from exc
+        attempt = 1
+        while True:
+            try:
+                with self.engine.begin() as connection:
+                    return fn(connection)
+            except IntegrityError as exc:
+                raise Conflict(_reason(exc.orig)) from exc
+            except DataError as exc:
+                raise Unstorable(_reason(exc.orig)) from exc
+            except OperationalError as exc:
+                from cauce.database.recording.postgres_compiled import (
+                    ended_to_let_another_through,
+                )
+
+                if not ended_to_let_another_through(exc) or attempt == WRITE_ATTEMPTS:
+                    raise
+                attempt += 1
 
     def _read_transaction(self, fn: Callable[[Connection], T]) -> T:
         from sqlalchemy.exc import DataError

@@ -160,3 +160,16 @@ def as_sqlalchemy_error(exc: Exception, connection: Connection, sql: str, values
         sql, values, exc, dbapi_error, connection_invalidated=lost, dialect=dialect
     )
     return error
+
+
+# deadlock_detected, serialization_failure: PostgreSQL ended the transaction to let
+# another one through, and rolled it back whole; run again, it succeeds.
+_RUN_AGAIN_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def ended_to_let_another_through(exc: BaseException | None) -> bool:
+    """Whether `exc` (as SQLAlchemy or psycopg raises it) is PostgreSQL ending a transaction
+    to break a deadlock or a serialization conflict: nothing it did stays, and running it
+    again works."""
+    driver_error = getattr(exc, "orig", exc)
+    return getattr(driver_error, "sqlstate", None) in _RUN_AGAIN_SQLSTATES
