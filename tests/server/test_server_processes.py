@@ -9,13 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import POSTGRES_URL, empty_postgres, free_port, use_postgres
+from tests.conftest import POSTGRES_URL, free_port, use_postgres
 
 
 def _server_env(home: Path, **settings: str) -> dict[str, str]:
@@ -57,6 +58,25 @@ def _wait_for(condition: object, seconds: float, what: str, log: Path | None = N
     raise AssertionError(f"not within {seconds} s: {what}{printed}")
 
 
+@pytest.fixture
+def own_database() -> Iterator[str]:
+    """A PostgreSQL database of this test's alone: in the shared test database a session's
+    server holds the services' lead, and these two processes would both stand by."""
+    import psycopg
+
+    use_postgres()
+    server, _, name = POSTGRES_URL.rpartition("/")
+    name = f"{name}_processes"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def test_workers_on_sqlite_is_one_line_and_exit_1(cauce_home: Path) -> None:
     result = subprocess.run(
         _start_command(free_port(), 2),
@@ -78,17 +98,16 @@ def test_workers_on_sqlite_is_one_line_and_exit_1(cauce_home: Path) -> None:
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
 @pytest.mark.timeout(240)
 def test_two_processes_serve_one_port_lead_once_survive_a_kill_and_stop_on_sigterm(
-    cauce_home: Path, tmp_path: Path
+    cauce_home: Path, tmp_path: Path, own_database: str
 ) -> None:
     use_postgres()
-    empty_postgres()
     port = free_port()
     base = f"http://127.0.0.1:{port}/api"
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             _start_command(port, 2),
-            env=_server_env(cauce_home, CAUCE_API_DATABASE_URL=POSTGRES_URL),
+            env=_server_env(cauce_home, CAUCE_API_DATABASE_URL=own_database),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
