@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -329,6 +330,17 @@ def store(
     reset_settings()
     reset_client()
     return Store(request.param, url, get_client())
+
+
+def json_printed_by(code: str) -> Any:
+    """Run `code` in a fresh interpreter (what it imports is its own); the JSON value of the
+    last line it prints."""
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return json.loads(out.splitlines()[-1])
 
 
 def run_script(

@@ -3,14 +3,11 @@ still creates the scheduler's partial unique index with its WHERE."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex
 
 from cauce.database.tables import flow_runs
+from tests.conftest import json_printed_by
 
 LOADED_AFTER_IMPORT = """
 import json, sys
@@ -20,14 +17,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith("sqlalchemy.diale
 
 
 def test_importing_the_tables_does_not_load_the_postgresql_dialect():
-    out = subprocess.run(
-        [sys.executable, "-c", LOADED_AFTER_IMPORT],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    assert json.loads(out.splitlines()[-1]) == []
+    assert json_printed_by(LOADED_AFTER_IMPORT) == []
 
 
 def test_the_auto_scheduled_index_is_partial_on_both_databases():

@@ -3,9 +3,7 @@ server whose scheduler pass finds no schedule carries neither."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+from tests.conftest import json_printed_by
 
 LOADED_BEFORE_AND_AFTER = """
 import json, sys
@@ -25,14 +23,7 @@ print(json.dumps([before, loaded(), cron.isoformat(), rrule.isoformat()]))
 
 
 def test_cronsim_and_dateutil_load_at_the_first_schedule_read():
-    out = subprocess.run(
-        [sys.executable, "-c", LOADED_BEFORE_AND_AFTER],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    before, after, cron, rrule = json.loads(out.splitlines()[-1])
+    before, after, cron, rrule = json_printed_by(LOADED_BEFORE_AND_AFTER)
     assert before == []
     assert after == ["cronsim", "dateutil"]
     assert cron == "2026-01-01T09:00:00+00:00"

@@ -6,11 +6,9 @@ so an idle server, or one only workers and flows talk to, does not carry them.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
+
+from tests.conftest import json_printed_by
 
 pytestmark = pytest.mark.embedded_only("starts an app of its own on a fresh home")
 
@@ -33,14 +31,7 @@ print(json.dumps([health, openapi, after_api, page, after_page]))
 
 
 def test_the_pages_libraries_load_at_the_first_page_not_at_start(cauce_home):
-    out = subprocess.run(
-        [sys.executable, "-c", SERVE_API_THEN_A_PAGE],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    health, openapi, after_api, page, after_page = json.loads(out.splitlines()[-1])
+    health, openapi, after_api, page, after_page = json_printed_by(SERVE_API_THEN_A_PAGE)
     assert (health, openapi, page) == (200, 200, 200)
     assert not set(PAGES_ONLY) & set(after_api)
     assert "jinja2" in after_page
