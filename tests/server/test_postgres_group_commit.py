@@ -145,6 +145,32 @@ def test_a_transaction_ended_by_a_deadlock_runs_again(database: ServerDatabase) 
 
 
 @pytest.mark.timeout(60)
+def test_a_heartbeat_leaves_out_a_run_whose_row_another_transaction_holds(
+    database: ServerDatabase,
+) -> None:
+    from datetime import UTC, datetime
+
+    from cauce.database.queries.workers import update_run_heartbeats
+    from cauce.orchestration.flow_runs import create_flow_run
+    from cauce.schemas.flow_runs import FlowRun
+    from cauce.states import Pending
+
+    held, free = new_id(), new_id()
+    for run_id in (held, free):
+        run = FlowRun(id=run_id, flow_name="latido", name=str(run_id), state=Pending())
+        asyncio.run(database.write(lambda executor, run=run: create_flow_run(executor, run, None)))
+    beat = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    with database.engine.begin() as holder:
+        holder.execute(text("SELECT 1 FROM flow_runs WHERE id = :id FOR UPDATE"), {"id": held})
+        with database.engine.begin() as worker:
+            worker.execute(text("SET LOCAL lock_timeout = '5s'"))
+            update_run_heartbeats(worker, [held, free], {"heartbeat": beat}, skip_locked=True)
+    with database.engine.connect() as reader:
+        beats = dict(reader.execute(text("SELECT id, heartbeat FROM flow_runs")).all())
+    assert beats == {held: None, free: beat}
+
+
+@pytest.mark.timeout(60)
 def test_the_pool_size_is_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     use_postgres()
     empty_postgres()

@@ -39,7 +39,7 @@ def record_worker_heartbeat(
     else:
         queries.update_worker(connection, worker_id, values)
     ids = list(flow_run_ids)
-    queries.update_run_heartbeats(connection, ids, {"heartbeat": now})
+    queries.update_run_heartbeats(connection, ids, {"heartbeat": now}, skip_locked=True)
     return WorkerHeartbeat(worker_id, queries.select_runs_to_stop(connection, ids))
 
 

@@ -75,11 +75,24 @@ def update_worker(connection: Connection, worker_id: uuid.UUID, values: dict[str
 
 
 def update_run_heartbeats(
-    connection: Connection, ids: Iterable[uuid.UUID], values: dict[str, Any]
+    connection: Connection,
+    ids: Iterable[uuid.UUID],
+    values: dict[str, Any],
+    skip_locked: bool = False,
 ) -> None:
-    """Stamp these runs' heartbeat (and host, process) columns."""
+    """Stamp these runs' heartbeat (and host, process) columns. `skip_locked`: leave out
+    a run whose row another transaction holds (on PostgreSQL), instead of waiting for it."""
     ids = list(ids)
-    if ids:
+    if not ids:
+        return
+    if skip_locked:
+        # Waiting for several runs' rows, locked in no set order, while a batch of their
+        # state changes waits for ours, is a deadlock. A run being written is alive anyway.
+        free = (
+            select(flow_runs.c.id).where(flow_runs.c.id.in_(ids)).with_for_update(skip_locked=True)
+        )
+        connection.execute(update(flow_runs).where(flow_runs.c.id.in_(free)).values(values))
+    else:
         connection.execute(update(flow_runs).where(flow_runs.c.id.in_(ids)).values(values))
 
 
