@@ -21,17 +21,14 @@ of its own and is killed with it at the end.
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _harness import kill_group
-from leader_failover import start, wait_for_lead
+from leader_failover import servers_on_a_database_of_their_own, start, wait_for_lead
 
 FLOW = """\
 from cauce import flow
@@ -80,16 +77,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--minutes", type=int, default=5)
     options = parser.parse_args()
-    import psycopg
-
-    name = f"cauce_cron_{uuid.uuid4().hex[:8]}"
-    admin = options.postgres
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    url = f"{admin.rsplit('/', 1)[0]}/{name}"
-    bare = {k: v for k, v in os.environ.items() if not k.startswith(("CAUCE_", "BENCH_"))}
-    started: list[subprocess.Popen[bytes]] = []
-    try:
+    with servers_on_a_database_of_their_own(options.postgres) as (url, bare, started):
         with tempfile.TemporaryDirectory(prefix="cauce-cron-") as folder:
             root = Path(folder)
             (root / "tick.py").write_text(FLOW)
@@ -127,12 +115,6 @@ def main() -> None:
             failover = round(wait_for_lead(logs[1], seconds=120) - killed, 3)
             sleep_until(end + timedelta(minutes=1))
             runs, distinct, completed = runs_in(url, begin, end)
-    finally:
-        for process in started:
-            kill_group(process.pid)
-            process.wait()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     print(
         json.dumps(
             {

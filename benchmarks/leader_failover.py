@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from _harness import kill_group
@@ -58,28 +60,43 @@ def wait_for_lead(log: Path, seconds: float = 30) -> float:
     return time.monotonic()
 
 
+@contextmanager
+def servers_on_a_database_of_their_own(
+    admin_url: str,
+) -> Iterator[tuple[str, dict[str, str], list[subprocess.Popen[bytes]]]]:
+    """A new PostgreSQL database beside `admin_url`'s (dropped after), the environment
+    with no setting of ours, and a list for the processes started on it (their groups
+    killed after)."""
+    import psycopg
+
+    name = f"cauce_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    bare = {k: v for k, v in os.environ.items() if not k.startswith(("CAUCE_", "BENCH_"))}
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}", bare, started
+    finally:
+        for process in started:
+            kill_group(process.pid)
+            process.wait()
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
-    import psycopg
-
-    name = f"cauce_failover_{uuid.uuid4().hex[:8]}"
-    admin = options.postgres
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    url = f"{admin.rsplit('/', 1)[0]}/{name}"
-    bare = {k: v for k, v in os.environ.items() if not k.startswith(("CAUCE_", "BENCH_"))}
-    env = {
-        **bare,
-        "CAUCE_API_DATABASE_URL": url,
-        "CAUCE_SERVER_SCHEDULER_INTERVAL": f"{options.interval}s",
-    }
-    started: list[subprocess.Popen[bytes]] = []
     failovers: list[float] = []
-    try:
+    with servers_on_a_database_of_their_own(options.postgres) as (url, bare, started):
+        env = {
+            **bare,
+            "CAUCE_API_DATABASE_URL": url,
+            "CAUCE_SERVER_SCHEDULER_INTERVAL": f"{options.interval}s",
+        }
         with tempfile.TemporaryDirectory(prefix="cauce-failover-") as folder:
             root = Path(folder)
             logs = [root / "server-0.log", root / "server-1.log"]
@@ -100,12 +117,6 @@ def main() -> None:
                 logs[leader].write_text("")  # its successor's output only
                 servers[leader], _ = start(root / f"home-{leader}", logs[leader], env)
                 started.append(servers[leader])
-    finally:
-        for process in started:
-            kill_group(process.pid)
-            process.wait()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     print(
         json.dumps(
             {
