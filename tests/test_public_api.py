@@ -91,3 +91,27 @@ def test_a_sync_flow_run_never_loads_asyncio(cauce_home) -> None:
     )
     assert "cauce.client.embedded" in loaded  # recorded, on the default SQLite store
     assert "asyncio" not in loaded
+
+
+def test_a_flow_that_caches_nothing_never_loads_openssl_or_pickle(cauce_home) -> None:
+    # OpenSSL's hashlib (3.5 MB) and pickle (1.3 MB) were a fifth of a 1,000-task
+    # flow's peak RSS; only caching (keys, results) needs them.
+    loaded = _modules_after(
+        "from cauce import flow, task\n"
+        "@task\ndef t(x: int) -> int: return x\n"
+        "@flow\ndef f() -> int: return t(1) + sum(t.map([2, 3]).result())\n"
+        "assert f() == 6\n"
+    )
+    assert "cauce.client.embedded" in loaded
+    assert not {"_hashlib", "hashlib", "pickle"} & loaded
+
+
+def test_a_cached_task_still_hashes_and_pickles(cauce_home) -> None:
+    loaded = _modules_after(
+        "from cauce import flow, task\n"
+        "from cauce.tasks import task_input_hash\n"
+        "@task(cache_key_fn=task_input_hash)\ndef t(x: int) -> int: return x\n"
+        "@flow\ndef f() -> int: return t(1) + t(1)\n"
+        "assert f() == 2\n"
+    )
+    assert {"hashlib", "pickle"} <= loaded

@@ -14,11 +14,9 @@ flow run) is left out; a policy none of whose parts has a key caches nothing.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import logging
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,6 +45,11 @@ __all__ = [
 
 def hash_objects(*objects: Any) -> str | None:
     """A hex digest of `objects` (as JSON, else pickled); None when neither can encode them."""
+    # Imported here: OpenSSL's hashlib and pickle add 5 MB to every process that only
+    # defines tasks, and most never hash a thing.
+    import hashlib
+    import pickle
+
     try:
         payload = json.dumps(objects, sort_keys=True).encode()
     except (TypeError, ValueError):

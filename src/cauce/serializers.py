@@ -9,7 +9,6 @@ as their str).
 from __future__ import annotations
 
 import json
-import pickle
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +34,13 @@ class PickleSerializer(Serializer):
     suffix: str = ".pickle"
 
     def dumps(self, obj: Any) -> bytes:
+        import pickle  # here, not above: a process that caches nothing never needs it
+
         return pickle.dumps(obj)
 
     def loads(self, blob: bytes) -> Any:
+        import pickle
+
         return pickle.loads(blob)
 
 
