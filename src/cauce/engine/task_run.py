@@ -103,12 +103,12 @@ def new_task_run(
 
 def record_new_task_run(task_run: TaskRun, flow_context: FlowRunContext | None) -> None:
     """Record a new task run and announce it in its flow run's logs."""
-    with interruptions_deferred():
+    with interruptions_deferred():  # one block for both: the line's handlers take locks too
         get_batch_writer().task_run_changed(task_run, task_run.state, None)
-    if flow_context is not None:
-        _flow_logger(flow_context).engine_log(
-            logging.INFO, "Created task run %r for task %r", task_run.name, task_run.task_name
-        )
+        if flow_context is not None:
+            _flow_logger(flow_context).engine_log_deferred(
+                logging.INFO, "Created task run %r for task %r", task_run.name, task_run.task_name
+            )
 
 
 _last_flow_logger: tuple[uuid.UUID, str, RunLoggerAdapter] | None = None
@@ -181,6 +181,11 @@ class TaskRunEngine:
 
     def set_state(self, state: State) -> None:
         """Propose `state`; record it if the task-run rules accept it."""
+        with interruptions_deferred():
+            self._propose(state)
+
+    def _propose(self, state: State) -> None:
+        # Its caller defers interruptions: the guard's lock and the writer's are taken here.
         if self.guard is None:
             self._record(state)
             return
@@ -199,8 +204,7 @@ class TaskRunEngine:
         task_run.run_count = self.times.run_count
         task_run.start_time = self.times.start_time
         task_run.end_time = self.times.end_time
-        with interruptions_deferred():
-            get_batch_writer().task_run_changed(task_run, state, seen)
+        get_batch_writer().task_run_changed(task_run, state, seen)
 
     def on_escape(self, exc: BaseException) -> None:
         """End the run on `exc` escaping it before it has ended (Ctrl-C while it waits for
@@ -311,14 +315,14 @@ class TaskRunEngine:
     def _finish(self, state: State) -> None:
         # An interruption or a flow's timeout arriving now is raised once this has ended.
         with interruptions_deferred():
-            self.set_state(state)
+            self._propose(state)
             if self.guard is not None and self.guard.taken_over:
                 self.final = self.task_run.state  # as its flow run recorded and logged it
                 return
             self.final = state
             state.run_ids = (self.task_run.flow_run_id, self.task_run.id)
             level = 20 if state.is_completed() else 40
-            self.logger.engine_log(level, "Finished in state %r", state)
+            self.logger.engine_log_deferred(level, "Finished in state %r", state)
             if state.type.value == "COMPLETED" and self.task.on_completion_hooks:
                 self._fire(self.task.on_completion_hooks, state)
             elif state.type.value == "FAILED" and self.task.on_failure_hooks:

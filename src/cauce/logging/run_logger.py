@@ -61,16 +61,19 @@ class RunLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
     def engine_log(self, level: int, msg: str, *args: Any) -> None:
         """Log one of cauce's own lines ("Finished in state ..."): as `log`, but without
         looking up the caller's frame, and without a record at all under the default setup."""
+        if self.logger.isEnabledFor(level):
+            with interruptions_deferred():
+                self.engine_log_deferred(level, msg, *args)
+
+    def engine_log_deferred(self, level: int, msg: str, *args: Any) -> None:
+        """`engine_log` for a caller already inside `interruptions_deferred()`."""
         logger = self.logger
         if logger.isEnabledFor(level):
             extra = self.extra or {}
-            with interruptions_deferred():
-                if not _log_directly(logger, level, msg, args, extra):
-                    logger.handle(
-                        logger.makeRecord(
-                            logger.name, level, __file__, 0, msg, args, None, None, extra
-                        )
-                    )
+            if not _log_directly(logger, level, msg, args, extra):
+                logger.handle(
+                    logger.makeRecord(logger.name, level, __file__, 0, msg, args, None, None, extra)
+                )
 
 
 @dataclass(frozen=True, slots=True)
