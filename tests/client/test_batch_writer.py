@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import textwrap
 import threading
@@ -109,3 +110,24 @@ def test_a_client_keeps_recording_after_the_database_is_reset(tmp_path: Path) ->
     flow_run = FlowRun(new_id(), "f", "again", Pending(), created=now_utc())
     client.create_flow_run(flow_run, None)
     assert client.read_flow_run(flow_run.id).name == "again"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+def test_batches_from_many_threads_share_one_connection(tmp_path: Path) -> None:
+    # A mapped task's pool thread that fills a batch writes it: threads come and go,
+    # connections must not pile up with them.
+    client, flow_run = _client_with_flow_run(tmp_path)
+    database = str(tmp_path / "cauce.db")
+
+    def write(n: int) -> None:
+        client.write_batch([], [], [LogEntry(flow_run.id, None, "x", 20, f"{n}", now_utc())])
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    opened = [fd for fd in Path("/proc/self/fd").iterdir() if os.path.realpath(fd) == database]
+    assert len(opened) == 2  # the one creating the flow run, and the batches'
+    assert len(client.read_logs(flow_run.id)) == 8
+    client.close()

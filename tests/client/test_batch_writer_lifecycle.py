@@ -227,6 +227,95 @@ class TestTheThread:
         assert [call[:3] for call in client.calls] == [(0, 0, 2000), (0, 0, 2000)]
 
 
+class TestFullBatchesWrittenByTheirFiller:
+    """On the embedded SQLite file the thread that fills a batch writes it; the
+    background thread writes only what has waited an interval."""
+
+    @pytest.fixture
+    def writer(self, client: HeldClient) -> Iterator[BatchWriter]:
+        writer = BatchWriter(client, writes_full_batches_itself=True)
+        yield writer
+        client.gate.set()
+        atexit.unregister(writer.close)
+        returns_within(2, writer.close)
+
+    def test_a_full_batch_is_written_by_the_thread_that_filled_it(
+        self, writer: BatchWriter, client: HeldClient, flow_run: FlowRun
+    ) -> None:
+        for _ in range(333):
+            hand_in_task_run(writer, flow_run.id, Pending(), Running(), Completed())
+        for n in range(1001):  # the 2,000th item fills the batch
+            writer.log(line(flow_run.id, f"line {n}"))
+        # Written before the last call returned, by this thread: no waiting on another.
+        assert [(*call[:3], call[3].name) for call in client.calls] == [
+            (333, 999, 1001, threading.current_thread().name)
+        ]
+        assert len(messages(client, flow_run)) == 1001
+
+    def test_what_does_not_fill_a_batch_is_written_by_the_thread_after_an_interval(
+        self, writer: BatchWriter, client: HeldClient, flow_run: FlowRun
+    ) -> None:
+        task_run = hand_in_task_run(writer, flow_run.id, Pending(), Running())
+        writer.log(line(flow_run.id, "a"))
+        assert eventually(lambda: messages(client, flow_run) == ["a"])
+        assert [s.name for s in client.read_task_run_states(task_run.id)] == ["Pending", "Running"]
+        assert {call[3].name for call in client.calls} == {"cauce-batch-writer"}
+
+    def test_the_thread_waits_until_the_first_item_is_an_interval_old(
+        self,
+        writer: BatchWriter,
+        client: HeldClient,
+        flow_run: FlowRun,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 0.5)
+        writer.log(line(flow_run.id, "first"))
+        handed_in = time.monotonic()
+        assert eventually(lambda: messages(client, flow_run) == ["first"])
+        assert time.monotonic() - handed_in >= 0.5
+
+    def test_a_batch_full_while_the_thread_writes_is_written_by_the_next_item(
+        self, writer: BatchWriter, client: HeldClient, flow_run: FlowRun
+    ) -> None:
+        client.gate.clear()
+        writer.log(line(flow_run.id, "held"))
+        assert client.entered.wait(5)  # the thread writes "held" once it is due
+        for n in range(2000):  # full, but a write is under way: queued
+            writer.log(line(flow_run.id, f"queued {n}"))
+        client.gate.set()
+        assert eventually(lambda: client.active == 0 and len(client.calls) == 1)
+        writer.log(line(flow_run.id, "the next"))
+        assert [call[:3] for call in client.calls][1:] == [(0, 0, 2001)]
+        assert len(messages(client, flow_run)) == 2002
+
+    def test_an_interrupted_write_puts_its_batch_back_for_the_next(
+        self, writer: BatchWriter, client: HeldClient, flow_run: FlowRun
+    ) -> None:
+        interrupt = [True]
+        write = client.write_batch
+
+        def interrupted_once(*args: Any) -> None:
+            if interrupt.pop() if interrupt else False:
+                raise KeyboardInterrupt
+            write(*args)
+
+        client.write_batch = interrupted_once  # type: ignore[method-assign]
+        task_run = hand_in_task_run(writer, flow_run.id, Pending(), Running())
+        with pytest.raises(KeyboardInterrupt):
+            for n in range(1998):
+                writer.log(line(flow_run.id, f"line {n}"))
+        hand_in_task_run(writer, flow_run.id, Pending())
+        task_run.state = Completed()
+        writer.task_run_changed(task_run, task_run.state, None)
+        assert returns_within(3, lambda: writer.flush(timeout=2))
+        assert len(messages(client, flow_run)) == 1998
+        assert [s.name for s in client.read_task_run_states(task_run.id)] == [
+            "Pending",
+            "Running",
+            "Completed",
+        ]
+
+
 class TestFlush:
     def test_flush_writes_in_the_calling_thread_when_the_thread_is_idle(
         self, writer: BatchWriter, client: HeldClient, flow_run: FlowRun

@@ -61,6 +61,10 @@ class EmbeddedClient(
         self._lock = threading.Lock()
         self._local = threading.local()
         self._sqlite_connections: list[sqlite3.Connection] = []
+        # Batches come from whichever thread fills one (a mapped task's, say): they share
+        # one connection, one batch at a time, instead of opening one per thread.
+        self._batch_connection: sqlite3.Connection | None = None
+        self._batch_lock = threading.Lock()
         self._schema_checked = False
         self._flow_ids: dict[str, uuid.UUID] = {}
 
@@ -82,12 +86,15 @@ class EmbeddedClient(
     def _sqlite(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
-            if not self._schema_checked:
-                self._check_sqlite_schema()
-            connection = sqlite_connection.connect(self.database_url)
-            self._local.connection = connection
-            with self._lock:
-                self._sqlite_connections.append(connection)
+            connection = self._local.connection = self._connect_sqlite()
+        return connection
+
+    def _connect_sqlite(self) -> sqlite3.Connection:
+        if not self._schema_checked:
+            self._check_sqlite_schema()
+        connection = sqlite_connection.connect(self.database_url)
+        with self._lock:
+            self._sqlite_connections.append(connection)
         return connection
 
     def _check_sqlite_schema(self) -> None:
@@ -111,10 +118,15 @@ class EmbeddedClient(
         self._schema_checked = True
 
     @contextmanager
-    def _recording(self) -> Iterator[StatementExecutor]:
-        """A write transaction for the recording statements."""
+    def _recording(self, batch: bool = False) -> Iterator[StatementExecutor]:
+        """A write transaction for the recording statements (`batch`: on the batches'
+        connection, which the caller holds `_batch_lock` for)."""
         if self.is_sqlite:
-            with sqlite_connection.write_transaction(self._sqlite()) as connection:
+            if batch and self._batch_connection is None:
+                self._batch_connection = self._connect_sqlite()
+            raw = self._batch_connection if batch else self._sqlite()
+            assert raw is not None
+            with sqlite_connection.write_transaction(raw) as connection:
                 yield SqliteExecutor(connection)
         else:
             with self.engine.begin() as connection:
@@ -161,7 +173,7 @@ class EmbeddedClient(
         logs: list[LogEntry],
         seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
     ) -> None:
-        with self._recording() as executor:
+        with self._batch_lock, self._recording(batch=True) as executor:
             write_task_run_batch(executor, task_runs, task_run_states, logs, seen_state_ids)
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
@@ -363,6 +375,7 @@ class EmbeddedClient(
                 connection.close()
             self._sqlite_connections.clear()
             self._local = threading.local()
+            self._batch_connection = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

@@ -39,7 +39,8 @@ def get_batch_writer() -> BatchWriter:
         client = get_client()
         with _lock:
             if _writer is None:
-                _writer = BatchWriter(client)
+                # On the embedded SQLite file a write takes the GIL more than it waits.
+                _writer = BatchWriter(client, getattr(client, "is_sqlite", False))
     return _writer
 
 
