@@ -25,14 +25,18 @@ _CLEAR = ~((0xF << 76) | (0b11 << 62)) & ((1 << 128) - 1)
 
 
 _new = object.__new__
-_set = object.__setattr__  # UUID forbids attribute assignment; its __init__ uses this too
 _UUID = uuid.UUID
 _UNKNOWN = uuid.SafeUUID.unknown
+_random_bits = _generator.getrandbits
+# UUID forbids attribute assignment; its __init__ sets its two slots with
+# object.__setattr__, and their descriptors' own setters do the same, faster.
+_set_int = _UUID.__dict__["int"].__set__
+_set_is_safe = _UUID.__dict__["is_safe"].__set__
 
 
 def new_id() -> uuid.UUID:
     """A new random UUID (version 4)."""
     new = _new(_UUID)
-    _set(new, "int", (_generator.getrandbits(128) & _CLEAR) | _VERSION_4)
-    _set(new, "is_safe", _UNKNOWN)
+    _set_int(new, (_random_bits(128) & _CLEAR) | _VERSION_4)
+    _set_is_safe(new, _UNKNOWN)
     return new

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cauce.context import find_flow_run, flow_run_context, task_run_context
@@ -247,12 +247,17 @@ def get_run_logger() -> RunLoggerAdapter:
     )
 
 
+_ONE_SECOND = timedelta(seconds=1)
+
+
 class ConsoleFormatter(logging.Formatter):
     """`HH:MM:SS.mmm | LEVEL   | source - message`, the source being a run or a logger name."""
 
     def __init__(self) -> None:
         super().__init__(datefmt="%H:%M:%S")
-        self._second: datetime | None = None
+        # [_second, _next_second): the moments whose clock is _clock (naive datetimes
+        # compare and add field by field, so this is "the same second" exactly).
+        self._second = self._next_second = datetime.min
         self._clock = ""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -270,9 +275,11 @@ class ConsoleFormatter(logging.Formatter):
         # `cauce flow-run logs` shows the very line the terminal did; record.msecs
         # truncates instead, and is a millisecond off now and then.
         moment = datetime.fromtimestamp(created)
-        second = moment.replace(microsecond=0)
-        if second != self._second:  # strftime once a second, not once a line
-            self._second, self._clock = second, moment.strftime(self.datefmt or "")
+        # strftime once a second, not once a line; compared, not replace()d, as that costs more
+        if not self._second <= moment < self._next_second:
+            self._second = second = moment.replace(microsecond=0)
+            self._next_second = second + _ONE_SECOND
+            self._clock = moment.strftime(self.datefmt or "")
         milliseconds = moment.microsecond // 1000
         return f"{self._clock}.{milliseconds:03d} | {level_name:<7} | {source} - {message}"
 
