@@ -56,6 +56,19 @@ class TestLateBatches:
         assert (stored.state.name, stored.state.message) == ("Crashed", "its process is gone")
         assert _history(store, task_run.id) == ["Pending", "Running", "Crashed"]
 
+    def test_a_late_batch_of_several_states_changes_nothing(self, store: Store) -> None:
+        # The states after a refused one are decided again, even from this process's
+        # engine (which decided each against the one before it, not against the store).
+        flow_run_id = _flow_run(store)
+        pending = Pending()
+        task_run = _task_run(flow_run_id, pending)
+        _send(store, task_run, pending)
+        _send(store, task_run, Crashed("its process is gone"))
+        _send(store, task_run, Running(), Completed())
+        [stored] = store.client.read_task_runs(flow_run_id)
+        assert stored.state.name == "Crashed"
+        assert _history(store, task_run.id) == ["Pending", "Crashed"]
+
     def test_a_batch_sent_twice_records_each_state_once_and_keeps_the_newest(
         self, store: Store
     ) -> None:

@@ -88,11 +88,15 @@ class CauceClient(Protocol):
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
         seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
+        engine_decided: bool = False,
     ) -> None:
         """Record task runs as they are now, their new states and log lines, all or nothing.
 
         `seen_state_ids`: for a task run already recorded, the state its first new state
-        here was made from; a proposal made from a state no longer current is dropped."""
+        here was made from; a proposal made from a state no longer current is dropped.
+        `engine_decided`: this process's engine accepted each state against the one
+        before it (the batch writer's batches); a store in this process may then skip
+        deciding those again. A server decides every state it is sent."""
 
     def create_work_pool(self, pool: WorkPool) -> WorkPool:
         """Record a new work pool; ClientError when the name is taken."""

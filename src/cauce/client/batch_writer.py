@@ -175,7 +175,7 @@ class BatchWriter:
 
     def _wait_until_due(self) -> None:
         """Wait (the lock held) until closed, or until no write is under way and the
-        pending batch is due: full (unless its filler writes it) or waiting long enough."""
+        pending batch is due: full, or its first item waiting long enough."""
         while True:
             if self._writing:
                 self._lock.wait()
@@ -183,7 +183,7 @@ class BatchWriter:
                 return
             elif not self._has_work():
                 self._lock.wait(BATCH_INTERVAL_SECONDS)
-            elif self._is_full() and not self._full_written_by_filler:
+            elif self._is_full():  # its filler found a write under way, or none fills
                 return
             else:
                 due = self._oldest + BATCH_INTERVAL_SECONDS - time.monotonic()
@@ -223,7 +223,7 @@ class BatchWriter:
             return
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                self._client.write_batch(task_runs, states, logs, seen)
+                self._client.write_batch(task_runs, states, logs, seen, engine_decided=True)
                 return
             except Exception as exc:
                 error = exc
@@ -256,7 +256,9 @@ class BatchWriter:
             run = runs_by_id.get(task_run_id)
             try:
                 run_seen = {task_run_id: seen[task_run_id]} if task_run_id in seen else {}
-                self._client.write_batch([run] if run else [], run_states, [], run_seen)
+                self._client.write_batch(
+                    [run] if run else [], run_states, [], run_seen, engine_decided=True
+                )
             except Exception:
                 flow_run_id = run.flow_run_id if run else None
                 lost.setdefault(flow_run_id, [0, 0])[0] += len(run_states)

@@ -172,9 +172,12 @@ class EmbeddedClient(
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
         seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
+        engine_decided: bool = False,
     ) -> None:
         with self._batch_lock, self._recording(batch=True) as executor:
-            write_task_run_batch(executor, task_runs, task_run_states, logs, seen_state_ids)
+            write_task_run_batch(
+                executor, task_runs, task_run_states, logs, seen_state_ids, engine_decided
+            )
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
         from cauce.database.queries.flow_runs import select_flow_run

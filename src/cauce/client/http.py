@@ -23,8 +23,7 @@ Failures, mapped to the client's exceptions:
   attempt until one succeeds again, so that a process whose server is gone ends
   promptly instead of waiting out a budget per queued batch.
 
-Imported only when CAUCE_API_URL is set: the embedded path loads neither
-httpx nor pydantic through here.
+Imported only when CAUCE_API_URL is set: the embedded path loads neither httpx nor pydantic.
 """
 
 from __future__ import annotations
@@ -202,6 +201,7 @@ class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs
         task_run_states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
         seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
+        engine_decided: bool = False,
     ) -> None:
         body = batch_json(task_runs, task_run_states, logs, seen_state_ids or {})
         self._request("POST", "/batches", content=body, headers=_JSON)

@@ -41,11 +41,16 @@ def write_task_run_batch(
     task_run_states: list[tuple[uuid.UUID, State]],
     logs: list[LogEntry],
     seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
+    engine_decided: bool = False,
 ) -> BatchOutcome:
     """Record task runs as they are now, the new states the rules accept, and log lines.
 
     `seen_state_ids`: the state each task run's first new state was made from, when
     the writer says; each later state of a run was made from the one before it.
+    `engine_decided`: the states come from this process's engine, which decided each
+    against the one before it. A state whose predecessor was accepted here a moment
+    ago then needs no deciding again (the same rules on the same two states); each
+    run's first state in the batch is still decided against what is stored.
     Call inside a write transaction."""
     current = writes.select_task_run_states(executor, [t.id for t in task_runs])
     recorded = set(current)
@@ -58,6 +63,7 @@ def write_task_run_batch(
         is_accepted = (
             now is None
             or now.id == state.id
+            or (engine_decided and last_accepted.get(task_run_id, False))
             or decide(TASK_RUN_RULES, now, state, expected_state_id=seen.get(task_run_id)).status
             is SetStateStatus.ACCEPT
         )
