@@ -155,16 +155,10 @@ def _log_directly(
         return False
     store = _store
     if store is not None:  # RunLogHandler first: a line shown is already stored
-        store(
-            LogEntry(
-                flow_run_id=flow_run_id,
-                task_run_id=extra.get("task_run_id"),
-                name=logger.name,
-                level=level,
-                message=message,
-                timestamp=datetime.fromtimestamp(created, UTC),
-            )
-        )
+        # By position: keywords cost half as much again as the rest of making it.
+        timestamp = datetime.fromtimestamp(created, UTC)
+        task_run_id = extra.get("task_run_id")
+        store(LogEntry(flow_run_id, task_run_id, logger.name, level, message, timestamp))
     source = extra.get("run_label") or logger.name
     console = default.console
     console.acquire()
@@ -280,8 +274,10 @@ class ConsoleFormatter(logging.Formatter):
             self._second = second = moment.replace(microsecond=0)
             self._next_second = second + _ONE_SECOND
             self._clock = moment.strftime(self.datefmt or "")
-        milliseconds = moment.microsecond // 1000
-        return f"{self._clock}.{milliseconds:03d} | {level_name:<7} | {source} - {message}"
+        # zfill and ljust: as :03d and :<7 would, at half the cost of a format spec.
+        milliseconds = str(moment.microsecond // 1000).zfill(3)
+        level = level_name.ljust(7) if type(level_name) is str else f"{level_name:<7}"
+        return f"{self._clock}.{milliseconds} | {level} | {source} - {message}"
 
 
 NOT_RECORDED = {"not_recorded": True}
