@@ -52,35 +52,50 @@ def write_task_run_batch(
     ago then needs no deciding again (the same rules on the same two states); each
     run's first state in the batch is still decided against what is stored.
     Call inside a write transaction."""
-    current = writes.select_task_run_states(executor, [t.id for t in task_runs])
+    stored = writes.select_task_run_states(executor, [t.id for t in task_runs])
+    # Runs are keyed by their ids' integers: UUID's __hash__ and __eq__ are Python code,
+    # and a batch looks each run up a dozen times.
+    current = {task_run_id.int: state for task_run_id, state in stored.items()}
     recorded = set(current)
     accepted: list[tuple[uuid.UUID, State]] = []
-    last_accepted: dict[uuid.UUID, bool] = {}
-    seen = dict(seen_state_ids or {})
+    last_accepted: dict[int, bool] = {}
+    seen = {task_run_id.int: state_id for task_run_id, state_id in (seen_state_ids or {}).items()}
     for task_run_id, state in task_run_states:
-        now = current.get(task_run_id)
+        key = task_run_id.int
+        now = current.get(key)
         # The same state again is accepted: its history row is written once either way.
         is_accepted = (
             now is None
-            or now.id == state.id
-            or (engine_decided and last_accepted.get(task_run_id, False))
-            or decide(TASK_RUN_RULES, now, state, expected_state_id=seen.get(task_run_id)).status
+            or now.id.int == state.id.int
+            or (engine_decided and last_accepted.get(key, False))
+            or decide(TASK_RUN_RULES, now, state, expected_state_id=seen.get(key)).status
             is SetStateStatus.ACCEPT
         )
-        seen[task_run_id] = state.id
-        last_accepted[task_run_id] = is_accepted
+        seen[key] = state.id
+        last_accepted[key] = is_accepted
         if is_accepted:
-            current[task_run_id] = state
+            current[key] = state
             accepted.append((task_run_id, state))
-    # A run's row is written unless its last state here was refused, and always with the
-    # last state recorded for it: the snapshot is the engine's live object and may already
-    # be past this batch's states, which the next batch brings (and which must then follow
-    # the state stored, not overtake it). The state is handed on beside the run, not read
-    # from it again: the engine may move it on meanwhile.
-    changed = [
-        (t, current[t.id])
-        for t in task_runs
-        if t.id in current and (last_accepted.get(t.id, True) or t.id not in recorded)
-    ]
+    changed = _rows_to_write(task_runs, current, last_accepted, recorded)
     writes.write_batch(executor, changed, accepted, logs)
     return BatchOutcome(len(accepted), len(task_run_states) - len(accepted))
+
+
+def _rows_to_write(
+    task_runs: list[TaskRun],
+    current: dict[int, State],
+    last_accepted: dict[int, bool],
+    recorded: set[int],
+) -> list[tuple[TaskRun, State]]:
+    """Each run whose row is written, with the state to write in it.
+
+    A run's row is written unless its last state here was refused, and always with the
+    last state recorded for it: the snapshot is the engine's live object and may already
+    be past this batch's states, which the next batch brings (and which must then follow
+    the state stored, not overtake it). The state is handed on beside the run, not read
+    from it again: the engine may move it on meanwhile."""
+    return [
+        (t, current[key])
+        for t, key in ((t, t.id.int) for t in task_runs)
+        if key in current and (last_accepted.get(key, True) or key not in recorded)
+    ]
