@@ -76,11 +76,11 @@ def new_task_run(
     wait_for: list[TaskRunFuture[Any]] | None = None,
 ) -> TaskRun:
     """A new Pending task run of `task`, named, with its upstream dependencies; not recorded yet."""
-    parent_task = task_run_context.get()
     if flow_context is not None:
         index = flow_context.next_task_run_index(task.name)
         flow_run_id: uuid.UUID | None = flow_context.flow_run.id
     else:
+        parent_task = task_run_context.get()
         index, flow_run_id = 0, parent_task.task_run.flow_run_id if parent_task else None
     task_inputs = _upstream_ids(parameters)
     if wait_for:
@@ -353,8 +353,11 @@ def run_task_sync(
             while again:
                 with _Attempt(engine):
                     try:
-                        call = partial(task.binder.call, engine.parameters)
-                        value = call_with_time_limit(call, task.timeout_seconds)
+                        if task.timeout_seconds:
+                            call = partial(task.binder.call, engine.parameters)
+                            value = call_with_time_limit(call, task.timeout_seconds)
+                        else:  # what call_with_time_limit does, without a partial
+                            value = task.binder.call(engine.parameters)
                     except BaseException as exc:
                         again = engine.on_exception(exc)
                         if not isinstance(exc, Exception):
@@ -463,6 +466,8 @@ def _resolve(value: Any, allow_failed: bool = False) -> Any:
 def _upstream_ids(parameters: dict[str, Any]) -> dict[str, list[uuid.UUID]]:
     inputs: dict[str, list[uuid.UUID]] = {}
     for name, value in parameters.items():
+        if type(value) in _SCALARS:
+            continue  # as _collect_futures would find nothing, without a list and a call
         found: list[uuid.UUID] = []
         _collect_futures(value, found)
         if found:

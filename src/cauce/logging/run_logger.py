@@ -99,7 +99,7 @@ def _only_default(logger: logging.Logger, level: int, default: DefaultHandlers) 
     """Whether a record of `logger` at `level` would reach the default handlers, all
     doing their default work, and nothing else."""
     parent = logger.parent
-    return not (
+    if (
         logger.handlers
         or logger.filters
         or not logger.propagate
@@ -110,16 +110,13 @@ def _only_default(logger: logging.Logger, level: int, default: DefaultHandlers) 
         or default.console.formatter is not default.formatter
         or logging.getLogRecordFactory() is not logging.LogRecord
         or not default.files.is_idle()
-        or _any_filtering(default.handlers, level)
-    )
-
-
-def _any_filtering(handlers: list[logging.Handler], level: int) -> bool:
-    # A loop, not any() over a generator: this runs for every line of the engine's.
-    for handler in handlers:
+    ):
+        return False
+    # A loop here, not any() over a generator nor a call: this runs for every engine line.
+    for handler in default.handlers:
         if handler.filters or handler.level > level:
-            return True
-    return False
+            return False
+    return True
 
 
 def _message(msg: Any, args: tuple[Any, ...]) -> str | None:
