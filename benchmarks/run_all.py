@@ -25,6 +25,7 @@ SCRIPTS = (
     "subflows.py",
     "seed_async_example.py",
     "task_logging.py",
+    "used_store.py",
     "server_startup.py",
     "server_load.py",
     "deploy_command.py",
