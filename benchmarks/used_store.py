@@ -20,7 +20,8 @@ def add_arguments(parser: Any) -> None:
 
 def measure(options: Options) -> dict[str, Any]:
     env = {"BENCH_N": str(options.args.n), "BENCH_ROUNDS": str(options.args.rounds)}
-    rounds = run_workload("used_store.py", options, env=env).result["per_task_us_by_round"]
+    run = run_workload("sequential_tasks.py", options, env=env)
+    rounds = run.result["per_task_us_by_round"]
     return round_figures(
         {
             "first_round_us": rounds[0],

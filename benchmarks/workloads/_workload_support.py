@@ -20,6 +20,7 @@ DB_PATH_ENV = "BENCH_DB_PATH"
 TASK_RUN_TABLE_ENV = "BENCH_TASK_RUN_TABLE"
 STATE_COLUMN_ENV = "BENCH_STATE_COLUMN"
 SIZE_ENV = "BENCH_N"
+ROUNDS_ENV = "BENCH_ROUNDS"
 
 PERSIST_TIMEOUT_S = 120.0
 POLL_INTERVAL_S = 0.02
@@ -125,7 +126,11 @@ def measure_task_flow(run_flow: Callable[[int], object], n: int) -> None:
     A one-task call first, timed apart as `first_flow_s`, pays the one-off start-up
     (database creation and migration; Prefect's temporary server) so that
     `per_task_us` is the cost of a task run, not of the first flow in a process.
+    With BENCH_ROUNDS set, `measure_rounds` instead.
     """
+    if ROUNDS_ENV in os.environ:
+        measure_rounds(run_flow, n, int(os.environ[ROUNDS_ENV]))
+        return
     started = time.perf_counter()
     run_flow(1)
     first_flow_s = time.perf_counter() - started
@@ -145,6 +150,18 @@ def measure_task_flow(run_flow: Callable[[int], object], n: int) -> None:
         peak_rss_tree_mb=peak_rss_tree_mb(),
         checks={"completed_task_runs": completed, "expected_task_runs": n + 1},
     )
+
+
+def measure_rounds(run_flow: Callable[[int], object], n: int, rounds: int) -> None:
+    """Time `run_flow(n)` `rounds` times on the same store, each round recording into a
+    store holding the rounds before it, and report `per_task_us_by_round`."""
+    run_flow(1)  # the store's creation, apart
+    per_round = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        run_flow(n)
+        per_round.append((time.perf_counter() - started) / n * 1e6)
+    report(per_task_us_by_round=per_round)
 
 
 def measure_batch(run_batch: Callable[[int], object], n: int, unit: str) -> None:

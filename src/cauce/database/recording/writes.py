@@ -12,6 +12,7 @@ from typing import Any
 from cauce.database.recording.columns import HISTORY_COLUMNS, LOG_COLUMNS, TASK_RUN_COLUMNS
 from cauce.database.recording.executors import Row, StatementExecutor
 from cauce.database.rows import state_from_row
+from cauce.ids import new_id
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.task_runs import TaskRun
@@ -47,7 +48,7 @@ def flow_id_for_name(executor: StatementExecutor, name: str) -> uuid.UUID:
     """The id of the flow named `name`, recording it first if it is new."""
     rows = executor.execute("select_flow_id", {"name": name})
     if not rows:
-        executor.execute("insert_flow", {"id": uuid.uuid4(), "name": name, "created": now_utc()})
+        executor.execute("insert_flow", {"id": new_id(), "name": name, "created": now_utc()})
         rows = executor.execute("select_flow_id", {"name": name})
     flow_id: uuid.UUID = rows[0]["id"]
     return flow_id
