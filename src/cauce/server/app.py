@@ -22,7 +22,7 @@ from starlette.routing import Match
 from cauce.orchestration.errors import ObjectExists, ObjectNotFound, OrchestrationError
 from cauce.server.api import ROUTERS
 from cauce.server.auth import BasicAuthMiddleware, is_protected
-from cauce.server.database import Conflict, ServerDatabase, Unstorable
+from cauce.server.database import Conflict, SendAgain, ServerDatabase, Unstorable
 from cauce.server.docs import mount_docs
 from cauce.server.ui import mount_ui
 from cauce.server.ui.compression import UiCompression
@@ -99,6 +99,7 @@ def _answer_errors(app: FastAPI) -> None:
     """What each refusal (the core's, the database's, a malformed request's) answers."""
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(Unstorable, _unstorable)
+    app.add_exception_handler(SendAgain, _send_again)
     app.add_exception_handler(UnicodeEncodeError, _not_unicode)
     app.add_exception_handler(HTTPException, _http_error)
     for refusal in _REFUSALS:
@@ -183,6 +184,15 @@ async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"detail": f"A value cannot be stored: {exc}"},
         status_code=422,
+    )
+
+
+async def _send_again(request: Request, exc: Exception) -> JSONResponse:
+    # Nothing of the request was written; HTTP clients (cauce's too) retry a 503.
+    return JSONResponse(
+        {"detail": f"The database ended this write to let another through; send it again: {exc}"},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "1"},
     )
 
 

@@ -60,6 +60,11 @@ class Unstorable(Exception):
     character in text, say); nothing of it was written."""
 
 
+class SendAgain(Exception):
+    """PostgreSQL ended the write to let another through (a deadlock, a serialization
+    conflict) and rolled it back whole: the same request, sent again, goes through."""
+
+
 class ServerDatabase:
     """The database at `url`, brought to the current schema when opened.
 
@@ -141,8 +146,10 @@ class ServerDatabase:
                     ended_to_let_another_through,
                 )
 
-                if not ended_to_let_another_through(exc) or attempt == WRITE_ATTEMPTS:
+                if not ended_to_let_another_through(exc):
                     raise
+                if attempt == WRITE_ATTEMPTS:
+                    raise SendAgain(_reason(exc.orig)) from exc
                 attempt += 1
 
     def _read_transaction(self, fn: Callable[[Connection], T]) -> T:
@@ -171,11 +178,15 @@ def _request_error(exc: Exception) -> BaseException:
     """`exc` as a request sees it: a refused constraint is `Conflict`, and so on."""
     from sqlalchemy.exc import DataError, IntegrityError
 
+    from cauce.database.recording.postgres_compiled import ended_to_let_another_through
+
     error: BaseException
     if isinstance(exc, IntegrityError):
         error = Conflict(_reason(exc.orig))
     elif isinstance(exc, DataError):
         error = Unstorable(_reason(exc.orig))
+    elif ended_to_let_another_through(exc):
+        error = SendAgain(_reason(getattr(exc, "orig", exc)))
     else:
         return exc
     error.__cause__ = exc
