@@ -241,8 +241,13 @@ class TestFullBatchesWrittenByTheirFiller:
         returns_within(2, writer.close)
 
     def test_a_full_batch_is_written_by_the_thread_that_filled_it(
-        self, writer: BatchWriter, client: HeldClient, flow_run: FlowRun
+        self,
+        writer: BatchWriter,
+        client: HeldClient,
+        flow_run: FlowRun,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
+        monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 60)  # however slow this is
         for _ in range(333):
             hand_in_task_run(writer, flow_run.id, Pending(), Running(), Completed())
         for n in range(1001):  # the 2,000th item fills the batch
@@ -270,8 +275,8 @@ class TestFullBatchesWrittenByTheirFiller:
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 0.5)
+        handed_in = time.monotonic()  # before the writer notes the item's time, not after
         writer.log(line(flow_run.id, "first"))
-        handed_in = time.monotonic()
         assert eventually(lambda: messages(client, flow_run) == ["first"])
         assert time.monotonic() - handed_in >= 0.5
 
@@ -296,8 +301,13 @@ class TestFullBatchesWrittenByTheirFiller:
         ]
 
     def test_an_interrupted_write_puts_its_batch_back_for_the_next(
-        self, writer: BatchWriter, client: HeldClient, flow_run: FlowRun
+        self,
+        writer: BatchWriter,
+        client: HeldClient,
+        flow_run: FlowRun,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
+        monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 60)  # the filler writes
         interrupt = [True]
         write = client.write_batch
 
