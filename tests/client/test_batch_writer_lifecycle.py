@@ -128,6 +128,13 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return asked
 
 
+@pytest.fixture
+def long_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A minute's interval: only a full batch (or a flush) is written, however slow the
+    machine running the test."""
+    monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 60)
+
+
 def line(flow_run_id: uuid.UUID, text: str) -> LogEntry:
     return LogEntry(flow_run_id, None, "x", 20, text, now_utc())
 
@@ -196,9 +203,8 @@ class TestTheThread:
         writer: BatchWriter,
         client: HeldClient,
         flow_run: FlowRun,
-        monkeypatch: pytest.MonkeyPatch,
+        long_interval: None,
     ) -> None:
-        monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 60)
         for _ in range(333):  # 999 states and 1000 lines: one short of a full batch
             hand_in_task_run(writer, flow_run.id, Pending(), Running(), Completed())
         for n in range(1000):
@@ -214,9 +220,8 @@ class TestTheThread:
         writer: BatchWriter,
         client: HeldClient,
         flow_run: FlowRun,
-        monkeypatch: pytest.MonkeyPatch,
+        long_interval: None,
     ) -> None:
-        monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 60)
         client.gate.clear()
         for n in range(2000):
             writer.log(line(flow_run.id, f"first {n}"))
@@ -245,9 +250,8 @@ class TestFullBatchesWrittenByTheirFiller:
         writer: BatchWriter,
         client: HeldClient,
         flow_run: FlowRun,
-        monkeypatch: pytest.MonkeyPatch,
+        long_interval: None,
     ) -> None:
-        monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 60)  # however slow this is
         for _ in range(333):
             hand_in_task_run(writer, flow_run.id, Pending(), Running(), Completed())
         for n in range(1001):  # the 2,000th item fills the batch
@@ -305,9 +309,8 @@ class TestFullBatchesWrittenByTheirFiller:
         writer: BatchWriter,
         client: HeldClient,
         flow_run: FlowRun,
-        monkeypatch: pytest.MonkeyPatch,
+        long_interval: None,
     ) -> None:
-        monkeypatch.setattr(batch_writer, "BATCH_INTERVAL_SECONDS", 60)  # the filler writes
         interrupt = [True]
         write = client.write_batch
 

@@ -89,6 +89,11 @@ class EmbeddedClient(
             connection = self._local.connection = self._connect_sqlite()
         return connection
 
+    def _batch_sqlite(self) -> sqlite3.Connection:
+        if self._batch_connection is None:
+            self._batch_connection = self._connect_sqlite()
+        return self._batch_connection
+
     def _connect_sqlite(self) -> sqlite3.Connection:
         if not self._schema_checked:
             self._check_sqlite_schema()
@@ -122,10 +127,7 @@ class EmbeddedClient(
         """A write transaction for the recording statements (`batch`: on the batches'
         connection, which the caller holds `_batch_lock` for)."""
         if self.is_sqlite:
-            if batch and self._batch_connection is None:
-                self._batch_connection = self._connect_sqlite()
-            raw = self._batch_connection if batch else self._sqlite()
-            assert raw is not None
+            raw = self._batch_sqlite() if batch else self._sqlite()
             with sqlite_connection.write_transaction(raw) as connection:
                 yield SqliteExecutor(connection)
         else:
