@@ -4,7 +4,7 @@
     TASK_SOURCE      the source code of the task's function
     RUN_ID           the flow run the task run belongs to
     FLOW_PARAMETERS  that flow run's parameters
-    NO_CACHE         no key: never cached
+    NO_CACHE, NONE   no key: never cached (NONE is Prefect's other name for it)
     DEFAULT          TASK_SOURCE + RUN_ID + INPUTS
 
 `a + b` keys on both (`NO_CACHE + a` is `a`); `.configure(key_storage=folder)` keeps
@@ -30,6 +30,7 @@ __all__ = [
     "FLOW_PARAMETERS",
     "INPUTS",
     "NO_CACHE",
+    "NONE",
     "RUN_ID",
     "TASK_SOURCE",
     "CachePolicy",
@@ -231,6 +232,8 @@ TASK_SOURCE = TaskSource()
 RUN_ID = RunId()
 FLOW_PARAMETERS = FlowParameters()
 NO_CACHE = _NoCache()
+NONE = NO_CACHE
+"""Prefect's other name for NO_CACHE, used in its docs for tasks whose inputs cannot be hashed."""
 DEFAULT = CompoundCachePolicy([TASK_SOURCE, RUN_ID, INPUTS])
 
 

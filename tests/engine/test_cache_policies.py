@@ -20,6 +20,7 @@ from cauce.cache_policies import (
     FLOW_PARAMETERS,
     INPUTS,
     NO_CACHE,
+    NONE,
     RUN_ID,
     TASK_SOURCE,
     CachePolicy,
@@ -199,6 +200,14 @@ class TestNoCacheAndPersistResult:
         double, calls = _counting(cache_policy=NO_CACHE)
         assert _states(double, (1,), (1,)) == ["Completed", "Completed"]
         assert calls == [1, 1]
+
+    def test_none_is_no_cache_even_with_results_persisted(self, store: Store) -> None:
+        # Prefect's docs pass NONE for a task whose inputs (a lock, a connection) cannot be hashed.
+        lock = threading.Lock()
+        double, calls = _counting(cache_policy=NONE, persist_result=True)
+        assert _states(double, (1, lock), (1, lock)) == ["Completed", "Completed"]
+        assert calls == [1, 1]
+        assert NONE == NO_CACHE and NONE + INPUTS == INPUTS
 
     def test_no_cache_adds_nothing_to_a_sum(self, store: Store) -> None:
         double, calls = _counting(cache_policy=NO_CACHE + INPUTS)
