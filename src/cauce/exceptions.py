@@ -14,6 +14,10 @@ class FlowPauseTimeout(Exception):
     """A paused flow run was not resumed within its timeout."""
 
 
+class FlowRunWaitTimeout(Exception):
+    """`wait_for_flow_run` gave up: the flow run was not final within its timeout."""
+
+
 class NotPausedError(Exception):
     """A flow run asked to resume is not paused."""
 
@@ -32,7 +36,14 @@ _ELSEWHERE: dict[str, str | tuple[str, str]] = {
     "ObjectNotFound": ("cauce.client.base", "NotFound"),
 }
 
-__all__ = ["FlowPauseTimeout", "MissingContextError", "NotPausedError", "Pause", *_ELSEWHERE]
+__all__ = [
+    "FlowPauseTimeout",
+    "FlowRunWaitTimeout",
+    "MissingContextError",
+    "NotPausedError",
+    "Pause",
+    *_ELSEWHERE,
+]
 
 
 def __getattr__(name: str) -> Any:

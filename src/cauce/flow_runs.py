@@ -13,6 +13,10 @@ default its order in the run: "1", "2", ...) goes on without suspending. The key
 are read back from the run's state history. Past its timeout a paused or suspended run
 ends Failed (the server's crash service, or the resume that comes too late).
 
+`await wait_for_flow_run(id)` waits until a flow run (one made from a deployment, say)
+is final and returns it; past its timeout it raises FlowRunWaitTimeout. As in Prefect it
+is a coroutine function wherever it is called (`asyncio.run(wait_for_flow_run(id))`).
+
 Called from an async flow or task (or, outside a run, where an event loop runs), each
 returns a coroutine to await, as in Prefect.
 Left out: `wait_for_input` (a form the UI would show), pause keys for
@@ -23,18 +27,22 @@ Left out: `wait_for_input` (a form the UI would show), pause keys for
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import re
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from cauce.context import FlowRunContext, TaskRunContext, is_async_caller
-from cauce.exceptions import FlowPauseTimeout, NotPausedError, Pause
+from cauce.exceptions import FlowPauseTimeout, FlowRunWaitTimeout, NotPausedError, Pause
 from cauce.schemas.states import SetStateStatus
 from cauce.states import Paused, State, StateType, Suspended, is_suspended, now_utc
+
+if TYPE_CHECKING:
+    from cauce.schemas.flow_runs import FlowRun
 
 # How often a paused run asks whether it was resumed, at most (a read of one row).
 POLL_CEILING_SECONDS = 1.0
@@ -249,6 +257,58 @@ class _PausedRun:
         return False
 
 
+async def wait_for_flow_run(
+    flow_run_id: uuid.UUID | str,
+    timeout: float | None = 10800,
+    poll_interval: float | None = None,
+    client: Any = None,
+    log_states: bool = False,
+) -> FlowRun:
+    """Wait until the flow run `flow_run_id` is final (Completed, Failed, Crashed or
+    Cancelled) and return it; FlowRunWaitTimeout after `timeout` seconds (None: no limit).
+
+    It reads the run at growing intervals up to a second (or `poll_interval`, when given).
+    `client` is one of `cauce.get_client()`'s, sync or async; `log_states` logs each
+    state the run is seen in."""
+    run_id = uuid.UUID(str(flow_run_id))
+    read = _run_reader(client)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    ceiling = POLL_CEILING_SECONDS if poll_interval is None else max(poll_interval, 0.05)
+    delay, seen = 0.05, None
+    while True:
+        flow_run = await read(run_id)
+        if log_states and flow_run.state.type is not seen:
+            from cauce.logging.loggers import get_logger
+
+            get_logger().info("Flow run is in state %r", flow_run.state.name)
+        seen = flow_run.state.type
+        if flow_run.state.is_final():
+            return flow_run
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise FlowRunWaitTimeout(
+                f"Flow run with ID {run_id} exceeded watch timeout of {timeout} seconds"
+            )
+        delay = min(delay * 2, ceiling)
+        await asyncio.sleep(delay if left is None else min(delay, left))
+
+
+def _run_reader(client: Any) -> Callable[[uuid.UUID], Awaitable[FlowRun]]:
+    """An async read of a flow run, through `client` when given (sync or async)."""
+    if client is None:
+        from cauce.client.factory import get_client
+
+        client = get_client()
+    method = client.read_flow_run
+    if inspect.iscoroutinefunction(method):
+        return method  # type: ignore[no-any-return]
+
+    async def read(run_id: uuid.UUID) -> FlowRun:
+        return await asyncio.to_thread(method, run_id)
+
+    return read
+
+
 __all__ = [
     "apause_flow_run",
     "aresume_flow_run",
@@ -256,4 +316,5 @@ __all__ = [
     "pause_flow_run",
     "resume_flow_run",
     "suspend_flow_run",
+    "wait_for_flow_run",
 ]
