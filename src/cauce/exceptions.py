@@ -33,6 +33,9 @@ _ELSEWHERE: dict[str, str | tuple[str, str]] = {
     "ParameterTypeError": "cauce.engine.parameters",
     "UpstreamTaskError": "cauce.engine.task_run",
     "UnfinishedRun": "cauce.states",
+    "FailedRun": "cauce.states",
+    "CrashedRun": "cauce.states",
+    "CancelledRun": "cauce.states",
     "ObjectNotFound": ("cauce.client.base", "NotFound"),
 }
 

@@ -114,7 +114,7 @@ class State:
             return self.data
         if self.data is _NO_RESULT:
             if self.type is not StateType.COMPLETED and raise_on_failure:
-                raise UnfinishedRun(f"The run is in state {self!r} and has no result.")
+                raise _no_result_error(self)
             return None
         return self.data
 
@@ -172,6 +172,35 @@ class State:
 
 class UnfinishedRun(Exception):
     """Raised by `State.result()` on a state that has neither value nor exception."""
+
+
+class FailedRun(UnfinishedRun):
+    """`result()` of a Failed state with no exception (one a flow returned, or read back
+    from the store): the state's message, as Prefect's FailedRun."""
+
+
+class CrashedRun(UnfinishedRun):
+    """`result()` of a Crashed state with no exception: the state's message."""
+
+
+class CancelledRun(UnfinishedRun):
+    """`result()` of a Cancelled state with no exception: the state's message."""
+
+
+# Prefect's exception, and its message when the state has none, per final state type.
+_ENDED_WITHOUT_EXCEPTION: dict[StateType, tuple[type[UnfinishedRun], str]] = {
+    StateType.FAILED: (FailedRun, "Run failed."),
+    StateType.CRASHED: (CrashedRun, "Run crashed."),
+    StateType.CANCELLED: (CancelledRun, "Run cancelled."),
+}
+
+
+def _no_result_error(state: State) -> UnfinishedRun:
+    ended = _ENDED_WITHOUT_EXCEPTION.get(state.type)
+    if ended is None:
+        return UnfinishedRun(f"The run is in state {state!r} and has no result.")
+    error, default_message = ended
+    return error(state.message or default_message)
 
 
 def Scheduled(

@@ -7,6 +7,8 @@ import uuid
 import pytest
 
 from cauce import Cached, Completed, Failed, State, StateType, flow, runtime, task
+from cauce.exceptions import CancelledRun, CrashedRun, FailedRun, UnfinishedRun
+from cauce.states import Cancelled, Crashed, Running
 from tests.conftest import Store
 from tests.engine.records import names, only_run_of, recorded, task_state_names
 
@@ -187,3 +189,42 @@ class TestStateHistory:
         [task_run] = run.task_runs
         assert task_state_names(store, task_run) == ["Pending", "Running", "Failed"]
         assert task_run.state.message == "Task run encountered an exception ValueError: boom"
+
+
+class TestResultOfAStateWithoutException:
+    """What `result()` raises for a final state that carries no exception, as Prefect's
+    FailedRun / CrashedRun / CancelledRun: the state's message, or a default one."""
+
+    def test_a_flow_returning_failed_raises_failed_run_with_its_message(self, store: Store) -> None:
+        @flow
+        def over_quota() -> State:
+            return Failed(message="Quota exceeded: 150")
+
+        with pytest.raises(FailedRun, match="^Quota exceeded: 150$") as raised:
+            over_quota()
+        assert isinstance(raised.value, UnfinishedRun)  # what cauce raised before, still caught
+
+    def test_each_final_type_has_its_error_and_default_message(self) -> None:
+        for state, error, message in [
+            (Failed(), FailedRun, "Run failed."),
+            (Crashed(), CrashedRun, "Run crashed."),
+            (Cancelled("Nothing to do"), CancelledRun, "Nothing to do"),
+        ]:
+            with pytest.raises(error, match=f"^{message}$"):
+                state.result()
+            assert state.result(raise_on_failure=False) is None
+        with pytest.raises(UnfinishedRun, match="has no result") as raised:
+            Running().result()
+        assert type(raised.value) is UnfinishedRun
+
+    def test_a_failed_run_read_back_from_the_store_raises_failed_run(self, store: Store) -> None:
+        @flow
+        def fails_plainly() -> State:
+            return Failed()
+
+        state = fails_plainly(return_state=True)
+        flow_run_id = state.state_details.flow_run_id
+        assert flow_run_id is not None
+        store.flush()
+        with pytest.raises(FailedRun, match="^Run failed.$"):
+            store.client.read_flow_run(flow_run_id).state.result()
