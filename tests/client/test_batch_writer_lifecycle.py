@@ -54,6 +54,7 @@ class HeldClient(EmbeddedClient):
         logs: list[LogEntry],
         seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
         engine_decided: bool = False,
+        wait: bool = True,
     ) -> None:
         with self._counting:
             sizes = (len(task_runs), len(task_run_states), len(logs))
@@ -70,7 +71,9 @@ class HeldClient(EmbeddedClient):
                 self.failures -= failing
             if failing:
                 raise OSError("database unavailable")
-            super().write_batch(task_runs, task_run_states, logs, seen_state_ids, engine_decided)
+            super().write_batch(
+                task_runs, task_run_states, logs, seen_state_ids, engine_decided, wait
+            )
         finally:
             with self._counting:
                 self.active -= 1

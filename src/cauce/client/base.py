@@ -32,6 +32,10 @@ class ServerUnreachable(ClientError):
     """The server did not answer for the whole retry budget (CAUCE_API_RETRY_TIMEOUT)."""
 
 
+class StoreBusy(ClientError):
+    """Another process is writing the store, and the caller asked not to wait for it."""
+
+
 class SlotsTaken(ClientError):
     """A concurrency limit has no room for the slots asked for now (HTTP 423)."""
 
@@ -89,6 +93,7 @@ class CauceClient(Protocol):
         logs: list[LogEntry],
         seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
         engine_decided: bool = False,
+        wait: bool = True,
     ) -> None:
         """Record task runs as they are now, their new states and log lines, all or nothing.
 
@@ -96,7 +101,10 @@ class CauceClient(Protocol):
         here was made from; a proposal made from a state no longer current is dropped.
         `engine_decided`: this process's engine accepted each state against the one
         before it (the batch writer's batches); a store in this process may then skip
-        deciding those again. A server decides every state it is sent."""
+        deciding those again. A server decides every state it is sent.
+        `wait`: False raises StoreBusy, having written nothing, instead of waiting while
+        another process writes the embedded SQLite file (a server never makes a client
+        wait so)."""
 
     def create_work_pool(self, pool: WorkPool) -> WorkPool:
         """Record a new work pool; ClientError when the name is taken."""

@@ -8,7 +8,8 @@ its final state, and at interpreter exit.
 Who writes a batch depends on the store. On the embedded SQLite file, the
 thread that fills a batch writes it (about 17 ms for 400 task runs), and a
 background thread writes only what has waited `BATCH_INTERVAL_SECONDS`, when the
-flow is too slow to fill one. A thread writing beside a busy flow made both
+flow is too slow to fill one, or what its filler found another process writing:
+the thread waits for its turn, and the flow goes on. A thread writing beside a busy flow made both
 slower than taking turns: SQLite releases the GIL for each statement, the flow
 takes it back at each line it prints, and the hand-overs cost more than the
 rows (1,000 trivial tasks: 108 µs a task with the thread, 86 µs in turns).
@@ -24,7 +25,7 @@ import threading
 import time
 import uuid
 
-from cauce.client.base import CauceClient
+from cauce.client.base import CauceClient, StoreBusy
 from cauce.schemas.logs import LogEntry
 from cauce.schemas.task_runs import TaskRun
 from cauce.states import State
@@ -61,6 +62,7 @@ class BatchWriter:
         self._queued = 0  # items handed in so far
         self._written = 0  # items recorded (or given up on) so far
         self._writing = False  # a batch is being written, by the thread or a flusher
+        self._left_to_thread = False  # the store was busy for the filler: the thread writes
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -95,8 +97,8 @@ class BatchWriter:
         if self._thread is None:
             self._start()
         elif self._full_written_by_filler:
-            if not self._writing and len(self._states) + len(self._logs) >= BATCH_SIZE_WAKE:
-                self._write_here()
+            if not (self._writing or self._left_to_thread) and self._is_full():
+                self._write_here(wait=False)
         elif len(self._states) + len(self._logs) == BATCH_SIZE_WAKE:
             # Once, as the batch fills up (one item comes at a time): a writer busy with
             # the last batch sees this one full when it is done, unprompted.
@@ -133,20 +135,21 @@ class BatchWriter:
             self._closed = True
             self._lock.notify_all()
 
-    def _write_here(self) -> None:
+    def _write_here(self, wait: bool = True) -> None:
         """Write the pending batch in the calling thread (the lock is held, and let go
-        meanwhile). An interruption (Ctrl-C) puts the batch back, for the next writer."""
+        meanwhile). An interruption (Ctrl-C) puts the batch back, for the next writer;
+        unless `wait`, so does a store another process is writing, for the thread."""
         batch = self._take()
         self._lock.release()
         written = False
         try:
-            self._write(*batch)
-            written = True
+            written = self._write(*batch, wait=wait)
         finally:
             self._lock.acquire()
             if written:
                 self._done(batch)
             else:
+                self._left_to_thread = not wait
                 self._put_back(batch)
 
     def _put_back(self, batch: _Batch) -> None:
@@ -202,7 +205,7 @@ class BatchWriter:
 
     def _done(self, batch: _Batch) -> None:
         """Account for a written batch and wake flushers (the lock is held)."""
-        self._writing = False
+        self._writing = self._left_to_thread = False
         self._written += len(batch[1]) + len(batch[2])
         self._lock.notify_all()
 
@@ -218,13 +221,24 @@ class BatchWriter:
         states: list[tuple[uuid.UUID, State]],
         logs: list[LogEntry],
         seen: dict[uuid.UUID, uuid.UUID],
-    ) -> None:
+        wait: bool = True,
+    ) -> bool:
+        """Write a batch, trying again with pauses; False when, not to `wait`, it left
+        the batch to a writer that will."""
         if not states and not logs:
-            return
+            return True
+        if not wait:
+            try:
+                self._client.write_batch(task_runs, states, logs, seen, True, wait=False)
+                return True
+            except StoreBusy:
+                return False
+            except Exception:
+                pass  # tried again below, with pauses
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 self._client.write_batch(task_runs, states, logs, seen, engine_decided=True)
-                return
+                return True
             except Exception as exc:
                 error = exc
                 if attempt < WRITE_ATTEMPTS:
@@ -238,6 +252,7 @@ class BatchWriter:
                 f"lines of flow run {flow_run_id} after {WRITE_ATTEMPTS} attempts: {error}",
                 file=sys.stderr,
             )
+        return True
 
     def _write_one_by_one(
         self,

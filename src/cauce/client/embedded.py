@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cauce.client.base import ClientError, NotFound
+from cauce.client.base import ClientError, NotFound, StoreBusy
 from cauce.client.embedded_artifacts import EmbeddedArtifactVerbs
 from cauce.client.embedded_concurrency_limits import EmbeddedConcurrencyLimitVerbs
 from cauce.client.embedded_variables import EmbeddedVariableVerbs
@@ -123,12 +123,12 @@ class EmbeddedClient(
         self._schema_checked = True
 
     @contextmanager
-    def _recording(self, batch: bool = False) -> Iterator[StatementExecutor]:
+    def _recording(self, batch: bool = False, wait: bool = True) -> Iterator[StatementExecutor]:
         """A write transaction for the recording statements (`batch`: on the batches'
-        connection, which the caller holds `_batch_lock` for)."""
+        connection, which the caller holds `_batch_lock` for; `wait`: see write_batch)."""
         if self.is_sqlite:
             raw = self._batch_sqlite() if batch else self._sqlite()
-            with sqlite_connection.write_transaction(raw) as connection:
+            with sqlite_connection.write_transaction(raw, wait) as connection:
                 yield SqliteExecutor(connection)
         else:
             with self.engine.begin() as connection:
@@ -175,11 +175,15 @@ class EmbeddedClient(
         logs: list[LogEntry],
         seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
         engine_decided: bool = False,
+        wait: bool = True,
     ) -> None:
-        with self._batch_lock, self._recording(batch=True) as executor:
-            write_task_run_batch(
-                executor, task_runs, task_run_states, logs, seen_state_ids, engine_decided
-            )
+        try:
+            with self._batch_lock, self._recording(batch=True, wait=wait) as executor:
+                write_task_run_batch(
+                    executor, task_runs, task_run_states, logs, seen_state_ids, engine_decided
+                )
+        except sqlite_connection.WriteLockTaken as exc:
+            raise StoreBusy(f"{self.database_url} is being written by another process") from exc
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
         from cauce.database.queries.flow_runs import select_flow_run

@@ -12,9 +12,8 @@ Failures, mapped to the client's exceptions:
   already taken -> ClientError whose message is the server's detail alone: the
   core's one-line refusal, as the embedded client raises it;
 - any other 4xx or 5xx -> ClientError with the method, URL, status and detail;
-- a refused connection before any answer from the URL -> ServerUnreachable
-  at once: nothing listens there (a wrong URL, or no server), and waiting
-  will not change that;
+- a refused connection before any answer from the URL -> ServerUnreachable at once:
+  nothing listens there (a wrong URL, or no server), and waiting will not change that;
 - a refused connection after an answer, a timeout or any other transport error, or
   503 -> retried with backoff for `retry_seconds` (CAUCE_API_RETRY_TIMEOUT, 30 s by
   default, so a server restarted within that time is survived; past 2 s a warning
@@ -202,6 +201,7 @@ class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs
         logs: list[LogEntry],
         seen_state_ids: Mapping[uuid.UUID, uuid.UUID] | None = None,
         engine_decided: bool = False,
+        wait: bool = True,
     ) -> None:
         body = batch_json(task_runs, task_run_states, logs, seen_state_ids or {})
         self._request("POST", "/batches", content=body, headers=_JSON)

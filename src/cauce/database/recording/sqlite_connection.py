@@ -64,13 +64,36 @@ def connect(url: str) -> sqlite3.Connection:
     return connection
 
 
+class WriteLockTaken(Exception):
+    """Another connection holds the file's write lock, and the caller would not wait."""
+
+
 @contextmanager
-def write_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-    connection.execute("BEGIN IMMEDIATE")
+def write_transaction(
+    connection: sqlite3.Connection, wait: bool = True
+) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. `wait`: False raises
+    WriteLockTaken at once, instead of waiting out the busy timeout, while another
+    connection holds the write lock."""
+    if wait:
+        connection.execute("BEGIN IMMEDIATE")
+    else:
+        _begin_at_once(connection)
     try:
         yield connection
     except BaseException:
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _begin_at_once(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        raise WriteLockTaken(str(exc)) from None
+    finally:
+        connection.execute(PRAGMAS[0])  # the busy timeout back
