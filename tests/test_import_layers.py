@@ -13,13 +13,15 @@ from pathlib import Path
 
 import cauce
 
-# Modules every layer may import: plain values, run names, the settings and the task
-# input annotations (Prefect's prefect.utilities), which import no other layer.
+# Modules every layer may import: plain values (Prefect's schedule objects among them),
+# run names, the settings and the task input annotations (Prefect's prefect.utilities),
+# which import no other layer.
 LEAVES = {
     "exceptions",
     "ids",
     "processes",
     "run_names",
+    "schedules",
     "schemas",
     "serializers",
     "settings",

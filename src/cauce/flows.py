@@ -182,10 +182,11 @@ class Flow(Generic[P, R]):
         """Create or update this flow's deployment `name` in `work_pool_name`; its id.
 
         Options: cron=, interval= (seconds or a timedelta), rrule= (each may be a list),
-        timezone= (default CAUCE_DEFAULT_TIMEZONE, else the machine's), anchor_date=,
-        parameters=, tags=, description=, version=, paused=, concurrency_limit=,
-        watchdog_running_after= (seconds, a duration such as "6h", or a timedelta: how long
-        its runs may stay Running before the watchdog cancels them).
+        or schedule= / schedules= (cauce.schedules' Cron, Interval, RRule), timezone=
+        (default CAUCE_DEFAULT_TIMEZONE, else the machine's), anchor_date=, parameters=,
+        tags=, description=, version=, paused=, concurrency_limit=, watchdog_running_after=
+        (seconds, a duration such as "6h", or a timedelta: how long its runs may stay
+        Running before the watchdog cancels them).
         """
         from cauce.deployments.from_code import deploy
 
@@ -195,11 +196,12 @@ class Flow(Generic[P, R]):
         """Register this flow's deployment `name` and run its scheduled and on-demand runs
         from this process, each in a subprocess, at most `limit` at once, until Ctrl-C.
 
-        Options as `deploy()`'s: cron=, interval=, rrule=, timezone=, parameters=, tags=...
+        Options as `deploy()`'s: cron=, interval=, rrule=, schedule=, schedules=,
+        timezone=, parameters=, tags=...
         """
-        from cauce.workers.serving import serve
+        from cauce.workers.serving import serve_flow
 
-        serve(self, name, limit=limit, **options)
+        serve_flow(self, name, limit=limit, **options)
 
     def format_run_name(self, parameters: dict[str, Any]) -> str | None:
         """The run's name from `flow_run_name`, or None for a generated one."""

@@ -24,6 +24,19 @@ def test_names_cauce_has_are_not_reported():
     assert _findings(source) == {}
 
 
+def test_prefect_examples_names_cauce_has_since_are_not_reported():
+    source = (
+        "from prefect.cache_policies import NONE\nfrom prefect.logging import get_logger\n"
+        "from prefect.flow_runs import wait_for_flow_run\n"
+        "from prefect.exceptions import FailedRun, CrashedRun, CancelledRun\n"
+        "from prefect.schedules import Cron, Interval, RRule\n"
+        "from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, NoSchedule\n"
+    )
+    found = _findings(source)
+    assert list(found) == [(6, "prefect.client.schemas.schedules.NoSchedule")]
+    assert "cauce.yaml" in found[(6, "prefect.client.schemas.schedules.NoSchedule")]
+
+
 def test_cloud_only_features_get_their_hint():
     source = "from prefect.blocks.system import Secret\nimport prefect\nprefect.events.emit_event\n"
     found = _findings(source)

@@ -112,6 +112,54 @@ def schedules_from(
     return found
 
 
+def deployment_schedule(given: Any, timezone: str) -> DeploymentSchedule:
+    """The deployment schedule that a cauce.schedules Schedule (or a CronSchedule,
+    IntervalSchedule or RRuleSchedule) says, with `timezone` when it names none;
+    ScheduleError for one cauce cannot keep (per-schedule parameters, day_or=False)."""
+    from cauce.orchestration.schedule_input import schedule_from_input
+    from cauce.orchestration.schedules import ScheduleError
+
+    kinds = {kind: getattr(given, kind, None) for kind in ("cron", "interval", "rrule")}
+    if sum(value is not None for value in kinds.values()) != 1:
+        raise ScheduleError(f"{given!r} is not a schedule: give Cron(), Interval() or RRule()")
+    if getattr(given, "parameters", None):
+        raise ScheduleError(
+            "cauce's schedules have no parameters of their own: give the deployment "
+            "parameters=, or make one deployment per set of parameters"
+        )
+    if getattr(given, "day_or", True) is False:
+        raise ScheduleError("cauce matches cron days as day_or=True only")
+    return schedule_from_input(
+        getattr(given, "timezone", None) or timezone,
+        anchor=getattr(given, "anchor_date", None),
+        is_active=getattr(given, "active", True),
+        **kinds,
+    )
+
+
+def _schedules_of(
+    name: str, ways: dict[str, Any], timezone: str | None, anchor_date: datetime | None
+) -> list[DeploymentSchedule]:
+    """The deployment's schedules from `cron=`, `interval=`, `rrule=`, or Prefect's
+    `schedule=` / `schedules=`; DeploymentError naming the deployment."""
+    from cauce.orchestration.schedules import ScheduleError
+    from cauce.settings import get_settings
+
+    objects = ways["schedule"] is not None or ways["schedules"] is not None
+    if objects and sum(way is not None for way in ways.values()) > 1:
+        raise DeploymentError(
+            f"deployment {name!r}: only one of interval, cron, rrule, schedule, "
+            "or schedules can be provided"
+        )
+    given = [ways["schedule"]] if ways["schedule"] is not None else list(ways["schedules"] or [])
+    zone = timezone or get_settings().default_timezone
+    try:
+        found = schedules_from(ways["cron"], ways["interval"], ways["rrule"], zone, anchor_date)
+        return found + [deployment_schedule(item, zone) for item in given]
+    except ScheduleError as exc:
+        raise DeploymentError(f"deployment {name!r}: {exc}") from None
+
+
 def flow_source(flow: Flow[..., Any]) -> FlowSource:
     """Where `flow`'s code is: given by `from_source`, else the file that defines it."""
     given: FlowSource | None = getattr(flow, "source", None)
@@ -144,21 +192,21 @@ def flow_to_deployment(
     paused: bool = False,
     concurrency_limit: int | None = None,
     watchdog_running_after: float | str | timedelta | None = None,
+    schedule: Any = None,
+    schedules: list[Any] | None = None,
 ) -> DeploymentSpec:
     """The deployment `name` of `flow`, described but not applied (Flow.to_deployment).
 
+    Its schedules come from `cron=`, `interval=` and `rrule=`, or from Prefect's
+    `schedule=` / `schedules=` (cauce.schedules' Cron, Interval, RRule), not both.
     Raises DeploymentError, naming the deployment, for a schedule that is not valid."""
-    from cauce.orchestration.schedules import ScheduleError
-
-    try:
-        schedules = schedules_from(cron, interval, rrule, timezone, anchor_date)
-    except ScheduleError as exc:
-        raise DeploymentError(f"deployment {name!r}: {exc}") from None
+    ways = dict(cron=cron, interval=interval, rrule=rrule, schedule=schedule, schedules=schedules)
+    found = _schedules_of(name, ways, timezone, anchor_date)
     return DeploymentSpec(
         flow,
         name,
         work_pool_name,
-        schedules,
+        found,
         dict(parameters or {}),
         list(tags or []),
         description,

@@ -41,8 +41,9 @@ HINTS: dict[str, str] = {
     "and runs go to a fresh embedded store.",
     "prefect.client": "This part of Prefect's client is not in cauce: script against "
     "cauce.get_client() (runs, states, deployment runs) or use `cauce flow-run ls` / `inspect`.",
-    "prefect.client.schemas.schedules": "Write schedules in cauce.yaml (cron, interval or rrule, "
-    "with a timezone) and create them with `cauce deploy`.",
+    "prefect.client.schemas.schedules": "cauce has CronSchedule, IntervalSchedule and "
+    "RRuleSchedule (for schedules= of serve, deploy and to_deployment); write other schedules "
+    "in cauce.yaml (cron, interval or rrule, with a timezone) and create them with `cauce deploy`.",
     "prefect.deployments": "Describe deployments in cauce.yaml (`cauce deploy` writes it) and "
     "start a run with `cauce deployment run`.",
     "prefect.workers": "Start a worker with `cauce worker start --pool NAME`; custom worker "
