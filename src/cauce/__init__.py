@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         resume_flow_run,
         suspend_flow_run,
     )
-    from cauce.flows import Flow, flow
+    from cauce.flows import Flow, flow, serve
     from cauce.futures import TaskRunFuture, TaskRunFutureList, wait
     from cauce.logging.run_logger import get_run_logger
     from cauce.states import (
@@ -81,6 +81,7 @@ __all__ = [
     "quote",
     "resume_flow_run",
     "runtime",
+    "serve",
     "suspend_flow_run",
     "tags",
     "task",
@@ -123,6 +124,7 @@ _LOCATIONS: dict[str, str] = {
     "wait": "cauce.futures",
     "exponential_backoff": "cauce.engine.retries",
     "deploy": "cauce.deployments.from_code",
+    "serve": "cauce.flows",
     "get_run_logger": "cauce.logging.run_logger",
     "tags": "cauce.engine.tags",
     "get_client": "cauce.client.orchestration",

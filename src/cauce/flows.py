@@ -278,3 +278,15 @@ class FlowDecorator:
 
 
 flow = FlowDecorator()
+
+
+def serve(
+    *deployments: DeploymentSpec, limit: int | None = None, print_starting_message: bool = True
+) -> None:
+    """Serve several flows from one process: `serve(a.to_deployment("a"), b.to_deployment(
+    "b", cron="0 * * * *"))` applies the deployments and runs their scheduled runs, and
+    those asked for with `cauce deployment run`, each in a subprocess, at most `limit` at
+    once, until Ctrl-C."""
+    from cauce.workers.serving import serve_deployments
+
+    serve_deployments(*deployments, limit=limit, print_starting_message=print_starting_message)

@@ -80,6 +80,19 @@ class TestClaim:
         assert _claim(store, worker_id) == []
         assert [r.id for r in _claim(store, worker_id, prefetch_seconds=60)] == [soon.id]
 
+    def test_a_claim_for_some_deployments_leaves_the_others_runs(self, store: Store, pool: str):
+        a, b, c = (_deploy(store, name) for name in ("a", "b", "c"))
+        due = now_utc() - timedelta(minutes=1)
+        runs = {d.name: _run_at(store, d, due) for d in (a, b, c)}
+        worker_id = _worker(store)
+
+        assert store.client.claim_flow_runs("local", worker_id, 10, 0.0, []) == []
+        claimed = store.client.claim_flow_runs("local", worker_id, 10, 0.0, [a.id, c.id])
+
+        assert {r.id for r in claimed} == {runs["a"].id, runs["c"].id}
+        assert store.client.read_flow_run(runs["b"].id).state.name == "Scheduled"
+        assert [r.id for r in _claim(store, worker_id)] == [runs["b"].id]
+
     def test_a_paused_pool_gives_nothing_until_resumed(self, store: Store, pool: str):
         deployment = _deploy(store)
         due = _run_at(store, deployment, now_utc())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -189,10 +189,10 @@ class CauceClient(Protocol):
         worker_id: uuid.UUID,
         most: int,
         prefetch_seconds: float = 0.0,
-        deployment_id: uuid.UUID | None = None,
+        deployment_ids: Sequence[uuid.UUID] | None = None,
         wait_seconds: float = 0.0,
     ) -> list[FlowRun]:
-        """Claim up to `most` due runs of the pool (of one deployment, if given) for the
+        """Claim up to `most` due runs of the pool (of those deployments, if given) for the
         worker: each once, soonest first, now Pending. With none due, a server waits up
         to `wait_seconds` for one to be made (a long poll); the embedded store does not."""
 

@@ -7,6 +7,7 @@ They go through the core on SQLAlchemy: none of them is on a flow's hot path.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
@@ -50,14 +51,14 @@ class EmbeddedWorkerVerbs:
         worker_id: uuid.UUID,
         most: int,
         prefetch_seconds: float = 0.0,
-        deployment_id: uuid.UUID | None = None,
+        deployment_ids: Sequence[uuid.UUID] | None = None,
         wait_seconds: float = 0.0,
     ) -> list[FlowRun]:
         from cauce.orchestration.claims import claim_flow_runs
 
         with self._core() as connection:
             return claim_flow_runs(
-                connection, pool_name, worker_id, most, now_utc(), prefetch_seconds, deployment_id
+                connection, pool_name, worker_id, most, now_utc(), prefetch_seconds, deployment_ids
             )
 
     def read_workers(self, pool_name: str | None = None) -> list[Worker]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -323,7 +323,7 @@ class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs
         worker_id: uuid.UUID,
         most: int,
         prefetch_seconds: float = 0.0,
-        deployment_id: uuid.UUID | None = None,
+        deployment_ids: Sequence[uuid.UUID] | None = None,
         wait_seconds: float = 0.0,
     ) -> list[FlowRun]:
         body = ClaimRequest(
@@ -331,7 +331,7 @@ class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs
             worker_id=worker_id,
             most=most,
             prefetch_seconds=prefetch_seconds,
-            deployment_id=deployment_id,
+            deployment_ids=None if deployment_ids is None else list(deployment_ids),
             wait_seconds=wait_seconds,
         )
         response = self._request("POST", "/workers/claim", json=_dump(body), refusals=True)

@@ -12,6 +12,7 @@ over claimed runs that have not ended) hold. A paused pool or deployment gives n
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -32,10 +33,10 @@ def claim_flow_runs(
     most: int,
     now: datetime,
     prefetch_seconds: float = 0.0,
-    deployment_id: uuid.UUID | None = None,
+    deployment_ids: Sequence[uuid.UUID] | None = None,
 ) -> list[FlowRun]:
     """Claim up to `most` of the pool's runs due by now (+ prefetch), soonest first, for
-    the worker (of one deployment only, if given); those claimed, now Pending."""
+    the worker (of the deployments given only, if any); those claimed, now Pending."""
     pool = queries.lock_pool(connection, pool_name)
     if pool is None:
         raise ObjectNotFound(f"work pool {pool_name!r} does not exist")
@@ -55,7 +56,7 @@ def claim_flow_runs(
     before = now + timedelta(seconds=max(prefetch_seconds, 0.0))
     skip_locked = connection.dialect.name == "postgresql"
     due = queries.select_due_runs(
-        connection, pool.id, before, room + 50, skip_locked, deployment_id
+        connection, pool.id, before, room + 50, skip_locked, deployment_ids
     )
     claimed: list[FlowRun] = []
     for flow_run in due:

@@ -42,7 +42,8 @@ class WorkerStopped(_WireModel):
 
 
 class ClaimRequest(_WireModel):
-    """Claim up to `most` due runs of a pool (of one deployment, if given) for a worker."""
+    """Claim up to `most` due runs of a pool (of those deployments, if given) for a worker.
+    `deployment_id`: one deployment, as clients before `deployment_ids` send it."""
 
     pool_name: str = Field(min_length=1, max_length=_NAME)
     worker_id: uuid.UUID
@@ -51,10 +52,18 @@ class ClaimRequest(_WireModel):
         float, Field(ge=0, le=86_400, allow_inf_nan=False), BeforeValidator(_json_number)
     ] = 0.0
     deployment_id: uuid.UUID | None = None
+    deployment_ids: list[uuid.UUID] | None = Field(None, max_length=1000)
     wait_seconds: Annotated[
         float, Field(ge=0, le=10, allow_inf_nan=False), BeforeValidator(_json_number)
     ] = 0.0
     """With none due, wait up to this long for the server to make one."""
+
+    @property
+    def only_deployments(self) -> list[uuid.UUID] | None:
+        """The deployments whose runs to claim; None: every deployment of the pool."""
+        if self.deployment_ids is not None:
+            return self.deployment_ids
+        return None if self.deployment_id is None else [self.deployment_id]
 
 
 class WorkerModel(_WireModel):

@@ -1,12 +1,13 @@
-"""`flow.serve()`: register a deployment and run its runs from this process until Ctrl-C.
+"""`flow.serve()` and `serve(...)`: register deployments and run their runs from this
+process until Ctrl-C.
 
-Serving is a worker (workers/worker.py) limited to one deployment: it claims the
-deployment's due runs through the core's one claim (soonest first, each once, paused
+Serving is a worker (workers/worker.py) limited to the deployments served: it claims
+their due runs through the core's one claim (soonest first, each once, paused
 pools and deployments and concurrency limits honoured, however many `serve`
 processes and workers poll), runs each in a subprocess, heartbeats so that a `serve`
 killed with `kill -9` leaves no run Pending or Running, and on Ctrl-C cancels the
-runs it is running. The deployment's runs come from its schedules: made when it is
-applied, and applied again every hour (which keeps an interval's phase) so that a
+runs it is running. The deployments' runs come from their schedules: made when they
+are applied, and applied again every hour (which keeps an interval's phase) so that a
 process serving for days keeps a day of runs ahead even with no server to schedule
 them. Its runs wait in the `serve` work pool.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cauce.client.base import CauceClient, NotFound
@@ -39,23 +41,23 @@ def _ensure_pool(client: CauceClient) -> None:
 
 
 class _ServingWorker(Worker):
-    """A worker of one deployment that re-applies it every REAPPLY_SECONDS."""
+    """A worker of the deployments served, which re-applies them every REAPPLY_SECONDS."""
 
-    def __init__(self, spec: DeploymentSpec, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, specs: list[DeploymentSpec], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.spec = spec
+        self.specs = specs
         self.applied = time.monotonic()
 
     def _tick(self) -> int:
         from cauce.deployments.from_code import deploy
 
         if time.monotonic() - self.applied > REAPPLY_SECONDS:
-            deploy(self.spec)
+            deploy(*self.specs)
             self.applied = time.monotonic()
         return super()._tick()
 
 
-def serve(
+def serve_flow(
     flow: Flow[..., Any],
     name: str,
     *,
@@ -63,36 +65,58 @@ def serve(
     poll_seconds: float = 1.0,
     **options: Any,
 ) -> None:
-    """Apply `flow`'s deployment `name` (options as `deploy()`'s) and run its due runs,
-    each in a subprocess, until Ctrl-C. `poll_seconds` is accepted for compatibility:
-    the worker's own poll is shorter."""
+    """`flow.serve(name, ...)`: apply `flow`'s deployment `name` (options as `deploy()`'s)
+    and run its due runs, each in a subprocess, until Ctrl-C. `poll_seconds` is accepted
+    for compatibility: the worker's own poll is shorter."""
+    serve_deployments(flow.to_deployment(name, **options), limit=limit)
+
+
+def serve_deployments(
+    *deployments: DeploymentSpec, limit: int | None = None, print_starting_message: bool = True
+) -> None:
+    """`cauce.serve(...)`: apply `deployments` and run their due runs, each in a
+    subprocess, at most `limit` at once, until Ctrl-C."""
     from cauce.client.factory import get_batch_writer, get_client
     from cauce.deployments.from_code import deploy
     from cauce.settings import get_settings
 
+    if not deployments:
+        raise ValueError("serve() needs a deployment: serve(my_flow.to_deployment('name'))")
     client = get_client()
     _ensure_pool(client)
-    spec = flow.to_deployment(name, work_pool_name=SERVE_POOL, **options)
-    [deployment_id] = deploy(spec)
-    full_name = f"{flow.name}/{name}"
-    print(f"Your flow {flow.name!r} is being served and polling for scheduled runs.")
-    print(f"To run it now: cauce deployment run {full_name}", flush=True)
+    specs = [replace(spec, work_pool_name=SERVE_POOL) for spec in deployments]
+    names = [f"{spec.flow.name}/{spec.name}" for spec in specs]
+    served = names[0] if len(names) == 1 else f"{len(names)} deployments"
+    ids = deploy(*specs)
+    if print_starting_message:
+        _say_serving(specs, names)
     worker_options = WorkerOptions(
         pool_name=SERVE_POOL,
         # One worker per process: two `serve` of one deployment are told apart.
-        name=f"{full_name}@{this_host()}:{os.getpid()}",
+        name=f"{served}@{this_host()}:{os.getpid()}",
         limit=limit,
         heartbeat_seconds=get_settings().worker.heartbeat.total_seconds(),
         stop_grace_seconds=10.0,
-        deployment_id=deployment_id,
+        deployment_ids=tuple(ids),
         cancel_on_stop=True,
     )
-    worker = _ServingWorker(spec, client, get_batch_writer(), worker_options, _say)
+    worker = _ServingWorker(specs, client, get_batch_writer(), worker_options, _say)
     try:
         worker.run()
     except KeyboardInterrupt:
         pass  # Ctrl-C before the worker took the signal over: nothing was claimed yet
-    print(f"Stopped serving {full_name}.")
+    print(f"Stopped serving {served}.")
+
+
+def _say_serving(specs: list[DeploymentSpec], names: list[str]) -> None:
+    if len(specs) == 1:
+        print(f"Your flow {specs[0].flow.name!r} is being served and polling for scheduled runs.")
+        print(f"To run it now: cauce deployment run {names[0]}", flush=True)
+        return
+    print("Your deployments are being served and polling for scheduled runs:")
+    for name in names:
+        print(f"  {name}")
+    print("To run one now: cauce deployment run <flow name>/<deployment name>", flush=True)
 
 
 def _say(line: str) -> None:

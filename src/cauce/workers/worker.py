@@ -57,8 +57,8 @@ class WorkerOptions:
     prefetch_seconds: float = 0.0
     heartbeat_seconds: float = 30.0
     stop_grace_seconds: float = 30.0
-    deployment_id: uuid.UUID | None = None
-    """Only this deployment's runs (`flow.serve()`); None: every deployment of the pool."""
+    deployment_ids: tuple[uuid.UUID, ...] | None = None
+    """Only these deployments' runs (`serve()`); None: every deployment of the pool."""
     cancel_on_stop: bool = False
     """On SIGTERM or Ctrl-C, cancel the runs going instead of waiting for them (`serve`)."""
 
@@ -165,7 +165,7 @@ class Worker:
                 self.worker_id,
                 min(room, 100),
                 options.prefetch_seconds,
-                options.deployment_id,
+                options.deployment_ids,
                 wait,
             )
         except NotFound:

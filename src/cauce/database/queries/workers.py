@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -142,9 +142,9 @@ def select_due_runs(
     before: datetime,
     limit: int,
     skip_locked: bool,
-    deployment_id: uuid.UUID | None = None,
+    deployment_ids: Sequence[uuid.UUID] | None = None,
 ) -> list[FlowRun]:
-    """Scheduled (or Late) runs of the pool's unpaused deployments (or of one of them) due
+    """Scheduled (or Late) runs of the pool's unpaused deployments (or of those given) due
     by `before`, soonest first."""
     query = (
         flow_run_query()
@@ -154,8 +154,8 @@ def select_due_runs(
         .order_by(flow_runs.c.scheduled_time, flow_runs.c.id)
         .limit(limit)
     )
-    if deployment_id is not None:
-        query = query.where(flow_runs.c.deployment_id == deployment_id)
+    if deployment_ids is not None:
+        query = query.where(flow_runs.c.deployment_id.in_(deployment_ids))
     if skip_locked:
         query = query.with_for_update(of=flow_runs, skip_locked=True)
     return [flow_run_from_row(row) for row in connection.execute(query)]

@@ -72,7 +72,7 @@ async def worker_stopped(body: WorkerStopped, database: DatabaseDep) -> None:
 async def claim_flow_runs(
     body: ClaimRequest, database: DatabaseDep, runs_made: RunsMadeDep
 ) -> list[FlowRunModel]:
-    """Claim up to `most` due runs of the pool (of one deployment, if given) for the
+    """Claim up to `most` due runs of the pool (of those deployments, if given) for the
     worker: each run goes to one worker only, soonest first, Pending, within the pool's
     and deployments' concurrency limits. With none due, wait up to `wait_seconds` for
     this server to make one (a long poll)."""
@@ -88,7 +88,7 @@ async def claim_flow_runs(
                 body.most,
                 now_utc(),
                 body.prefetch_seconds,
-                body.deployment_id,
+                body.only_deployments,
             )
         )
         left = deadline - time.monotonic()

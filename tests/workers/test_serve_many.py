@@ -1,0 +1,135 @@
+"""`serve(a.to_deployment(...), b.to_deployment(...))`: one script serves several flows,
+as Prefect's `from prefect import serve` does, and runs only those deployments' runs."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cauce import serve
+from cauce.deployments import run_deployment
+from cauce.schemas.deployments import Deployment
+from cauce.schemas.flow_runs import FlowRun
+from tests.conftest import Store
+from tests.engine.scripts import script_environment, write_script
+from tests.workers.conftest import SLOW
+
+SERVED = """\
+from cauce import flow, serve
+
+
+@flow
+def suma(a: int = 1, b: int = 2) -> int:
+    return a + b
+
+
+@flow
+def saludo(nombre: str = "mundo") -> str:
+    return f"hola {nombre}"
+
+
+if __name__ == "__main__":
+    serve(
+        suma.to_deployment("cada-hora", interval=3600, parameters={"a": 40}),
+        saludo.to_deployment("a-pedido"),
+        limit=2,
+    )
+"""
+
+
+def _until_final(store: Store, flow_run_id: uuid.UUID, seconds: float = 60) -> FlowRun:
+    deadline = time.monotonic() + seconds
+    while True:
+        flow_run = store.client.read_flow_run(flow_run_id)
+        if flow_run.state.is_final():
+            return flow_run
+        assert time.monotonic() < deadline, flow_run.state
+        time.sleep(0.1)
+
+
+def _until_deployed(store: Store, process: subprocess.Popen[str], name: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            store.client.read_deployment_by_name(name)
+            return
+        except Exception:
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def serving(store: Store, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    script = write_script(tmp_path, SERVED, "flujos.py")
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=script_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        for name in ("suma/cada-hora", "saludo/a-pedido"):
+            _until_deployed(store, process, name)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+
+
+@pytest.mark.store_kinds(SLOW, "sqlite", "http-postgres")
+def test_runs_of_each_served_deployment_complete_and_ctrl_c_stops_it(
+    store: Store, serving: subprocess.Popen[str]
+) -> None:
+    hourly = store.client.read_deployment_by_name("suma/cada-hora")
+    assert hourly.work_pool_name == "serve" and hourly.schedules
+
+    suma = run_deployment("suma/cada-hora", timeout=0)
+    saludo = run_deployment("saludo/a-pedido", parameters={"nombre": "Ana"}, timeout=0)
+
+    assert _until_final(store, suma.id).state.name == "Completed"
+    assert _until_final(store, saludo.id).state.name == "Completed"
+    assert store.client.read_flow_run(suma.id).parameters == {"a": 40}
+
+    serving.send_signal(signal.SIGINT)
+    output, _ = serving.communicate(timeout=30)
+    assert serving.returncode == 0, output
+    assert "  suma/cada-hora\n  saludo/a-pedido\n" in output
+    assert "Stopped serving 2 deployments." in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.store_kinds(SLOW, "sqlite")
+def test_a_run_of_a_deployment_not_served_here_is_left_waiting(
+    store: Store, serving: subprocess.Popen[str]
+) -> None:
+    other = store.client.apply_deployment(
+        Deployment(
+            flow_name="suma", name="otra", entrypoint="flujos.py:suma", work_pool_name="serve"
+        )
+    )
+    left = store.client.create_flow_run_from_deployment(other.id)
+    served = run_deployment("saludo/a-pedido", timeout=0)
+
+    assert _until_final(store, served.id).state.name == "Completed"
+    assert store.client.read_flow_run(left.id).state.name == "Scheduled"
+
+
+def test_serve_with_no_deployment_says_what_it_needs() -> None:
+    with pytest.raises(ValueError, match=r"serve\(\) needs a deployment"):
+        serve()
