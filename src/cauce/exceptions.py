@@ -37,6 +37,7 @@ _ELSEWHERE: dict[str, str | tuple[str, str]] = {
     "CrashedRun": "cauce.states",
     "CancelledRun": "cauce.states",
     "ObjectNotFound": ("cauce.client.base", "NotFound"),
+    "ObjectAlreadyExists": ("cauce.client.base", "AlreadyExists"),
 }
 
 __all__ = [

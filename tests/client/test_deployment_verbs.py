@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cauce.client.base import ClientError, NotFound
+from cauce.exceptions import ObjectAlreadyExists
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.states import Completed, Late, Running, StateType
@@ -78,8 +79,11 @@ class TestWorkPoolVerbs:
 
     def test_refusals_are_the_cores_words(self, store: Store):
         store.client.create_work_pool(WorkPool("local"))
-        with pytest.raises(ClientError, match="^work pool 'local' already exists$"):
+        with pytest.raises(
+            ObjectAlreadyExists, match="^work pool 'local' already exists$"
+        ) as taken:
             store.client.create_work_pool(WorkPool("local"))
+        assert isinstance(taken.value, ClientError)  # caught as before
         for call in (
             lambda: store.client.read_work_pool("nada"),
             lambda: store.client.update_work_pool("nada", is_paused=True),

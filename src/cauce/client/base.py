@@ -28,6 +28,11 @@ class NotFound(ClientError):
     """The run, flow or other object asked for does not exist."""
 
 
+class AlreadyExists(ClientError):
+    """The work pool, variable or concurrency limit to create has a name already taken;
+    nothing was created (Prefect's ObjectAlreadyExists)."""
+
+
 class ServerUnreachable(ClientError):
     """The server did not answer for the whole retry budget (CAUCE_API_RETRY_TIMEOUT)."""
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cauce.client.base import ClientError, NotFound, StoreBusy
-from cauce.client.embedded_artifacts import EmbeddedArtifactVerbs
+from cauce.client.embedded_artifacts import EmbeddedArtifactVerbs, core_refusals
 from cauce.client.embedded_concurrency_limits import EmbeddedConcurrencyLimitVerbs
 from cauce.client.embedded_variables import EmbeddedVariableVerbs
 from cauce.client.embedded_workers import EmbeddedWorkerVerbs
@@ -249,15 +249,8 @@ class EmbeddedClient(
     def _core(self) -> Iterator[Connection]:
         """A write transaction for the core's general operations; its refusals as
         client errors."""
-        from cauce.orchestration.errors import ObjectNotFound, OrchestrationError
-
-        try:
-            with self.engine.begin() as connection:
-                yield connection
-        except ObjectNotFound as exc:
-            raise NotFound(str(exc)) from None
-        except OrchestrationError as exc:
-            raise ClientError(str(exc)) from None
+        with core_refusals(), self.engine.begin() as connection:
+            yield connection
 
     def create_work_pool(self, pool: WorkPool) -> WorkPool:
         from cauce.orchestration.work_pools import create_work_pool

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from cauce.client.base import ClientError, NotFound
+from cauce.client.base import AlreadyExists, ClientError, NotFound
 from cauce.schemas.artifacts import ArtifactFilter, StoredArtifact
 
 if TYPE_CHECKING:
@@ -23,13 +23,17 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def _refusals() -> Iterator[None]:
-    from cauce.orchestration.errors import ObjectNotFound, OrchestrationError
+def core_refusals() -> Iterator[None]:
+    """The core's refusals raised as the client's errors: NotFound, AlreadyExists, or
+    else ClientError, each with the core's words."""
+    from cauce.orchestration.errors import ObjectExists, ObjectNotFound, OrchestrationError
 
     try:
         yield
     except ObjectNotFound as exc:
         raise NotFound(str(exc)) from None
+    except ObjectExists as exc:
+        raise AlreadyExists(str(exc)) from None
     except OrchestrationError as exc:
         raise ClientError(str(exc)) from None
 
@@ -46,7 +50,7 @@ class EmbeddedArtifactVerbs:
     def create_artifact(self, artifact: StoredArtifact) -> StoredArtifact:
         from cauce.orchestration.artifacts import create_artifact
 
-        with _refusals(), self._recording() as executor:
+        with core_refusals(), self._recording() as executor:
             return create_artifact(executor, artifact)
 
     def read_artifact(self, artifact_id: uuid.UUID) -> StoredArtifact:
@@ -76,7 +80,7 @@ class EmbeddedArtifactVerbs:
     def update_artifact(self, artifact_id: uuid.UUID, changes: dict[str, Any]) -> None:
         from cauce.orchestration.artifacts import update_artifact
 
-        with _refusals(), self._recording() as executor:
+        with core_refusals(), self._recording() as executor:
             update_artifact(executor, artifact_id, changes)
 
     def delete_artifact(self, artifact_id: uuid.UUID) -> None:

@@ -37,7 +37,7 @@ from urllib.parse import quote
 
 import httpx
 
-from cauce.client.base import ClientError, NotFound, ServerUnreachable, SlotsTaken
+from cauce.client.base import AlreadyExists, ClientError, NotFound, ServerUnreachable, SlotsTaken
 from cauce.client.http_artifacts import HttpArtifactVerbs
 from cauce.client.http_concurrency_limits import HttpConcurrencyLimitVerbs
 from cauce.client.http_variables import HttpVariableVerbs
@@ -473,7 +473,7 @@ def _checked(
     if response.status_code in (404, 423):
         raise (NotFound if response.status_code == 404 else SlotsTaken)(detail)
     if refusals and response.status_code in (409, 422):
-        raise ClientError(detail)
+        raise (AlreadyExists if response.status_code == 409 else ClientError)(detail)
     if response.status_code == 401:
         raise ClientError(
             f"the cauce server at {api_url} rejected the credentials "
