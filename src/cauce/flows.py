@@ -192,16 +192,24 @@ class Flow(Generic[P, R]):
 
         return deploy(self.to_deployment(name, work_pool_name=work_pool_name, **options))[0]
 
-    def serve(self, name: str, *, limit: int | None = None, **options: Any) -> None:
+    def serve(
+        self,
+        name: str,
+        *,
+        limit: int | None = None,
+        pause_on_shutdown: bool = True,
+        **options: Any,
+    ) -> None:
         """Register this flow's deployment `name` and run its scheduled and on-demand runs
-        from this process, each in a subprocess, at most `limit` at once, until Ctrl-C.
+        from this process, each in a subprocess, at most `limit` at once, until Ctrl-C;
+        then pause its schedules (its future runs go), unless not `pause_on_shutdown`.
 
         Options as `deploy()`'s: cron=, interval=, rrule=, schedule=, schedules=,
         timezone=, parameters=, tags=...
         """
         from cauce.workers.serving import serve_flow
 
-        serve_flow(self, name, limit=limit, **options)
+        serve_flow(self, name, limit=limit, pause_on_shutdown=pause_on_shutdown, **options)
 
     def format_run_name(self, parameters: dict[str, Any]) -> str | None:
         """The run's name from `flow_run_name`, or None for a generated one."""
@@ -281,12 +289,20 @@ flow = FlowDecorator()
 
 
 def serve(
-    *deployments: DeploymentSpec, limit: int | None = None, print_starting_message: bool = True
+    *deployments: DeploymentSpec,
+    limit: int | None = None,
+    pause_on_shutdown: bool = True,
+    print_starting_message: bool = True,
 ) -> None:
     """Serve several flows from one process: `serve(a.to_deployment("a"), b.to_deployment(
     "b", cron="0 * * * *"))` applies the deployments and runs their scheduled runs, and
     those asked for with `cauce deployment run`, each in a subprocess, at most `limit` at
-    once, until Ctrl-C."""
+    once, until Ctrl-C; then pauses those with schedules, unless not `pause_on_shutdown`."""
     from cauce.workers.serving import serve_deployments
 
-    serve_deployments(*deployments, limit=limit, print_starting_message=print_starting_message)
+    serve_deployments(
+        *deployments,
+        limit=limit,
+        pause_on_shutdown=pause_on_shutdown,
+        print_starting_message=print_starting_message,
+    )

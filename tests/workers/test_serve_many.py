@@ -3,12 +3,14 @@ as Prefect's `from prefect import serve` does, and runs only those deployments' 
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ import pytest
 from cauce import serve
 from cauce.deployments import run_deployment
 from cauce.schemas.deployments import Deployment
-from cauce.schemas.flow_runs import FlowRun
+from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from tests.conftest import Store
 from tests.engine.scripts import script_environment, write_script
 from tests.workers.conftest import SLOW
@@ -66,8 +68,9 @@ def _until_deployed(store: Store, process: subprocess.Popen[str], name: str) -> 
             time.sleep(0.1)
 
 
-@pytest.fixture
-def serving(store: Store, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+@contextmanager
+def served(store: Store, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """The script serving, as `python flujos.py` does; stopped with Ctrl-C at the end."""
     script = write_script(tmp_path, SERVED, "flujos.py")
     process = subprocess.Popen(
         [sys.executable, str(script)],
@@ -88,8 +91,20 @@ def serving(store: Store, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
             try:
                 process.communicate(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.communicate()
+
+
+@pytest.fixture
+def serving(store: Store, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    with served(store, tmp_path) as process:
+        yield process
+
+
+def _scheduled(store: Store, flow_name: str) -> list[FlowRun]:
+    return store.client.read_flow_runs(
+        FlowRunFilter(flow_name=flow_name, state_types=["SCHEDULED"])
+    )
 
 
 @pytest.mark.store_kinds(SLOW, "sqlite", "http-postgres")
@@ -98,6 +113,7 @@ def test_runs_of_each_served_deployment_complete_and_ctrl_c_stops_it(
 ) -> None:
     hourly = store.client.read_deployment_by_name("suma/cada-hora")
     assert hourly.work_pool_name == "serve" and hourly.schedules
+    assert _scheduled(store, "suma")  # the schedule's next runs
 
     suma = run_deployment("suma/cada-hora", timeout=0)
     saludo = run_deployment("saludo/a-pedido", parameters={"nombre": "Ana"}, timeout=0)
@@ -112,6 +128,24 @@ def test_runs_of_each_served_deployment_complete_and_ctrl_c_stops_it(
     assert "  suma/cada-hora\n  saludo/a-pedido\n" in output
     assert "Stopped serving 2 deployments." in output
     assert "Traceback" not in output
+    # Nobody runs them now: the scheduled one is paused and its future runs are gone.
+    assert store.client.read_deployment_by_name("suma/cada-hora").is_paused
+    assert _scheduled(store, "suma") == []
+    assert not store.client.read_deployment_by_name("saludo/a-pedido").is_paused
+
+
+@pytest.mark.store_kinds(SLOW, "sqlite")
+def test_serving_again_resumes_the_schedules_a_stop_paused(store: Store, tmp_path: Path) -> None:
+    with served(store, tmp_path):
+        pass
+    assert store.client.read_deployment_by_name("suma/cada-hora").is_paused
+
+    with served(store, tmp_path):
+        deadline = time.monotonic() + 30  # until the new process has applied it again
+        while store.client.read_deployment_by_name("suma/cada-hora").is_paused:
+            assert time.monotonic() < deadline, "serving again left the deployment paused"
+            time.sleep(0.1)
+        assert _scheduled(store, "suma")
 
 
 @pytest.mark.store_kinds(SLOW, "sqlite")

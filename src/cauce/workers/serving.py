@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from cauce.client.base import CauceClient, NotFound
+from cauce.client.base import CauceClient, ClientError, NotFound
 from cauce.processes import this_host
 from cauce.schemas.deployments import WorkPool
 from cauce.workers.worker import Worker, WorkerOptions
@@ -62,20 +63,26 @@ def serve_flow(
     name: str,
     *,
     limit: int | None = None,
+    pause_on_shutdown: bool = True,
     poll_seconds: float = 1.0,
     **options: Any,
 ) -> None:
     """`flow.serve(name, ...)`: apply `flow`'s deployment `name` (options as `deploy()`'s)
     and run its due runs, each in a subprocess, until Ctrl-C. `poll_seconds` is accepted
     for compatibility: the worker's own poll is shorter."""
-    serve_deployments(flow.to_deployment(name, **options), limit=limit)
+    deployment = flow.to_deployment(name, **options)
+    serve_deployments(deployment, limit=limit, pause_on_shutdown=pause_on_shutdown)
 
 
 def serve_deployments(
-    *deployments: DeploymentSpec, limit: int | None = None, print_starting_message: bool = True
+    *deployments: DeploymentSpec,
+    limit: int | None = None,
+    pause_on_shutdown: bool = True,
+    print_starting_message: bool = True,
 ) -> None:
     """`cauce.serve(...)`: apply `deployments` and run their due runs, each in a
-    subprocess, at most `limit` at once, until Ctrl-C."""
+    subprocess, at most `limit` at once, until Ctrl-C; then, unless not
+    `pause_on_shutdown`, pause those with schedules (see `_pause_schedules`)."""
     from cauce.client.factory import get_batch_writer, get_client
     from cauce.deployments.from_code import deploy
     from cauce.settings import get_settings
@@ -105,7 +112,20 @@ def serve_deployments(
         worker.run()
     except KeyboardInterrupt:
         pass  # Ctrl-C before the worker took the signal over: nothing was claimed yet
+    if pause_on_shutdown:
+        _pause_schedules(client, [i for i, spec in zip(ids, specs, strict=True) if spec.schedules])
     print(f"Stopped serving {served}.")
+
+
+def _pause_schedules(client: CauceClient, deployment_ids: list[uuid.UUID]) -> None:
+    """Pause scheduled deployments no longer served, as Prefect's `pause_on_shutdown`
+    does: their future runs go instead of piling up Late with nobody to run them. The
+    next `serve` of them applies them unpaused."""
+    for deployment_id in deployment_ids:
+        try:
+            client.set_deployment_paused(deployment_id, True)
+        except ClientError as exc:
+            print(f"Could not pause deployment {deployment_id}: {exc}")
 
 
 def _say_serving(specs: list[DeploymentSpec], names: list[str]) -> None:
