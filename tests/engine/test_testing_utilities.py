@@ -56,6 +56,13 @@ class TestDisableRunLogger:
         with pytest.raises(MissingContextError):
             limpia.fn(" X ")
 
+    def test_prefects_loggers_module_path_gives_the_same_functions(self) -> None:
+        from cauce.logging import loggers  # prefect.logging.loggers, import line changed
+
+        with loggers.disable_run_logger():
+            assert limpia.fn(" Y ") == "y"
+        assert loggers.get_run_logger is get_run_logger
+
 
 class TestStateDetails:
     def test_a_returned_state_names_its_run(self, store: Store) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 
-__all__ = ["get_logger"]
+# Prefect's prefect.logging.loggers holds the run loggers too.
+from cauce.logging.run_logger import disable_run_logger, get_run_logger
+
+__all__ = ["disable_run_logger", "get_logger", "get_run_logger"]
 
 _PARENT = "cauce"
 
