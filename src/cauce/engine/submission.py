@@ -45,7 +45,13 @@ def submit_task_run(
     run = SubmittedTaskRun(task, parameters, task_run, wait_for, guard, outcome)
     runner = flow_context.task_runner if flow_context else _runner_outside_flows
     with interruptions_deferred():
-        runner.submit(run)
+        try:
+            runner.submit(run)
+        except BaseException:
+            # A runner refusing the run (its inputs would not pickle) raises to the
+            # caller of .submit(), who has seen it: it does not fail the flow run too.
+            future.failure_seen = True
+            raise
     return future
 
 
