@@ -165,12 +165,12 @@ async def _run_context(
         if with_logs:
             page = select_log_page(connection, flow_run_id, _min_level(level), 0, LOG_PAGE)
             logs = _logs_view(run.id, page, level, polling=not run.state.is_final())
-            logs["artifacts"] = _artifacts(connection, flow_run_id)
         return {
             "run": run,
             "states": select_flow_run_states(connection, flow_run_id),
             "task_runs": task_runs,
             "subflows": subflows,
+            "artifacts": _artifacts(connection, flow_run_id),
             **logs,
             **_facts(connection, run),
         }
@@ -258,7 +258,7 @@ async def flow_run_page(request: Request, flow_run_id: uuid.UUID, database: Data
 
 @router.get("/flow-runs/{flow_run_id}/live", response_class=HTMLResponse)
 async def flow_run_live(request: Request, flow_run_id: uuid.UUID, database: DatabaseDep) -> Any:
-    """The parts of a run's page that move whole (state, timeline, task runs), for htmx;
+    """The parts of a run's page that move whole (state, timeline, task runs, artifacts), for htmx;
     when they are what `?seen=` names, only the timeline's span, and htmx swaps nothing else."""
     context = await _run_context(database, flow_run_id, with_logs=False)
     if context is None:
