@@ -17,7 +17,8 @@ PROGRESSING = """
 import time
 from pathlib import Path
 from cauce import flow
-from cauce.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
+from cauce.artifacts import create_progress_artifact, create_table_artifact
+from cauce.artifacts import update_progress_artifact
 
 
 def wait_for(word):
