@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from cauce.client.base import CauceClient
+from cauce.client.orchestration_reads import RunReads
 from cauce.client.schemas.filters import DeploymentFilter, FlowFilter, FlowRunFilter
 from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunSort
@@ -44,8 +45,9 @@ def get_client(httpx_settings: dict[str, Any] | None = None, sync_client: bool =
     return SyncOrchestrationClient() if sync_client else OrchestrationClient()
 
 
-class SyncOrchestrationClient:
-    """Reads and changes flow runs, deployments and pools, as Prefect's SyncPrefectClient."""
+class SyncOrchestrationClient(RunReads):
+    """Reads and changes flow runs, deployments and pools, and reads log lines, as
+    Prefect's SyncPrefectClient."""
 
     def __init__(self, store: CauceClient | None = None) -> None:
         if store is None:

@@ -1,4 +1,5 @@
-"""Prefect's filters for `client.read_flow_runs(...)`, as `prefect.client.schemas.filters`.
+"""Prefect's filters for `client.read_flow_runs(...)` and `client.read_logs(...)`, as
+`prefect.client.schemas.filters`.
 
 `FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[...])))`
 and the like: each field narrows the runs read; fields left None do not. The client
@@ -166,3 +167,29 @@ class DeploymentFilter:
     id: FilterId | None = None
     name: FilterName | None = None
     tags: FilterTags | None = None
+
+
+@dataclass(kw_only=True)
+class LogFilterLevel:
+    """By level (logging.INFO is 20): at least `ge_`, at most `le_`."""
+
+    ge_: int | None = None
+    le_: int | None = None
+
+    def accepts(self, level: int) -> bool:
+        return (self.ge_ is None or level >= self.ge_) and (self.le_ is None or level <= self.le_)
+
+
+LogFilterFlowRunId = LogFilterTaskRunId = FilterId
+LogFilterTimestamp = FilterTime
+
+
+@dataclass(kw_only=True)
+class LogFilter:
+    """Which log lines: of the flow runs `flow_run_id` names (cauce reads a flow run's
+    lines, so it is needed), and of those, every other field given must hold."""
+
+    flow_run_id: FilterId | None = None
+    task_run_id: FilterId | None = None
+    level: LogFilterLevel | None = None
+    timestamp: FilterTime | None = None
