@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ from cauce.schemas.deployments import Deployment
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from tests.conftest import Store
 from tests.engine.scripts import script_environment, write_script
-from tests.workers.conftest import SLOW
+from tests.workers.conftest import SLOW, until_final
 
 SERVED = """\
 from cauce import flow, serve
@@ -44,16 +43,6 @@ if __name__ == "__main__":
         limit=2,
     )
 """
-
-
-def _until_final(store: Store, flow_run_id: uuid.UUID, seconds: float = 60) -> FlowRun:
-    deadline = time.monotonic() + seconds
-    while True:
-        flow_run = store.client.read_flow_run(flow_run_id)
-        if flow_run.state.is_final():
-            return flow_run
-        assert time.monotonic() < deadline, flow_run.state
-        time.sleep(0.1)
 
 
 def _until_deployed(store: Store, process: subprocess.Popen[str], name: str) -> None:
@@ -118,8 +107,8 @@ def test_runs_of_each_served_deployment_complete_and_ctrl_c_stops_it(
     suma = run_deployment("suma/cada-hora", timeout=0)
     saludo = run_deployment("saludo/a-pedido", parameters={"nombre": "Ana"}, timeout=0)
 
-    assert _until_final(store, suma.id).state.name == "Completed"
-    assert _until_final(store, saludo.id).state.name == "Completed"
+    assert until_final(store, suma.id).state.name == "Completed"
+    assert until_final(store, saludo.id).state.name == "Completed"
     assert store.client.read_flow_run(suma.id).parameters == {"a": 40}
 
     serving.send_signal(signal.SIGINT)
@@ -160,7 +149,7 @@ def test_a_run_of_a_deployment_not_served_here_is_left_waiting(
     left = store.client.create_flow_run_from_deployment(other.id)
     served = run_deployment("saludo/a-pedido", timeout=0)
 
-    assert _until_final(store, served.id).state.name == "Completed"
+    assert until_final(store, served.id).state.name == "Completed"
     assert store.client.read_flow_run(left.id).state.name == "Scheduled"
 
 

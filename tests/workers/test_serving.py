@@ -23,7 +23,7 @@ from cauce.states import now_utc
 from tests.conftest import Store
 from tests.engine.records import names, recorded
 from tests.engine.scripts import script_environment, write_script
-from tests.workers.conftest import SLOW
+from tests.workers.conftest import SLOW, until_final
 
 SERVED = """\
 import os
@@ -44,16 +44,6 @@ if __name__ == "__main__":
     print(f"serving from {os.getpid()}", flush=True)
     servida.serve(name="servida", poll_seconds=0.1)
 """
-
-
-def _until_final(store: Store, flow_run_id: uuid.UUID, seconds: float = 60) -> FlowRun:
-    deadline = time.monotonic() + seconds
-    while True:
-        flow_run = store.client.read_flow_run(flow_run_id)
-        if flow_run.state.is_final():
-            return flow_run
-        assert time.monotonic() < deadline, flow_run.state
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -92,7 +82,7 @@ class TestServe:
         self, store: Store, serving: subprocess.Popen[bytes]
     ) -> None:
         flow_run = run_deployment("servida/servida", parameters={"n": 21}, timeout=0)
-        done = _until_final(store, flow_run.id)
+        done = until_final(store, flow_run.id)
         assert done.state.name == "Completed"
         assert done.run_count == 1 and done.parameters == {"n": 21}
         states = recorded(store, flow_run.id)
@@ -108,7 +98,7 @@ class TestServe:
         self, store: Store, serving: subprocess.Popen[bytes]
     ) -> None:
         flow_run = run_deployment("servida/servida", parameters={"n": -1}, timeout=0)
-        done = _until_final(store, flow_run.id)
+        done = until_final(store, flow_run.id)
         assert done.state.name == "Crashed"
         assert done.state.message == "Flow run process exited with code 3 before the run ended."
 
@@ -237,7 +227,7 @@ class TestOneClaimPath:
             for n in range(50)
         ]
 
-        ended = [_until_final(store, r.id, seconds=200) for r in runs]
+        ended = [until_final(store, r.id, seconds=200) for r in runs]
 
         assert {r.state.name for r in ended} == {"Completed"}
         assert all(r.run_count == 1 for r in ended)
@@ -262,7 +252,7 @@ class TestOneClaimPath:
             for n in range(5)
         ]
 
-        ended = [_until_final(store, r.id, seconds=120) for r in runs]
+        ended = [until_final(store, r.id, seconds=120) for r in runs]
 
         assert {r.state.name for r in ended} == {"Completed"}
         spans = sorted((r.start_time, r.end_time) for r in ended)
@@ -287,7 +277,7 @@ class TestOneClaimPath:
 
         os.kill(serving.pid, signal.SIGKILL)
 
-        ended = _until_final(store, flow_run.id, seconds=30)
+        ended = until_final(store, flow_run.id, seconds=30)
         assert ended.state.name == "Crashed", ended.state
         deadline = time.monotonic() + 10
         while process_is_alive(running.pid):
