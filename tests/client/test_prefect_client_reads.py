@@ -1,5 +1,6 @@
 """`get_client()` reads Prefect scripts make beyond flow runs: a run's log lines with
-Prefect's LogFilter and LogSort; sync and async."""
+Prefect's LogFilter and LogSort, a task run's states, a flow by id or name; sync and
+async."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from cauce.client.schemas.filters import (
     LogFilterLevel,
     LogFilterTaskRunId,
 )
+from cauce.client.schemas.objects import StateType
 from cauce.client.schemas.sorting import LogSort
+from cauce.exceptions import ObjectNotFound
 from tests.conftest import Store
 
 
@@ -104,3 +107,36 @@ class TestReadLogs:
     def test_lines_of_no_named_flow_run_are_refused_by_name(self, store: Store) -> None:
         with pytest.raises(TypeError, match="LogFilterFlowRunId"):
             get_client(sync_client=True).read_logs()
+
+
+class TestTaskRunsAndFlows:
+    def test_a_task_runs_states_and_its_flow_by_id_and_name(self, store: Store) -> None:
+        run_id = _run()
+        store.flush()
+        step = store.client.read_task_runs(run_id)[0]
+        with get_client(sync_client=True) as client:
+            states = client.read_task_run_states(step.id)
+            assert [s.type for s in states] == [
+                StateType.PENDING,
+                StateType.RUNNING,
+                StateType.COMPLETED,
+            ]
+            assert client.read_task_run_states(uuid.uuid4()) == []
+            by_name = client.read_flow_by_name("registra")
+            assert by_name.name == "registra"
+            assert client.read_flow(by_name.id).id == by_name.id
+
+    def test_async_and_a_missing_flow_is_not_found(self, store: Store) -> None:
+        _run()
+        store.flush()
+
+        async def script() -> None:
+            async with get_client() as client:
+                flow_ = await client.read_flow_by_name("registra")
+                assert (await client.read_flow(flow_.id)).name == "registra"
+                with pytest.raises(ObjectNotFound, match="otro"):
+                    await client.read_flow_by_name("otro")
+                with pytest.raises(ObjectNotFound):
+                    await client.read_flow(uuid.uuid4())
+
+        asyncio.run(script())

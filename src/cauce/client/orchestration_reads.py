@@ -1,5 +1,5 @@
 """The reads of `get_client()` beyond flow runs: a run's log lines, with Prefect's
-`LogFilter` and `LogSort`.
+`LogFilter` and `LogSort`, a task run's states, a flow by id or name.
 
     logs = await client.read_logs(
         log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])),
@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import uuid
 
-from cauce.client.base import CauceClient
+from cauce.client.base import CauceClient, NotFound
 from cauce.client.schemas.filters import LogFilter
 from cauce.client.schemas.objects import Log
 from cauce.client.schemas.sorting import LogSort
+from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
+from cauce.states import State
 
 # Log lines asked of the store at a time.
 LOG_PAGE = 1000
@@ -27,7 +29,7 @@ DEFAULT_LIMIT = 200
 
 
 class RunReads:
-    """The SyncOrchestrationClient's reads of log lines."""
+    """The SyncOrchestrationClient's reads of log lines, task run states and flows."""
 
     _store: CauceClient
 
@@ -65,6 +67,25 @@ class RunReads:
             lines += page
             if len(page) < LOG_PAGE:
                 return lines
+
+    def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
+        """A task run's states, oldest first (none for an unknown id, as in Prefect)."""
+        return self._store.read_task_run_states(uuid.UUID(str(task_run_id)))
+
+    def read_flow(self, flow_id: uuid.UUID) -> Flow:
+        """The flow with this id; ObjectNotFound if there is none."""
+        wanted = uuid.UUID(str(flow_id))
+        for flow in self._store.read_flows():
+            if flow.id == wanted:
+                return flow
+        raise NotFound(f"no flow has id {wanted}")
+
+    def read_flow_by_name(self, flow_name: str) -> Flow:
+        """The flow named `flow_name`; ObjectNotFound if there is none."""
+        for flow in self._store.read_flows():
+            if flow.name == flow_name:
+                return flow
+        raise NotFound(f"no flow is named {flow_name!r}")
 
 
 def _accepts(where: LogFilter, line: tuple[int, LogEntry]) -> bool:
