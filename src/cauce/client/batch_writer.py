@@ -8,11 +8,12 @@ its final state, and at interpreter exit.
 Who writes a batch depends on the store. On the embedded SQLite file, the
 thread that fills a batch writes it (about 17 ms for 400 task runs), and a
 background thread writes only what has waited `BATCH_INTERVAL_SECONDS`, when the
-flow is too slow to fill one, or what its filler found another process writing:
-the thread waits for its turn, and the flow goes on. A thread writing beside a busy flow made both
-slower than taking turns: SQLite releases the GIL for each statement, the flow
-takes it back at each line it prints, and the hand-overs cost more than the
-rows (1,000 trivial tasks: 108 µs a task with the thread, 86 µs in turns).
+flow is too slow to fill one, or what its filler found another process writing
+(the thread waits for its turn; the flow goes on). A thread writing beside a
+busy flow made both slower than taking turns: SQLite releases the GIL for each
+statement, the flow takes it back at each line it prints, and the hand-overs
+cost more than the rows (1,000 trivial tasks: 108 µs a task with the thread,
+86 µs in turns).
 Over HTTP or PostgreSQL a write mostly waits on the network, so the background
 thread writes every batch, and the flow goes on meanwhile.
 """
