@@ -26,7 +26,7 @@ from cauce.client.schemas.objects import StateType
 from cauce.client.schemas.responses import SetStateStatus
 from cauce.client.schemas.sorting import FlowRunSort
 from cauce.exceptions import ObjectNotFound
-from cauce.schemas.deployments import Deployment, WorkPool
+from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.states import Running, Scheduled, now_utc
 from tests.conftest import Store
 
@@ -163,3 +163,42 @@ class TestDeployments:
                 deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["diaria"]))
             )
             assert [r.id for r in runs] == [made.id]
+
+    def test_pause_resume_and_delete_a_deployment(self, store: Store) -> None:
+        store.client.create_work_pool(WorkPool("local"))
+        made = store.client.apply_deployment(
+            Deployment(
+                flow_name="cuenta",
+                name="horaria",
+                entrypoint="x.py:cuenta",
+                work_pool_name="local",
+                schedules=[DeploymentSchedule(timezone="UTC", cron="0 * * * *")],
+            )
+        )
+        client = get_client(sync_client=True)
+        scheduled = FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+        )
+        assert client.read_flow_runs(flow_run_filter=scheduled), "its schedule made runs"
+        client.pause_deployment(str(made.id))
+        assert client.read_deployment(made.id).is_paused
+        assert client.read_flow_runs(flow_run_filter=scheduled) == []
+        client.resume_deployment(made.id)
+        assert not client.read_deployment(made.id).is_paused
+        assert client.read_flow_runs(flow_run_filter=scheduled), "made again"
+        with pytest.raises(ValueError, match="Invalid deployment ID: horaria"):
+            client.pause_deployment("horaria")
+
+        async def script() -> None:
+            async with get_client() as client:
+                await client.pause_deployment(made.id)
+                assert (await client.read_deployment(made.id)).is_paused
+                await client.delete_deployment(made.id)
+                with pytest.raises(ObjectNotFound):
+                    await client.read_deployment(made.id)
+                with pytest.raises(ObjectNotFound):
+                    await client.delete_deployment(made.id)
+                with pytest.raises(ObjectNotFound):
+                    await client.resume_deployment(made.id)
+
+        asyncio.run(script())

@@ -190,6 +190,18 @@ class SyncOrchestrationClient(RunReads):
             d for d in self._store.read_deployments() if _deployment_accepted(d, deployment_filter)
         ]
 
+    def pause_deployment(self, deployment_id: uuid.UUID | str) -> None:
+        """Pause the deployment: its future scheduled runs go and no more are made."""
+        self._store.set_deployment_paused(_deployment_id(deployment_id), True)
+
+    def resume_deployment(self, deployment_id: uuid.UUID | str) -> None:
+        """Resume the paused deployment: its schedules make runs again."""
+        self._store.set_deployment_paused(_deployment_id(deployment_id), False)
+
+    def delete_deployment(self, deployment_id: uuid.UUID) -> None:
+        """Delete the deployment and its future scheduled runs; its past runs stay."""
+        self._store.delete_deployment(_deployment_id(deployment_id))
+
     def read_flows(self, *, flow_filter: FlowFilter | None = None) -> list[Flow]:
         names = flow_filter.name if flow_filter is not None else None
         return [
@@ -292,6 +304,13 @@ def _deployment_accepted(deployment: Deployment, where: DeploymentFilter | None)
         and (where.name is None or where.name.accepts(deployment.name))
         and (where.tags is None or where.tags.accepts(deployment.tags))
     )
+
+
+def _deployment_id(deployment_id: uuid.UUID | str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(deployment_id))
+    except ValueError:
+        raise ValueError(f"Invalid deployment ID: {deployment_id}") from None
 
 
 def _no_other_filters(filters: dict[str, Any]) -> None:
