@@ -22,6 +22,7 @@ from typing import Any
 
 from cauce.client.base import CauceClient
 from cauce.client.orchestration_reads import RunReads
+from cauce.client.orchestration_variables import VariableCalls
 from cauce.client.schemas.filters import DeploymentFilter, FlowFilter, FlowRunFilter
 from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunSort
@@ -45,9 +46,9 @@ def get_client(httpx_settings: dict[str, Any] | None = None, sync_client: bool =
     return SyncOrchestrationClient() if sync_client else OrchestrationClient()
 
 
-class SyncOrchestrationClient(RunReads):
-    """Reads and changes flow runs, deployments and pools, and reads log lines, as
-    Prefect's SyncPrefectClient."""
+class SyncOrchestrationClient(RunReads, VariableCalls):
+    """Reads and changes flow runs, deployments, pools and variables, and reads log
+    lines, as Prefect's SyncPrefectClient."""
 
     def __init__(self, store: CauceClient | None = None) -> None:
         if store is None:

@@ -11,9 +11,20 @@ from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.flows import Flow
 from cauce.schemas.task_runs import TaskRun
+from cauce.schemas.variables import StoredVariable as Variable
 from cauce.states import State, StateType
 
-__all__ = ["Deployment", "Flow", "FlowRun", "Log", "State", "StateType", "TaskRun", "WorkPool"]
+__all__ = [
+    "Deployment",
+    "Flow",
+    "FlowRun",
+    "Log",
+    "State",
+    "StateType",
+    "TaskRun",
+    "Variable",
+    "WorkPool",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
