@@ -15,7 +15,14 @@ from pathlib import Path
 import cauce
 
 USER_SCRIPT = """\
+from typing import Any
+
 from cauce import flow, task
+from cauce.states import State
+
+
+def keeps(state: State[Any]) -> bool:  # as Prefect users annotate states
+    return state.is_completed()
 
 
 @task

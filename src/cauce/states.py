@@ -10,7 +10,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from cauce.ids import new_id
 
@@ -75,8 +75,17 @@ class StateDetails:
     pause_timeout: datetime | None = None
 
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
+    # A bare `State` is State[Any], as in Prefect (where users write `State[Any]`).
+    R = TypeVarWithDefault("R", default=Any)
+else:
+    R = TypeVar("R")
+
+
 @dataclass(slots=True, eq=False)
-class State:
+class State(Generic[R]):
     """A run's state: type, display name, message and when it was entered.
 
     A final state carries the run's outcome: `result()` returns the value or
