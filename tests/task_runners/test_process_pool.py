@@ -76,11 +76,15 @@ def crunch() -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
     print("RESULT", crunch())
+    print("CHILDREN", len(multiprocessing.active_children()))
 """,
     )
     assert done.returncode == 0, done.stderr
     assert "RESULT 40" in done.stdout  # 0 + 10, then 0 + 2 + ... + 10
+    assert "CHILDREN 0" in done.stdout  # the pool was shut down with the flow run
     flow_run_id, flow_pid = _flow_runs(done.stdout)["crunch"]
 
     runs = store.client.read_task_runs(flow_run_id)
@@ -202,6 +206,32 @@ if __name__ == "__main__":
         "later-2": StateType.COMPLETED,
         "takes-0": StateType.CRASHED,
     }
+
+
+def test_a_script_running_its_flow_on_import_is_told_why_its_runs_crash(
+    store: Store, tmp_path: Path
+) -> None:
+    # A pool process imports the script again: without `if __name__ == "__main__":`
+    # it runs the flow there too, and dies before running any task.
+    done = run(
+        tmp_path,
+        HEADER
+        + """
+@task
+async def one() -> int:
+    return 1
+
+
+@flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+def unguarded() -> int:
+    return one.submit().result()
+
+
+unguarded()
+""",
+    )
+    assert done.returncode == 1
+    assert 'does it run its flow under `if __name__ == "__main__":`?' in done.stderr
 
 
 def test_the_runner_defaults_to_the_cpu_count_and_duplicates_its_options() -> None:

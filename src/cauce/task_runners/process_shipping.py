@@ -58,6 +58,8 @@ class Dispatcher:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._announced = self._context.SimpleQueue()
         self._started: set[uuid.UUID] = set()
+        # Whether any run ever started: a pool whose processes die before that never will.
+        self._any_started = False
         self._outcomes: dict[uuid.UUID, _Outcome] = {}
         self._waiting: dict[uuid.UUID, list[Shipment]] = {}
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -149,6 +151,8 @@ class Dispatcher:
                 broken.shutdown(wait=False)
             if run_id in self._started:
                 self._end(shipment, False, exc)
+            elif not self._any_started:
+                self._end(shipment, False, RuntimeError(_NEVER_STARTED))
             else:
                 self._start(shipment)  # it never started: on the fresh pool
         except BaseException as exc:
@@ -160,6 +164,7 @@ class Dispatcher:
         # Read at every result, so the pipe never fills and blocks a pool process.
         while not self._announced.empty():
             self._started.add(self._announced.get())
+            self._any_started = True
 
     def _end(self, shipment: Shipment, ok: bool, value: Any) -> None:
         """Record a run's outcome, then start the runs that were waiting for it."""
@@ -179,6 +184,12 @@ class Dispatcher:
             with self._settled:
                 self._outstanding -= 1
                 self._settled.notify_all()
+
+
+_NEVER_STARTED = (
+    "The process pool's processes ended before running any task. A pool process imports "
+    'the script again: does it run its flow under `if __name__ == "__main__":`?'
+)
 
 
 # In a pool process: where it says which run it starts.
