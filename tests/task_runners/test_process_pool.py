@@ -5,15 +5,20 @@ is Crashed and the flow run goes on."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from cauce.processes import process_is_alive
 from cauce.states import StateType
 from cauce.task_runners import ProcessPoolTaskRunner
 from tests.conftest import Store
-from tests.engine.scripts import run
+from tests.engine.records import only_run_of
+from tests.engine.scripts import RunningScript, run, write_script
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -249,3 +254,58 @@ def test_the_runner_defaults_to_the_cpu_count_and_duplicates_its_options() -> No
     assert (copy.max_workers, copy.initializer, copy.initargs) == (3, setup, (1,))
     with pytest.raises(ValueError, match="max_workers"):
         ProcessPoolTaskRunner(0)
+
+
+def test_sigterm_ends_the_pools_processes_and_the_flow_at_once(
+    store: Store, tmp_path: Path
+) -> None:
+    script = RunningScript(
+        write_script(
+            tmp_path,
+            HEADER
+            + """
+import time
+from pathlib import Path
+
+
+@task
+def slow(n: int) -> int:
+    Path(f"pid-{n}").write_text(str(os.getpid()))
+    time.sleep(60)
+    return n
+
+
+@flow(task_runner=ProcessPoolTaskRunner(2))
+def long_job() -> None:
+    futures = [slow.submit(n) for n in range(2)]
+    get_run_logger().info("both submitted")
+    [future.result() for future in futures]
+
+
+if __name__ == "__main__":
+    long_job()
+""",
+        )
+    )
+    pids = [tmp_path / f"pid-{n}" for n in range(2)]
+    try:
+        script.wait_for_line("both submitted")
+        deadline = time.monotonic() + 30
+        while not all(p.exists() and p.read_text() for p in pids):  # both tasks running
+            assert time.monotonic() < deadline, script.stderr
+            time.sleep(0.05)
+        script.process.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        assert script.finish(timeout=20) == 143  # 128 + SIGTERM, as Python dies of it
+        assert time.monotonic() - sent < 10  # not the tasks' 60 s
+    finally:
+        script.kill()
+        for pid in [int(p.read_text()) for p in pids if p.exists() and p.read_text()]:
+            if process_is_alive(pid):  # the pool's processes, left by a failure
+                os.kill(pid, signal.SIGKILL)
+    assert not any(process_is_alive(int(p.read_text())) for p in pids)
+    run = only_run_of(store, "long-job")
+    assert run.flow_run.state.name == "Crashed"
+    assert {t.state.message for t in run.task_runs} == {
+        "Task run was stopped by a termination signal (SIGTERM)."
+    }

@@ -326,13 +326,14 @@ class FlowRunEngine:
 
         They are not waited for (a task blocked in time.sleep or a socket read cannot
         be stopped from outside): their end is recorded, and whatever they do later
-        is not.
+        is not. A runner that can stop them (a process pool's processes) does.
         """
         if self.context is None:
             return
         for future in list(self.context.futures):
             take_over_task_run(future, state_from_exception(exc, "Task run"))
         self._tasks_left_running = any(not f.done() for f in self.context.futures)
+        self.context.task_runner.abandon()
 
     def _finish(self, state: State) -> None:
         """Flush the run's records, then report its final state."""

@@ -50,3 +50,7 @@ class TaskRunner(Protocol):
 
     def shutdown(self) -> None:
         """Wait for the submitted runs and release what the runner holds."""
+
+    def abandon(self) -> None:
+        """The flow run was stopped and has recorded how its runs ended: stop what still
+        runs without waiting for it, where that can be done from outside."""

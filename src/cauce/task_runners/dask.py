@@ -107,6 +107,9 @@ class DaskTaskRunner:
         self._shipped.add(run.task_run_id)
         shipper.put((run, fn, args, upstream))
 
+    def abandon(self) -> None:
+        """Nothing: a task on the cluster cannot be stopped from here."""
+
     def shutdown(self) -> None:
         """Close the client, and the cluster this runner started."""
         with self._lock:

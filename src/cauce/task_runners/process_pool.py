@@ -91,5 +91,12 @@ class ProcessPoolTaskRunner:
         if dispatcher is not None:
             dispatcher.close()
 
+    def abandon(self) -> None:
+        """End the pool's processes, runs and all, so this process can exit at once."""
+        with self._lock:
+            dispatcher, self._dispatcher = self._dispatcher, None
+        if dispatcher is not None:
+            dispatcher.abandon()
+
     def __repr__(self) -> str:
         return f"ProcessPoolTaskRunner(max_workers={self.max_workers})"

@@ -84,6 +84,19 @@ class Dispatcher:
         self._events.put(None)
         self._thread.join()
 
+    def abandon(self) -> None:
+        """End the pool's processes now and do not wait for them: their runs' ends are
+        recorded already. concurrent.futures ends a pool's processes only once their
+        runs return (its exit handler waits for them too), and before Python 3.14
+        (`terminate_workers`) it has no public way to kill them: `_processes` it is."""
+        pool = self._pool
+        if pool is None:
+            return
+        processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
     def _loop(self) -> None:
         try:
             while (event := self._events.get()) is not None:

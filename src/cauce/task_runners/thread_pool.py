@@ -69,6 +69,10 @@ class ThreadPoolTaskRunner:
             with self._lock:
                 self._idle += 1
 
+    def abandon(self) -> None:
+        """Nothing to do: a thread cannot be stopped from outside, and these are daemon
+        threads, which the interpreter does not wait for at exit."""
+
     def shutdown(self) -> None:
         """Wait for submitted runs and release the threads."""
         with self._lock:
