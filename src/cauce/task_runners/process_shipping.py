@@ -96,6 +96,7 @@ class Dispatcher:
         for process in list(processes.values()):
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        self._events.put(None)  # and the thread ends, in a process that goes on
 
     def _loop(self) -> None:
         try:
