@@ -8,9 +8,11 @@ Each becomes one of the deployment's schedules, as `cron=`, `interval=` and `rru
 Prefect's `CronSchedule`, `IntervalSchedule` and `RRuleSchedule` (cauce.client.schemas.
 schedules) are taken the same way. A schedule without a timezone takes the deployment's
 `timezone=`, else CAUCE_DEFAULT_TIMEZONE, else the machine's zone, as `cron=` does.
-`active=False` makes a paused schedule. Prefect's per-schedule `parameters` and
-`day_or=False` have no place in cauce's schedules: a deployment given them is refused,
-naming them (cron days match as `day_or=True`). `slug` is accepted and unused.
+`active=False` makes a paused schedule. `parameters` are the schedule's own: the runs
+it makes take them over the deployment's `parameters=` (checked against the flow's
+signature when the deployment is applied). `day_or=False` has no place in cauce's
+schedules: a deployment given it is refused, naming it (cron days match as
+`day_or=True`). `slug` is accepted and unused.
 """
 
 from __future__ import annotations

@@ -117,6 +117,14 @@ class TestInspect:
         for run in upcoming:
             assert "Scheduled" in _row(out[out.index("Upcoming runs") :], str(run.id))
 
+    def test_a_schedules_own_parameters_are_shown_under_it(self, run_main, store, store_env):
+        schedule = replace(_buenos_aires_cron(), parameters={"n": 2})
+        _deploy(store.client, schedule)
+        result = run_main(store_env, "deployment", "inspect", "flujo/diario")
+        out = result.stdout
+        schedules = out[out.index("Schedules") : out.index("Upcoming runs")]
+        assert 'parameters: {"n": 2}' in schedules, out
+
     def test_upcoming_runs_are_in_the_schedules_zone_on_a_utc_machine(self, cli, store, store_env):
         deployment = _deploy(store.client, _buenos_aires_cron())
         upcoming = store.client.read_flow_runs(

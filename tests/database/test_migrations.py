@@ -125,6 +125,30 @@ class TestMigrations:
             assert connection.execute(select(func.count()).select_from(logs)).scalar() == 51
         engine.dispose()
 
+    def test_schedules_stored_before_0011_take_no_parameters_of_their_own(
+        self, store: Store
+    ) -> None:
+        from cauce.orchestration.deployments import apply_deployment, read_deployment
+        from cauce.orchestration.work_pools import create_work_pool
+        from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
+
+        engine = create_engine(store.url)
+        ensure_schema(engine)
+        schedule = DeploymentSchedule(timezone="UTC", cron="0 9 * * *", parameters={"n": 2})
+        with engine.begin() as connection:
+            create_work_pool(connection, WorkPool(name="local"))
+            deployment = apply_deployment(
+                connection,
+                Deployment("f", "d", "f.py:f", "local", schedules=[schedule]),
+                now_utc(),
+            )
+            downgrade(connection, "0010")
+        with engine.begin() as connection:
+            upgrade(connection)
+            [kept] = read_deployment(connection, deployment.id).schedules
+        engine.dispose()
+        assert (kept.cron, kept.parameters) == ("0 9 * * *", {})
+
 
 def test_database_created_without_alembic_equals_the_migrated_one(tmp_path: Path) -> None:
     from cauce.client.embedded import EmbeddedClient

@@ -87,7 +87,6 @@ def nocturno() -> None:
 @pytest.mark.parametrize(
     ("options", "refusal"),
     [
-        ({"schedule": Cron("0 2 * * *", parameters={"n": 2})}, "no parameters of their own"),
         ({"schedules": [CronSchedule(cron="0 2 1 * 1", day_or=False)]}, "day_or=True only"),
         ({"schedule": Cron("0 2 * * *"), "cron": "0 3 * * *"}, "only one of interval, cron"),
         ({"schedules": [Cron("not a cron")]}, "'not a cron'"),

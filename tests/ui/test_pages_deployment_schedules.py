@@ -286,6 +286,20 @@ class TestEditEdgeCases:
         assert "the deployment already has this schedule" in refused.text
         assert _stored(store, deployment) == deployment.schedules
 
+    async def test_an_edit_keeps_the_schedules_own_parameters(self, ui, store):
+        given = local_deployment(
+            store,
+            name="con-parametros",
+            schedules=[DeploymentSchedule(timezone="UTC", cron="0 9 * * *", parameters={"n": 2})],
+        )
+        [cron] = given.schedules
+        done = await _submit(
+            ui, _edit_path(given, cron), kind="cron", expression="0 10 * * *", timezone="UTC"
+        )
+        assert done.status_code == 303
+        [edited] = _stored(store, given)
+        assert (edited.cron, edited.parameters) == ("0 10 * * *", {"n": 2})
+
     async def test_an_rrule_can_replace_a_cron(self, ui, store, deployment):
         cron, _ = _both(deployment)
         done = await _submit(

@@ -257,6 +257,16 @@ def describe_schedule(schedule: DeploymentSchedule) -> str:
     return describe(as_schedule(schedule))
 
 
+def _described_with_parameters(schedule: DeploymentSchedule) -> str:
+    """What the schedule says, and under it the parameters its runs take, if any."""
+    import json
+
+    said = describe_schedule(schedule)
+    if not schedule.parameters:
+        return said
+    return f"{said}\nparameters: {json.dumps(schedule.parameters, default=str)}"
+
+
 def next_times(schedule: DeploymentSchedule, now: datetime, count: int) -> list[datetime]:
     """The schedule's next `count` run times after `now`."""
     from cauce.orchestration.schedules import as_schedule, next_run_times
@@ -274,7 +284,7 @@ def schedules_table(schedules: list[DeploymentSchedule], now: datetime) -> Table
         times = [offset_time(t, schedule.timezone) for t in next_times(schedule, now, NEXT_RUNS)]
         shown.add_row(
             str(schedule.id),
-            Text(describe_schedule(schedule)),
+            Text(_described_with_parameters(schedule)),
             yes_no(schedule.is_active),
             "\n".join(times) or "-",
         )

@@ -200,6 +200,8 @@ deployment_schedules = Table(
     Column("timezone", String(64), nullable=False),
     Column("is_active", Boolean, nullable=False, server_default=true()),
     Column("created", UTCDateTime, nullable=False),
+    # Its runs' parameters over the deployment's; {} for schedules from before 0011.
+    Column("parameters", JSON, nullable=False, server_default="{}"),
 )
 
 flow_runs = Table(

@@ -114,27 +114,24 @@ def schedules_from(
 
 def deployment_schedule(given: Any, timezone: str) -> DeploymentSchedule:
     """The deployment schedule that a cauce.schedules Schedule (or a CronSchedule,
-    IntervalSchedule or RRuleSchedule) says, with `timezone` when it names none;
-    ScheduleError for one cauce cannot keep (per-schedule parameters, day_or=False)."""
+    IntervalSchedule or RRuleSchedule) says, with `timezone` when it names none, and its
+    own `parameters`; ScheduleError for one cauce cannot keep (day_or=False)."""
     from cauce.orchestration.schedule_input import schedule_from_input
     from cauce.orchestration.schedules import ScheduleError
 
     kinds = {kind: getattr(given, kind, None) for kind in ("cron", "interval", "rrule")}
     if sum(value is not None for value in kinds.values()) != 1:
         raise ScheduleError(f"{given!r} is not a schedule: give Cron(), Interval() or RRule()")
-    if getattr(given, "parameters", None):
-        raise ScheduleError(
-            "cauce's schedules have no parameters of their own: give the deployment "
-            "parameters=, or make one deployment per set of parameters"
-        )
     if getattr(given, "day_or", True) is False:
         raise ScheduleError("cauce matches cron days as day_or=True only")
-    return schedule_from_input(
+    schedule = schedule_from_input(
         getattr(given, "timezone", None) or timezone,
         anchor=getattr(given, "anchor_date", None),
         is_active=getattr(given, "active", True),
         **kinds,
     )
+    schedule.parameters = dict(getattr(given, "parameters", None) or {})
+    return schedule
 
 
 def _schedules_of(

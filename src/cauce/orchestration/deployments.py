@@ -22,7 +22,11 @@ from cauce.database.queries.work_pools import select_work_pool
 from cauce.database.recording import writes
 from cauce.database.recording.executors import executor_for
 from cauce.ids import new_id
-from cauce.orchestration.deployment_checks import check_deployment, checked_schedule
+from cauce.orchestration.deployment_checks import (
+    check_deployment,
+    check_schedule_parameters,
+    checked_schedule,
+)
 from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
 from cauce.orchestration.flow_runs import create_flow_run
 from cauce.orchestration.parameters import ParameterError, check_parameters
@@ -159,6 +163,10 @@ def add_schedule(
     """Add a schedule to a deployment; its runs are made at once."""
     schedule = checked_schedule(schedule, now)
     deployment = read_deployment(connection, deployment_id)
+    try:
+        check_schedule_parameters(schedule, deployment.parameter_schema)
+    except InvalidRequest as exc:
+        raise InvalidRequest(f"deployment {deployment.full_name!r}: {exc}") from None
     queries.insert_schedules(connection, deployment.id, [schedule])
     queries.touch_deployment(connection, deployment.id, now)
     deployment.schedules.append(schedule)

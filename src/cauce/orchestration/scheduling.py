@@ -113,13 +113,16 @@ def _next_change(schedule: DeploymentSchedule, times: list[datetime], now: datet
     return min(moments)
 
 
-def _new_run(deployment: Deployment, when: datetime, now: datetime) -> FlowRun:
+def _new_run(
+    deployment: Deployment, schedule: DeploymentSchedule, when: datetime, now: datetime
+) -> FlowRun:
     return FlowRun(
         id=new_id(),
         flow_name=deployment.flow_name,
         name=generate_run_name(),
         state=scheduled_at(when, now),
-        parameters=dict(deployment.parameters),
+        # The schedule's own parameters over the deployment's, as in Prefect.
+        parameters={**deployment.parameters, **schedule.parameters},
         tags=list(deployment.tags),
         created=now,
         deployment_id=deployment.id,
@@ -150,16 +153,20 @@ def _make_runs(
     for deployment in active:
         have = existing.get(deployment.id, set())
         by_schedule = [(s, upcoming_times(s, now)) for s in plans[deployment.id]]
-        wanted = sorted({t for _, times in by_schedule for t in times})
+        # One run per time (a unique key): two schedules due at once make the first's.
+        wanted: dict[datetime, DeploymentSchedule] = {}
+        for schedule, times in by_schedule:
+            for time in times:
+                wanted.setdefault(time, schedule)
         if memo is not None:
             change = min(_next_change(s, times, now) for s, times in by_schedule)
             memo.checked[deployment.id] = (versions[deployment.id], change)
-        for when in wanted:
+        for when in sorted(wanted):
             if when in have:
                 continue
             known = flow_ids.get(deployment.flow_name)
             flow_ids[deployment.flow_name], recorded = create_flow_run(
-                executor, _new_run(deployment, when, now), None, known
+                executor, _new_run(deployment, wanted[when], when, now), None, known
             )
             made += recorded
     return made

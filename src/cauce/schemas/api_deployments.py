@@ -128,6 +128,9 @@ class ScheduleCreate(_WireModel):
     )
     rrule: str | None = None
     is_active: StrictBool = True
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Its runs' parameters, over the deployment's."
+    )
 
     @classmethod
     def from_domain(cls, schedule: DeploymentSchedule) -> ScheduleCreate:
@@ -149,6 +152,7 @@ class ScheduleModel(_WireModel):
     anchor: UtcDatetime | None
     rrule: str | None
     is_active: bool
+    parameters: dict[str, Any] = Field(default_factory=dict)
     created: UtcDatetime
 
     @classmethod

@@ -28,7 +28,8 @@ class WorkPool:
 @dataclass(slots=True)
 class DeploymentSchedule:
     """When a deployment runs: exactly one of `cron`, `interval_seconds` (from `anchor`)
-    and `rrule`, computed in `timezone` (an IANA name, never empty)."""
+    and `rrule`, computed in `timezone` (an IANA name, never empty). Its runs take
+    `parameters` over the deployment's own, as Prefect's per-schedule parameters."""
 
     timezone: str
     cron: str | None = None
@@ -36,6 +37,7 @@ class DeploymentSchedule:
     anchor: datetime | None = None
     rrule: str | None = None
     is_active: bool = True
+    parameters: dict[str, Any] = field(default_factory=dict)
     id: uuid.UUID = field(default_factory=new_id)
     created: datetime = field(default_factory=now_utc)
 

@@ -36,6 +36,7 @@ def _schedule_from_row(row: Row[Any]) -> DeploymentSchedule:
         anchor=row.anchor,
         rrule=row.rrule,
         is_active=row.is_active,
+        parameters=row.parameters,
         created=row.created,
     )
 
@@ -220,6 +221,7 @@ def insert_schedules(
                     "rrule": schedule.rrule,
                     "timezone": schedule.timezone,
                     "is_active": schedule.is_active,
+                    "parameters": schedule.parameters,
                     "created": schedule.created,
                 }
                 for schedule in schedules

@@ -224,7 +224,8 @@ def replace_schedule(
     now: datetime,
 ) -> Deployment:
     """Apply the deployment with one schedule replaced by `schedule` (keeping that one's
-    id and whether it is active); ObjectNotFound or InvalidRequest as the core says."""
+    id, whether it is active and its parameters); ObjectNotFound or InvalidRequest as
+    the core says."""
     from cauce.orchestration.deployment_checks import checked_schedule
     from cauce.orchestration.deployments import apply_deployment, read_deployment
     from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
@@ -233,7 +234,8 @@ def replace_schedule(
     old = next((s for s in deployment.schedules if s.id == schedule_id), None)
     if old is None:
         raise ObjectNotFound(f"deployment {deployment_id} has no schedule {schedule_id}")
-    edited = checked_schedule(replace(schedule, id=old.id, is_active=old.is_active), now)
+    kept = replace(schedule, id=old.id, is_active=old.is_active, parameters=old.parameters)
+    edited = checked_schedule(kept, now)
     if any(s.id != old.id and _same(s, edited) for s in deployment.schedules):
         # Two equal schedules would make the same runs twice.
         raise InvalidRequest("the deployment already has this schedule")
