@@ -18,7 +18,6 @@ from tests.conftest import Store, run_script
 from tests.engine.scripts import store_env, write_script
 
 
-# PrefectHQ/examples flows/schedule_specific_parameters.py, deployed rather than served.
 def parameters_by_minute(store: Store, deployment_id: uuid.UUID) -> dict[int, list[Any]]:
     """The parameters of the deployment's runs, by the minute of their scheduled time."""
     runs = store.client.read_flow_runs(FlowRunFilter(deployment_id=deployment_id, limit=500))
@@ -29,6 +28,8 @@ def parameters_by_minute(store: Store, deployment_id: uuid.UUID) -> dict[int, li
     return found
 
 
+# The shape of PrefectHQ/examples flows/schedule_specific_parameters.py, deployed rather
+# than served (serve blocks), with no network.
 SCRIPT = """\
 from datetime import UTC, datetime, timedelta
 
