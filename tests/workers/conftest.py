@@ -10,16 +10,17 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from cauce.client.base import CauceClient
+from cauce.client.base import CauceClient, NotFound
 from cauce.schemas.deployments import Deployment, WorkPool
 from cauce.schemas.flow_runs import FlowRun
 from tests.conftest import Store
-from tests.engine.scripts import script_environment
+from tests.engine.scripts import script_environment, write_script
 
 T = TypeVar("T")
 
@@ -165,3 +166,45 @@ def until_running(store: Store, flow_run_id: uuid.UUID, seconds: float = 60) -> 
         return flow_run if flow_run.state.name == "Running" and flow_run.pid else None
 
     return wait_for(running, seconds)
+
+
+@contextmanager
+def served_script(
+    store: Store, folder: Path, source: str, deployments: tuple[str, ...]
+) -> Iterator[subprocess.Popen[str]]:
+    """`source` serving, started as `python flujos.py` once its `deployments` (full
+    names) are recorded; stopped with Ctrl-C at the end, killed if it overstays."""
+    script = write_script(folder, source, "flujos.py")
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=folder,
+        env=script_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        for name in deployments:
+            deadline = time.monotonic() + 60
+            while not _is_recorded(store, name):
+                assert process.poll() is None, process.communicate()[0]
+                assert time.monotonic() < deadline, f"{name} was not recorded"
+                time.sleep(0.1)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+
+
+def _is_recorded(store: Store, full_name: str) -> bool:
+    try:
+        store.client.read_deployment_by_name(full_name)
+    except NotFound:
+        return False
+    return True

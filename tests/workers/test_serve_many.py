@@ -3,13 +3,11 @@ as Prefect's `from prefect import serve` does, and runs only those deployments' 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -19,8 +17,7 @@ from cauce.deployments import run_deployment
 from cauce.schemas.deployments import Deployment
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from tests.conftest import Store
-from tests.engine.scripts import script_environment, write_script
-from tests.workers.conftest import SLOW, until_final
+from tests.workers.conftest import SLOW, served_script, until_final
 
 SERVED = """\
 from cauce import flow, serve
@@ -45,43 +42,8 @@ if __name__ == "__main__":
 """
 
 
-def _until_deployed(store: Store, process: subprocess.Popen[str], name: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            store.client.read_deployment_by_name(name)
-            return
-        except Exception:
-            assert process.poll() is None, process.communicate()[0]
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-
-
-@contextmanager
-def served(store: Store, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """The script serving, as `python flujos.py` does; stopped with Ctrl-C at the end."""
-    script = write_script(tmp_path, SERVED, "flujos.py")
-    process = subprocess.Popen(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=script_environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        for name in ("suma/cada-hora", "saludo/a-pedido"):
-            _until_deployed(store, process, name)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.communicate(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.communicate()
+def served(store: Store, tmp_path: Path) -> AbstractContextManager[subprocess.Popen[str]]:
+    return served_script(store, tmp_path, SERVED, ("suma/cada-hora", "saludo/a-pedido"))
 
 
 @pytest.fixture

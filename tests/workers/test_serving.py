@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from cauce.states import now_utc
 from tests.conftest import Store
 from tests.engine.records import names, recorded
 from tests.engine.scripts import script_environment, write_script
-from tests.workers.conftest import SLOW, until_final
+from tests.workers.conftest import SLOW, served_script, until_final
 
 SERVED = """\
 import os
@@ -47,39 +48,14 @@ if __name__ == "__main__":
 
 
 @pytest.fixture
-def serving(store: Store, tmp_path: Path):  # type: ignore[no-untyped-def]
-    script = write_script(tmp_path, SERVED, "flujos.py")
-    process = subprocess.Popen(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=script_environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            store.client.read_deployment_by_name("servida/servida")
-            break
-        except Exception:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-    yield process
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-    if process.stdout is not None:
-        process.stdout.close()
+def serving(store: Store, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    with served_script(store, tmp_path, SERVED, ("servida/servida",)) as process:
+        yield process
 
 
 class TestServe:
     def test_a_run_asked_for_is_run_once_in_a_process_of_its_own(
-        self, store: Store, serving: subprocess.Popen[bytes]
+        self, store: Store, serving: subprocess.Popen[str]
     ) -> None:
         flow_run = run_deployment("servida/servida", parameters={"n": 21}, timeout=0)
         done = until_final(store, flow_run.id)
@@ -95,19 +71,19 @@ class TestServe:
         ]
 
     def test_a_process_that_dies_leaves_its_run_crashed_with_the_exit_code(
-        self, store: Store, serving: subprocess.Popen[bytes]
+        self, store: Store, serving: subprocess.Popen[str]
     ) -> None:
         flow_run = run_deployment("servida/servida", parameters={"n": -1}, timeout=0)
         done = until_final(store, flow_run.id)
         assert done.state.name == "Crashed"
         assert done.state.message == "Flow run process exited with code 3 before the run ended."
 
-    def test_ctrl_c_stops_serving(self, store: Store, serving: subprocess.Popen[bytes]) -> None:
+    def test_ctrl_c_stops_serving(self, store: Store, serving: subprocess.Popen[str]) -> None:
         serving.send_signal(signal.SIGINT)
         output, _ = serving.communicate(timeout=30)
         assert serving.returncode == 0, output
-        assert b"Stopped serving servida/servida" in output
-        assert b"Traceback" not in output
+        assert "Stopped serving servida/servida" in output
+        assert "Traceback" not in output
 
 
 class TestTakeOver:
