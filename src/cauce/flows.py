@@ -198,6 +198,7 @@ class Flow(Generic[P, R]):
         *,
         limit: int | None = None,
         pause_on_shutdown: bool = True,
+        poll_seconds: float = 1.0,
         **options: Any,
     ) -> None:
         """Register this flow's deployment `name` and run its scheduled and on-demand runs
@@ -205,11 +206,13 @@ class Flow(Generic[P, R]):
         then pause its schedules (its future runs go), unless not `pause_on_shutdown`.
 
         Options as `deploy()`'s: cron=, interval=, rrule=, schedule=, schedules=,
-        timezone=, parameters=, tags=...
+        timezone=, parameters=, tags=... `poll_seconds` is accepted for compatibility:
+        the worker's own poll is shorter.
         """
-        from cauce.workers.serving import serve_flow
+        from cauce.workers.serving import serve_deployments
 
-        serve_flow(self, name, limit=limit, pause_on_shutdown=pause_on_shutdown, **options)
+        deployment = self.to_deployment(name, **options)
+        serve_deployments(deployment, limit=limit, pause_on_shutdown=pause_on_shutdown)
 
     def format_run_name(self, parameters: dict[str, Any]) -> str | None:
         """The run's name from `flow_run_name`, or None for a generated one."""

@@ -112,6 +112,11 @@ def line(flow_run: FlowRun, n: int) -> LogEntry:
     return LogEntry(flow_run.id, None, "x", 20, f"line {n}", now_utc())
 
 
+def hand_in_lines(writer: BatchWriter, flow_run: FlowRun, count: int) -> None:
+    for n in range(count):
+        writer.log(line(flow_run, n))
+
+
 @pytest.mark.timeout(60)
 def test_a_full_batch_is_left_to_the_thread_while_another_process_writes(
     writer: BatchWriter,
@@ -121,16 +126,16 @@ def test_a_full_batch_is_left_to_the_thread_while_another_process_writes(
     other_process_writing: sqlite3.Connection,
 ) -> None:
     started = time.monotonic()
-    for n in range(batch_writer.BATCH_SIZE_WAKE + 500):
-        writer.log(line(flow_run, n))
+    hand_in_lines(writer, flow_run, batch_writer.BATCH_SIZE_WAKE + 500)
     # Far less than the minute's busy timeout a waiting write would have sat through.
     assert time.monotonic() - started < 10
     assert logged(database, flow_run) == 0
     # The filler asked once, without waiting; the thread then waits for its turn.
     assert client.asked[0] == (threading.current_thread().name, False)
     assert eventually(lambda: ("cauce-batch-writer", True) in client.asked)
-    assert [who for who, _ in client.asked] == [threading.current_thread().name] + [
-        "cauce-batch-writer"
+    assert [who for who, _ in client.asked] == [
+        threading.current_thread().name,
+        "cauce-batch-writer",
     ]
 
     other_process_writing.execute("COMMIT")
@@ -147,14 +152,12 @@ def test_once_the_thread_has_written_the_filler_writes_full_batches_again(
     database: Path,
     other_process_writing: sqlite3.Connection,
 ) -> None:
-    for n in range(batch_writer.BATCH_SIZE_WAKE):
-        writer.log(line(flow_run, n))
+    hand_in_lines(writer, flow_run, batch_writer.BATCH_SIZE_WAKE)
     other_process_writing.execute("COMMIT")
     assert writer.flush(timeout=30)
     client.asked.clear()
 
-    for n in range(batch_writer.BATCH_SIZE_WAKE):
-        writer.log(line(flow_run, n))
+    hand_in_lines(writer, flow_run, batch_writer.BATCH_SIZE_WAKE)
 
     assert client.asked == [(threading.current_thread().name, False)]
     assert logged(database, flow_run) == 2 * batch_writer.BATCH_SIZE_WAKE

@@ -27,7 +27,6 @@ from cauce.workers.worker import Worker, WorkerOptions
 
 if TYPE_CHECKING:
     from cauce.deployments.from_code import DeploymentSpec
-    from cauce.flows import Flow
 
 SERVE_POOL = "serve"
 REAPPLY_SECONDS = 3600.0
@@ -56,22 +55,6 @@ class _ServingWorker(Worker):
             deploy(*self.specs)
             self.applied = time.monotonic()
         return super()._tick()
-
-
-def serve_flow(
-    flow: Flow[..., Any],
-    name: str,
-    *,
-    limit: int | None = None,
-    pause_on_shutdown: bool = True,
-    poll_seconds: float = 1.0,
-    **options: Any,
-) -> None:
-    """`flow.serve(name, ...)`: apply `flow`'s deployment `name` (options as `deploy()`'s)
-    and run its due runs, each in a subprocess, until Ctrl-C. `poll_seconds` is accepted
-    for compatibility: the worker's own poll is shorter."""
-    deployment = flow.to_deployment(name, **options)
-    serve_deployments(deployment, limit=limit, pause_on_shutdown=pause_on_shutdown)
 
 
 def serve_deployments(
