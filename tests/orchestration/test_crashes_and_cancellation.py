@@ -216,6 +216,20 @@ class TestKilledScript:
         assert crashed.state.name == "Crashed"
         assert f"Its process ({dead_pid} on {this_host()}) is gone" in (crashed.state.message or "")
 
+    def test_a_run_whose_worker_is_alive_is_left_to_it(self, store: Store) -> None:
+        # The worker reports how its run's process ended (its exit code); the reader cannot.
+        store.client.create_work_pool(WorkPool("p"))
+        deployment = store.client.apply_deployment(
+            Deployment(flow_name="f", name="d", entrypoint="f.py:f", work_pool_name="p")
+        )
+        flow_run = store.client.create_flow_run_from_deployment(deployment.id)
+        worker_id = store.client.worker_heartbeat("p", "w", this_host(), os.getpid(), []).worker_id
+        store.client.claim_flow_runs("p", worker_id, 1)
+        store.client.flow_run_heartbeat([flow_run.id], this_host(), _a_dead_pid())
+        store.client.set_flow_run_state(flow_run.id, Running())
+
+        assert _read_by_the_next_reader(store, flow_run.id).state.name == "Running"
+
 
 def _read_by_the_next_reader(store: Store, flow_run_id: uuid.UUID) -> FlowRun:
     """The run as a new process opening the store reads it (which ends those left behind)."""

@@ -127,9 +127,11 @@ class EmbeddedWorkerVerbs:
 
     def _crash_runs_of_gone_processes(self) -> list[uuid.UUID]:
         from cauce.orchestration.crashes import crash_runs_of_gone_processes
+        from cauce.settings import get_settings
 
+        heartbeat = get_settings().worker.heartbeat.total_seconds()
         with self._core() as connection:
-            return crash_runs_of_gone_processes(connection)
+            return crash_runs_of_gone_processes(connection, now_utc(), heartbeat)
 
 
 def stop_local_process(flow_run: FlowRun) -> None:

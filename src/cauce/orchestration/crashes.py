@@ -80,11 +80,20 @@ def _crashed_or_retried(connection: Connection, flow_run: FlowRun, reason: str) 
     return AwaitingRetry(next_attempt, message)
 
 
-def crash_runs_of_gone_processes(connection: Connection) -> list[uuid.UUID]:
-    """Crash the unfinished runs recorded on this machine whose process is gone."""
+def crash_runs_of_gone_processes(
+    connection: Connection, now: datetime, heartbeat_seconds: float
+) -> list[uuid.UUID]:
+    """Crash the unfinished runs recorded on this machine whose process is gone. A run
+    whose worker is alive and beat within the last two periods is left to it: the worker
+    reports how its process ended (its exit code), which no one else can."""
     crashed = []
     host = this_host()
-    for flow_run_id, pid in queries.select_runs_on_host(connection, host):
+    watched_since = now - timedelta(seconds=2 * heartbeat_seconds)
+    for flow_run_id, pid, worker_pid in queries.select_runs_on_host(
+        connection, host, watched_since
+    ):
+        if worker_pid is not None and worker_pid != pid and not process_is_gone(worker_pid):
+            continue
         if process_is_gone(pid):
             reason = f"Its process ({pid} on {host}) is gone: it was killed or the machine stopped."
             if crash_flow_run(connection, flow_run_id, reason):

@@ -30,7 +30,7 @@ def crashes_pass(heartbeat_seconds: float) -> Callable[[Connection, datetime], s
         silent = []
         if listened >= SILENT_HEARTBEATS * heartbeat_seconds:
             silent = crash_silent_runs(connection, now, heartbeat_seconds)
-        gone = crash_runs_of_gone_processes(connection)
+        gone = crash_runs_of_gone_processes(connection, now, heartbeat_seconds)
         crashed = len(silent) + len(gone)
         expired = len(fail_expired_pauses(connection, now))
         said = [f"ended {crashed} run(s) whose worker or process is gone"] if crashed else []

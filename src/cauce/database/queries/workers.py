@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, case, func, insert, or_, select, update
 
 from cauce.database.queries.flow_runs import flow_run_from_row, flow_run_query
 from cauce.database.tables import deployments, flow_runs, work_pools, workers
@@ -201,14 +201,28 @@ def select_silent_runs(
     ]
 
 
-def select_runs_on_host(connection: Connection, host: str) -> list[tuple[uuid.UUID, int]]:
-    """Unfinished runs recorded as run by a process on `host`, with its id."""
-    query = select(flow_runs.c.id, flow_runs.c.pid).where(
-        flow_runs.c.host == host,
-        flow_runs.c.pid.is_not(None),
-        flow_runs.c.state_type.in_(ACTIVE_STATE_TYPES),
+def select_runs_on_host(
+    connection: Connection, host: str, watched_since: datetime
+) -> list[tuple[uuid.UUID, int, int | None]]:
+    """Unfinished runs recorded as run by a process on `host`, with its id and, when the
+    run's worker on `host` has been heard from since `watched_since`, the worker's."""
+    watcher = case(
+        (
+            and_(workers.c.host == host, workers.c.last_heartbeat >= watched_since),
+            workers.c.pid,
+        ),
+        else_=None,
     )
-    return [(row.id, row.pid) for row in connection.execute(query)]
+    query = (
+        select(flow_runs.c.id, flow_runs.c.pid, watcher.label("watcher_pid"))
+        .outerjoin(workers, workers.c.id == flow_runs.c.worker_id)
+        .where(
+            flow_runs.c.host == host,
+            flow_runs.c.pid.is_not(None),
+            flow_runs.c.state_type.in_(ACTIVE_STATE_TYPES),
+        )
+    )
+    return [(row.id, row.pid, row.watcher_pid) for row in connection.execute(query)]
 
 
 def update_retry_policy(
