@@ -38,6 +38,7 @@ deployments:
       - interval: 3600                  # seconds, or a duration like 1h / 30m
         anchor: "2026-01-01T09:00:00"   # optional
         timezone: Europe/Madrid
+        parameters: {mensaje: chau}     # optional: this schedule's runs take them
       - rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9"
     tags: [compras]
     description: Imprime un mensaje
@@ -59,6 +60,7 @@ EXAMPLE_ENTRY = DeploymentEntry(
             interval_seconds=3600.0,
             anchor=datetime(2026, 1, 1, 9, 0),
             timezone="Europe/Madrid",
+            parameters={"mensaje": "chau"},
         ),
         ScheduleEntry(rrule="FREQ=WEEKLY;BYDAY=MO;BYHOUR=9"),
     ),
@@ -307,6 +309,12 @@ class TestErrors:
                 "schedule #1 of deployment 'd': 'active' must be true or false, got 'no'",
             ),
             (
+                "cron: '0 9 * * *'\n        parameters: [n]",
+                7,
+                "schedule #1 of deployment 'd': 'parameters' must be a mapping of parameter"
+                " names to values, got a list",
+            ),
+            (
                 "cron: '0 9 * * *'\n        timezone: Europe/Madird",
                 7,
                 "schedule #1 of deployment 'd': 'timezone': unknown timezone 'Europe/Madird';"
@@ -427,7 +435,7 @@ class TestSaving:
                     ScheduleEntry(
                         interval_seconds=5400, anchor=datetime(2026, 1, 1, 9), active=False
                     ),
-                    ScheduleEntry(interval_seconds=0.25),
+                    ScheduleEntry(interval_seconds=0.25, parameters={"mensaje": "chau"}),
                     ScheduleEntry(rrule="FREQ=WEEKLY;BYDAY=MO"),
                 ),
                 version="1.0",
@@ -450,6 +458,8 @@ class TestSaving:
                     anchor: "2026-01-01T09:00:00"
                     active: false
                   - interval: 0.25s
+                    parameters:
+                      mensaje: chau
                   - rrule: "FREQ=WEEKLY;BYDAY=MO"
                 version: '1.0'
                 watchdog_running_after: 6h
@@ -465,7 +475,11 @@ class TestSaving:
             source="https://example.com/repo.git",
             branch="main",
             parameters={"n": 3, "items": [1, "two"], "nested": {"a": None}},
-            schedules=(ScheduleEntry(interval_seconds=60, timezone="UTC", active=False),),
+            schedules=(
+                ScheduleEntry(
+                    interval_seconds=60, timezone="UTC", active=False, parameters={"n": 4}
+                ),
+            ),
             tags=("a", "yes", "1"),
             description="Line one\nline two: with colon",
             version="2",
@@ -475,6 +489,9 @@ class TestSaving:
         )
         unset = [f.name for f in fields(DeploymentEntry) if getattr(full, f.name) == _default(f)]
         assert unset == [], "a new field must join this round trip"
+        [schedule] = full.schedules
+        unset = [f.name for f in fields(ScheduleEntry) if getattr(schedule, f.name) == _default(f)]
+        assert unset == ["cron", "rrule", "anchor"], "a new schedule field must join it too"
         save_deployment(path, full)
         assert load_cauce_yaml(path) == [full]
 

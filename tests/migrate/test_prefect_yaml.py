@@ -41,6 +41,7 @@ deployments:
     timezone: America/Argentina/Buenos_Aires
     day_or: true
     active: true
+    parameters: {dias: 1, opciones: {detalle: true}}
 - name: cada-hora
   entrypoint: flows/ventas.py:resumen
   work_pool:
@@ -71,7 +72,11 @@ def test_deployments_schedules_pools_and_git_sources_convert(tmp_path):
             work_pool="local",
             parameters={"dias": 7},
             schedules=(
-                ScheduleEntry(cron="0 9 * * 1-5", timezone="America/Argentina/Buenos_Aires"),
+                ScheduleEntry(
+                    cron="0 9 * * 1-5",
+                    timezone="America/Argentina/Buenos_Aires",
+                    parameters={"dias": 1, "opciones": {"detalle": True}},
+                ),
             ),
             tags=("ventas",),
             description="Cada mañana",
@@ -96,17 +101,17 @@ def test_deployments_schedules_pools_and_git_sources_convert(tmp_path):
     ]
     assert conversion.notes == [
         Note(
-            29,
+            30,
             "deployment 'cada-hora': work_pool.job_variables",
             "not converted: cauce pools have no queues or job variables",
         ),
         Note(
-            39,
+            40,
             "deployment 'cada-hora': git_clone access_token",
             "not converted: cauce clones with the worker machine's git credentials",
         ),
         Note(
-            40,
+            41,
             "deployment 'cada-hora': pull step pip_install_requirements",
             "not converted: install requirements where the worker runs",
         ),

@@ -33,6 +33,7 @@ def deployment_schedule(entry: ScheduleEntry, default_timezone: str) -> Deployme
         anchor=entry.anchor,
         rrule=entry.rrule,
         is_active=entry.active,
+        parameters=dict(entry.parameters),
     )
 
 

@@ -18,6 +18,7 @@ holds one entry per deployment::
           - interval: 3600                  # seconds, or a duration like 1h / 30m
             anchor: "2026-01-01T09:00:00"   # optional
             timezone: Europe/Madrid
+            parameters: {mensaje: chau}     # optional: this schedule's runs take them
           - rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9"
         tags: [compras]
         description: Imprime un mensaje
@@ -41,7 +42,9 @@ Field by field, for each deployment:
   fields), `interval` (seconds, or a duration such as `90`, `30m`, `2h`, `1h30m`)
   or `rrule` (an RFC 5545 rule, text); and optionally `timezone` (an IANA name;
   when absent the caller's default time zone applies), `active` (true or false,
-  default true) and, for intervals only, `anchor` (a date and time the intervals
+  default true), `parameters` (a mapping, as the deployment's: the runs this
+  schedule makes take them over the deployment's `parameters`, as in Prefect's
+  prefect.yaml) and, for intervals only, `anchor` (a date and time the intervals
   count from, such as `2026-01-01T09:00:00`).
 - `tags` (list of text), `description` (text), `version` (text: quote numbers
   such as `"1.0"`).
@@ -97,6 +100,8 @@ class ScheduleEntry:
     timezone: str | None = None  # None: the default time zone, which the caller resolves
     active: bool = True
     anchor: datetime | None = None  # intervals only: the time they count from
+    # Its runs take these over the deployment's parameters.
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         kinds = [self.cron, self.interval_seconds, self.rrule]
@@ -431,6 +436,7 @@ _SCHEDULE_FIELDS: dict[str, _Convert] = {
     "timezone": _timezone,
     "active": _flag,
     "anchor": _anchor,
+    "parameters": _parameters,
 }
 
 
@@ -472,6 +478,8 @@ def _represent_quoted(dumper: _Dumper, text: _Quoted) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(_Quoted, _represent_quoted)
+# Mappings read by other loaders (`cauce migrate`'s, which note lines) are dict subclasses.
+_Dumper.add_multi_representer(dict, yaml.SafeDumper.represent_dict)
 
 
 def _dump(entries: list[DeploymentEntry]) -> str:
@@ -522,6 +530,8 @@ def _schedule_data(schedule: ScheduleEntry) -> dict[str, Any]:
         data["timezone"] = schedule.timezone
     if not schedule.active:
         data["active"] = False
+    if schedule.parameters:
+        data["parameters"] = dict(schedule.parameters)
     return data
 
 

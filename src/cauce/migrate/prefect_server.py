@@ -5,7 +5,7 @@ and a body of `{"limit": ..., "offset": ...}` (at most 200 a page; sorted by nam
 says its version at `GET /api/admin/version`. Nothing is written here: `read` returns
 cauce's WorkPool, cauce.yaml-style DeploymentEntry and StoredVariable objects, and
 notes on what did not come along (job variables, work queues, pull steps other than
-git_clone, schedule parameters, pool types other than process).
+git_clone, schedule slugs, pool types other than process).
 """
 
 from __future__ import annotations
@@ -162,8 +162,8 @@ def _schedules(items: list[Any], note: Any) -> tuple[ScheduleEntry, ...]:
 
 def _schedule(item: dict[str, Any], note: Any) -> ScheduleEntry:
     schedule = item.get("schedule") or {}
-    if item.get("parameters") or item.get("slug") or item.get("max_scheduled_runs"):
-        note("schedule options", "parameters, slug and max_scheduled_runs are not converted")
+    if item.get("slug") or item.get("max_scheduled_runs"):
+        note("schedule options", "slug and max_scheduled_runs are not converted")
     if schedule.get("day_or") is False:
         note("schedule day_or", "not converted: cauce's cron matches day-of-month OR day-of-week")
     anchor = schedule.get("anchor_date")
@@ -175,4 +175,5 @@ def _schedule(item: dict[str, Any], note: Any) -> ScheduleEntry:
         timezone=schedule.get("timezone"),
         active=item.get("active") is not False,
         anchor=datetime.fromisoformat(anchor) if anchor else None,
+        parameters=dict(item.get("parameters") or {}),
     )

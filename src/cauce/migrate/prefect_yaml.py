@@ -2,12 +2,12 @@
 
 What converts: each deployment's name, entrypoint, parameters, tags, description,
 version, paused, concurrency limit, `work_pool.name`, its schedules (cron, interval
-with its anchor date, rrule; timezone; active; Prefect 2's single `schedule:`) and a
-`git_clone` pull step (the repository becomes the source, with its branch). The
-deployment's own `pull` steps replace the file's, as in Prefect.
+with its anchor date, rrule; timezone; active; parameters; Prefect 2's single
+`schedule:`) and a `git_clone` pull step (the repository becomes the source, with its
+branch). The deployment's own `pull` steps replace the file's, as in Prefect.
 
 What does not is returned as notes with the line it is on: build and push steps,
-other pull steps, job variables and work queues, schedule parameters, credentials.
+other pull steps, job variables and work queues, schedule slugs, credentials.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def _schedules(data: Lined, owner: str, notes: list[Note]) -> tuple[ScheduleEntr
 def _schedule(data: Any, owner: str, notes: list[Note]) -> ScheduleEntry | None:
     if not isinstance(data, Lined):
         return None
-    for key in ("parameters", "slug", "max_active_runs", "catchup"):
+    for key in ("slug", "max_active_runs", "catchup"):
         if data.get(key):
             advice = "not converted: cauce schedules have no such option"
             notes.append(Note(data.line_of(key), f"{owner}: schedule {key}", advice))
@@ -202,6 +202,7 @@ def _schedule(data: Any, owner: str, notes: list[Note]) -> ScheduleEntry | None:
             timezone=_text(data.get("timezone")),
             active=data.get("active") is not False,
             anchor=_anchor(data.get("anchor_date")),
+            parameters=dict(data.get("parameters") or {}),
         )
     except (TypeError, ValueError) as exc:
         raise PrefectYamlError(f"{FILE_NAME}:{data.line}: {owner}: schedule: {exc}") from exc
