@@ -65,7 +65,12 @@ ALLOWED: dict[str, set[str]] = {
         "engine",
         "flow_runs",
         "client",
+        "context",
+        "transactions",
     },
+    # get_state_exception answers an async caller with a coroutine, and the run context
+    # says who that is (imported in the function: the context's schemas import states).
+    "states": {"context"},
     # pause_flow_run: the run's state through the client, its logger, and the stop a
     # cancellation while paused makes.
     "flow_runs": {"context", "client", "logging", "interruptions"},

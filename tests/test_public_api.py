@@ -115,3 +115,14 @@ def test_a_cached_task_still_hashes_and_pickles(cauce_home) -> None:
         "assert f() == 2\n"
     )
     assert {"hashlib", "pickle"} <= loaded
+
+
+def test_prefects_top_level_transaction_and_aserve_are_cauces() -> None:
+    from cauce.flows import aserve
+    from cauce.transactions import Transaction, get_transaction
+
+    assert cauce.Transaction is Transaction and cauce.aserve is aserve
+    with cauce.Transaction(key="top-level") as txn:
+        txn.set("answer", 42)
+        assert get_transaction() is txn and txn.get("answer") == 42
+    assert txn.is_committed()

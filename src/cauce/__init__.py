@@ -14,8 +14,8 @@ from cauce.version import __version__
 if TYPE_CHECKING:
     from cauce import runtime, task_runners
     from cauce.client.orchestration import get_client
+    from cauce.context import tags
     from cauce.engine.retries import exponential_backoff
-    from cauce.engine.tags import tags
     from cauce.flow_runs import (
         apause_flow_run,
         aresume_flow_run,
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         resume_flow_run,
         suspend_flow_run,
     )
-    from cauce.flows import Flow, flow, serve
+    from cauce.flows import Flow, aserve, flow, serve
     from cauce.futures import TaskRunFuture, TaskRunFutureList, wait
     from cauce.logging.run_logger import get_run_logger
     from cauce.states import (
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         StateType,
     )
     from cauce.tasks import Task, task, unmapped
+    from cauce.transactions import Transaction
     from cauce.utilities.annotations import allow_failure, quote
 
 __all__ = [
@@ -67,10 +68,12 @@ __all__ = [
     "Task",
     "TaskRunFuture",
     "TaskRunFutureList",
+    "Transaction",
     "__version__",
     "allow_failure",
     "apause_flow_run",
     "aresume_flow_run",
+    "aserve",
     "asuspend_flow_run",
     "deploy",
     "exponential_backoff",
@@ -125,8 +128,10 @@ _LOCATIONS: dict[str, str] = {
     "exponential_backoff": "cauce.engine.retries",
     "deploy": "cauce.deployments.from_code",
     "serve": "cauce.flows",
+    "aserve": "cauce.flows",
+    "Transaction": "cauce.transactions",
     "get_run_logger": "cauce.logging.run_logger",
-    "tags": "cauce.engine.tags",
+    "tags": "cauce.context",
     "get_client": "cauce.client.orchestration",
     **dict.fromkeys(
         [

@@ -1,16 +1,34 @@
-"""The run a piece of code is inside: context variables for the current flow and task run."""
+"""The run a piece of code is inside: context variables for the current flow and task run.
+
+And the tags in effect: `tags(...)` (`cauce.tags`, here as Prefect has it in
+`prefect.context`) is a block whose new flow runs and task runs carry extra tags.
+"""
 
 from __future__ import annotations
 
 import itertools
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cauce.schemas.flow_runs import FlowRun
 from cauce.schemas.task_runs import TaskRun
+
+__all__ = [
+    "FlowRunContext",
+    "TaskRunContext",
+    "find_flow_run",
+    "flow_run_context",
+    "get_run_context",
+    "is_async_caller",
+    "tags",
+    "tags_in_effect",
+    "task_run_context",
+]
 
 if TYPE_CHECKING:
     from cauce.flows import Flow
@@ -71,6 +89,25 @@ class TaskRunContext:
 
 flow_run_context: ContextVar[FlowRunContext | None] = ContextVar("flow_run_context", default=None)
 task_run_context: ContextVar[TaskRunContext | None] = ContextVar("task_run_context", default=None)
+
+_current_tags: ContextVar[frozenset[str]] = ContextVar("cauce_tags", default=frozenset())
+
+
+@contextmanager
+def tags(*new_tags: str) -> Iterator[set[str]]:
+    """Add `new_tags` to every flow run and task run created inside the block; nested
+    blocks add theirs to the outer ones'. Yields the tags now in effect."""
+    current = _current_tags.get() | frozenset(new_tags)
+    token = _current_tags.set(current)
+    try:
+        yield set(current)
+    finally:
+        _current_tags.reset(token)
+
+
+def tags_in_effect() -> frozenset[str]:
+    """The tags of the `tags()` blocks this code runs in."""
+    return _current_tags.get()
 
 
 # Flow runs executing in this process, in the order they started: log records that

@@ -1,30 +1,57 @@
 """The errors flow code catches by name, where Prefect users import them
-(`from prefect.exceptions import MissingContextError` → `cauce.exceptions`)."""
+(`from prefect.exceptions import MissingContextError` → `cauce.exceptions`).
+
+`CauceException` (also named `PrefectException`) is the base of the errors cauce raises
+about runs and their states: MissingContextError, MissingResult, the pause and wait
+timeouts, and UnfinishedRun with FailedRun, CrashedRun and CancelledRun. The client's
+errors (ObjectNotFound, ObjectAlreadyExists) and the argument errors (ParameterTypeError,
+UpstreamTaskError) are not under it yet. Signals that end a run from outside (Pause,
+Abort, TerminationSignal) are BaseExceptions, so that `except Exception` lets them by.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-class MissingContextError(RuntimeError):
+class CauceException(Exception):
+    """The base of the errors cauce raises about runs and their states."""
+
+
+PrefectException = CauceException
+"""Prefect's name for the base, so that `except PrefectException` keeps working."""
+
+
+class MissingContextError(CauceException, RuntimeError):
     """Code that needs a flow or task run's context was called outside of any run."""
 
 
-class FlowPauseTimeout(Exception):
+class MissingResult(CauceException):
+    """`result()` of a Completed state that carries no value: one made without data, or a
+    run's state read back from the store when its result was not persisted."""
+
+
+class FlowPauseTimeout(CauceException):
     """A paused flow run was not resumed within its timeout."""
 
 
-class FlowRunWaitTimeout(Exception):
+class FlowRunWaitTimeout(CauceException):
     """`wait_for_flow_run` gave up: the flow run was not final within its timeout."""
 
 
-class NotPausedError(Exception):
+class NotPausedError(CauceException):
     """A flow run asked to resume is not paused."""
 
 
 class Pause(BaseException):
     """suspend_flow_run's stop: the flow's code ends here and its engine stops the run
     without a final state (a BaseException, so that `except Exception` lets it by)."""
+
+
+class Abort(BaseException):
+    """Prefect's signal that the API refused a run's start. cauce does not raise it: a
+    flow run the store refuses to start ends in the state it was in, and its `result()`
+    says so."""
 
 
 # Defined beside the code that raises them; read from there on first use (name: module, or
@@ -36,16 +63,21 @@ _ELSEWHERE: dict[str, str | tuple[str, str]] = {
     "FailedRun": "cauce.states",
     "CrashedRun": "cauce.states",
     "CancelledRun": "cauce.states",
+    "TerminationSignal": "cauce.interruptions",
     "ObjectNotFound": ("cauce.client.base", "NotFound"),
     "ObjectAlreadyExists": ("cauce.client.base", "AlreadyExists"),
 }
 
 __all__ = [
+    "Abort",
+    "CauceException",
     "FlowPauseTimeout",
     "FlowRunWaitTimeout",
     "MissingContextError",
+    "MissingResult",
     "NotPausedError",
     "Pause",
+    "PrefectException",
     *_ELSEWHERE,
 ]
 

@@ -309,3 +309,22 @@ def serve(
         pause_on_shutdown=pause_on_shutdown,
         print_starting_message=print_starting_message,
     )
+
+
+async def aserve(
+    *deployments: DeploymentSpec,
+    pause_on_shutdown: bool = True,
+    print_starting_message: bool = True,
+    limit: int | None = None,
+    **options: Any,
+) -> None:
+    """`serve` for async code (Prefect's `aserve`): `await aserve(a.to_deployment("a"))`
+    after awaiting whatever the serving process sets up first. It serves in the calling
+    thread, so that Ctrl-C stops it as it stops `serve`: the event loop's other tasks wait
+    until it returns. `options` (Prefect's runner options) are accepted and unused."""
+    serve(
+        *deployments,
+        limit=limit,
+        pause_on_shutdown=pause_on_shutdown,
+        print_starting_message=print_starting_message,
+    )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from cauce.exceptions import CauceException, MissingResult
 from cauce.ids import new_id
 
 
@@ -116,14 +118,26 @@ class State(Generic[R]):
     __str__ = __repr__
 
     def result(self, raise_on_failure: bool = True) -> Any:
-        """The run's return value; raises the run's exception if it did not complete."""
+        """The run's return value; raises the run's exception if it did not complete
+        (with `raise_on_failure=False`, returns it). MissingResult for a Completed state
+        that carries no value and is not one a run just ended in: made without data, or
+        read back from the store (a result is not read back)."""
         if isinstance(self.data, BaseException):
             if raise_on_failure:
                 raise self.data
             return self.data
         if self.data is _NO_RESULT:
-            if self.type is not StateType.COMPLETED and raise_on_failure:
+            if self.type is StateType.COMPLETED:
+                if self.run_ids is not None:
+                    return None  # the run's code returned a state carrying no value
+                raise MissingResult(
+                    "State data is missing: the state was made without a result, or read "
+                    "back from the store when the run's result was not persisted."
+                )
+            if raise_on_failure:
                 raise _no_result_error(self)
+            if self.type in _ENDED_WITHOUT_EXCEPTION:
+                return _no_result_error(self)
             return None
         return self.data
 
@@ -179,7 +193,7 @@ class State(Generic[R]):
         return self.type in TERMINAL_STATE_TYPES
 
 
-class UnfinishedRun(Exception):
+class UnfinishedRun(CauceException):
     """Raised by `State.result()` on a state that has neither value nor exception."""
 
 
@@ -297,3 +311,67 @@ def Suspended(message: str | None = None, timeout_seconds: float | None = None) 
 def is_suspended(state: State) -> bool:
     """Whether `state` is a suspended run's (see Suspended)."""
     return state.type is StateType.PAUSED and state.name == SUSPENDED
+
+
+def get_state_exception(state: State) -> Any:
+    """The exception that ended a Failed, Crashed or Cancelled run: the one it carries, or
+    FailedRun, CrashedRun or CancelledRun with its message (or the text it carries; for a
+    state carrying states, the first one that failed). ValueError for any other state.
+    Called from async code, a coroutine to await, as in Prefect."""
+    return _dispatch(_state_exception, state)
+
+
+def raise_state_exception(state: State) -> Any:
+    """Raise `get_state_exception(state)` for a Failed, Crashed or Cancelled state; for any
+    other, do nothing. Called from async code, a coroutine to await, as in Prefect."""
+    return _dispatch(_raise_state_exception, state)
+
+
+async def aget_state_exception(state: State) -> BaseException:
+    """`get_state_exception` for async code."""
+    return _state_exception(state)
+
+
+async def araise_state_exception(state: State) -> None:
+    """`raise_state_exception` for async code."""
+    _raise_state_exception(state)
+
+
+def _dispatch(call: Callable[[State], Any], state: State) -> Any:
+    from cauce.context import is_async_caller
+
+    if is_async_caller():
+
+        async def awaited() -> Any:
+            return call(state)
+
+        return awaited()
+    return call(state)
+
+
+def _raise_state_exception(state: State) -> None:
+    if state.type in _ENDED_WITHOUT_EXCEPTION:
+        raise _state_exception(state)
+
+
+def _state_exception(state: State) -> BaseException:
+    if state.type not in _ENDED_WITHOUT_EXCEPTION:
+        raise ValueError(f"Expected failed or crashed state got {state!r}.")
+    data = state.data
+    if data is _NO_RESULT or data is None:
+        return _no_result_error(state)
+    if isinstance(data, BaseException):
+        return data
+    if isinstance(data, str):
+        return _ENDED_WITHOUT_EXCEPTION[state.type][0](data)
+    if isinstance(data, State):
+        return _state_exception(data)
+    if isinstance(data, list | tuple | set) and data and all(isinstance(s, State) for s in data):
+        for inner in data:
+            if inner.type in _ENDED_WITHOUT_EXCEPTION:
+                return _state_exception(inner)
+        raise ValueError("Failed state result was an iterable of states but none were failed.")
+    raise TypeError(
+        f"Unexpected result for failed state: {data!r} —— "
+        f"{type(data).__name__} cannot be resolved into an exception"
+    )

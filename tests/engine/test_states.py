@@ -212,7 +212,8 @@ class TestResultOfAStateWithoutException:
         ]:
             with pytest.raises(error, match=f"^{message}$"):
                 state.result()
-            assert state.result(raise_on_failure=False) is None
+            returned = state.result(raise_on_failure=False)
+            assert type(returned) is error and str(returned) == message
         with pytest.raises(UnfinishedRun, match="has no result") as raised:
             Running().result()
         assert type(raised.value) is UnfinishedRun

@@ -71,3 +71,13 @@ def test_a_subflow_inside_a_tags_block_carries_them_and_its_parent_does_not(
     assert child_run.tags == ["only-child"]
     [child_task] = recorded(store, child_run.id).task_runs
     assert child_task.tags == ["only-child"]
+
+
+def test_tags_from_the_context_module_is_the_same_block(store: Store) -> None:
+    from cauce.context import tags as context_tags  # where Prefect users import it from
+
+    assert context_tags is tags
+    with context_tags("from-context"):
+        tagged_job()
+    [run] = [recorded(store, run.id) for run in flow_runs_of(store, "tagged-job")]
+    assert sorted(run.flow_run.tags) == ["from-context", "own-flow"]

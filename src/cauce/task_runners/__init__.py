@@ -1,5 +1,10 @@
-"""Task runners: where submitted task runs execute."""
+"""Task runners: where submitted task runs execute.
 
+`TaskRunner` is what every runner is, as Prefect's base class: annotate with it, check
+`isinstance(runner, TaskRunner)`, or subclass one of the runners here.
+"""
+
+from cauce.task_runners.base import TaskRunner
 from cauce.task_runners.dask import DaskTaskRunner
 from cauce.task_runners.process_pool import ProcessPoolTaskRunner
 from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
@@ -11,5 +16,6 @@ __all__ = [
     "ConcurrentTaskRunner",
     "DaskTaskRunner",
     "ProcessPoolTaskRunner",
+    "TaskRunner",
     "ThreadPoolTaskRunner",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Container
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class SubmittedRun(Protocol):
@@ -39,8 +39,10 @@ class SubmittedRun(Protocol):
         """Record the run Crashed: the shipped call never returned (its process died)."""
 
 
+@runtime_checkable
 class TaskRunner(Protocol):
-    """Where a flow run's submitted task runs execute."""
+    """Where a flow run's submitted task runs execute: any object with these methods
+    (`isinstance(runner, TaskRunner)` checks that it has them)."""
 
     def duplicate(self) -> TaskRunner:
         """A fresh runner with the same options, for one flow run."""
