@@ -113,6 +113,9 @@ ALLOWED: dict[str, set[str]] = {
     "testing": {"client"},
     # Prefect's Variable: named values read and written through the client.
     "variables": {"client"},
+    # Prefect's blocks: fields saved and loaded through the client; whether the caller
+    # awaits is the run context's question.
+    "blocks": {"client", "context"},
     # Prefect's artifacts: made through the client, for the run in the context.
     "artifacts": {"context", "client"},
     # Prefect's global concurrency limits: slots taken and given back through the client.

@@ -74,6 +74,10 @@ ENDPOINTS = {
     ("delete", "/api/v2/concurrency_limits/{id_or_name}"),
     ("post", "/api/v2/concurrency_limits/increment"),
     ("post", "/api/v2/concurrency_limits/decrement"),
+    ("post", "/api/block_documents/"),
+    ("post", "/api/block_documents/filter"),
+    ("get", "/api/block_types/slug/{slug}/block_documents/name/{name}"),
+    ("delete", "/api/block_types/slug/{slug}/block_documents/name/{name}"),
     ("get", "/api/health"),
 }
 

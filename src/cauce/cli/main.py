@@ -24,6 +24,7 @@ COMMANDS = {
     "deploy": LazyCommand("cauce.cli.deploy", "deploy"),
     "migrate": LazyCommand("cauce.cli.migrate", "migrate"),
     "artifact": LazyCommand("cauce.cli.artifact", "app"),
+    "block": LazyCommand("cauce.cli.block", "app"),
     "config": LazyCommand("cauce.cli.config", "app"),
     "deployment": LazyCommand("cauce.cli.deployment", "app"),
     "flow": LazyCommand("cauce.cli.flow", "app"),

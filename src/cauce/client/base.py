@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from cauce.schemas.artifacts import ArtifactFilter, StoredArtifact
+from cauce.schemas.blocks import StoredBlockDocument
 from cauce.schemas.concurrency_limits import SlotMode, StoredConcurrencyLimit
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
@@ -303,6 +304,21 @@ class CauceClient(Protocol):
 
     def release_concurrency_slots(self, names: list[str], slots: int) -> None:
         """Give back `slots` of each active limit named."""
+
+    def save_block_document(
+        self, document: StoredBlockDocument, overwrite: bool = False
+    ) -> StoredBlockDocument:
+        """Record a block document; the document as stored. Its slug and name taken:
+        AlreadyExists, unless `overwrite`, when its data is replaced."""
+
+    def read_block_document(self, slug: str, name: str) -> StoredBlockDocument:
+        """The block document `slug/name`; raises NotFound naming it."""
+
+    def read_block_documents(self, slug: str | None = None) -> list[StoredBlockDocument]:
+        """The block documents (of the block type `slug` only, when given), by slug and name."""
+
+    def delete_block_document(self, slug: str, name: str) -> None:
+        """Delete the block document `slug/name`; raises NotFound naming it."""
 
     def close(self) -> None:
         """Release connections."""

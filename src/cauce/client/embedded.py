@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cauce.client.base import ClientError, NotFound, StoreBusy
 from cauce.client.embedded_artifacts import EmbeddedArtifactVerbs, core_refusals
+from cauce.client.embedded_blocks import EmbeddedBlockVerbs
 from cauce.client.embedded_concurrency_limits import EmbeddedConcurrencyLimitVerbs
 from cauce.client.embedded_variables import EmbeddedVariableVerbs
 from cauce.client.embedded_workers import EmbeddedWorkerVerbs
@@ -46,6 +47,7 @@ class EmbeddedClient(
     EmbeddedVariableVerbs,
     EmbeddedArtifactVerbs,
     EmbeddedConcurrencyLimitVerbs,
+    EmbeddedBlockVerbs,
 ):
     """Records and reads runs directly in the database at `database_url`.
 

@@ -8,9 +8,8 @@ Failures, mapped to the client's exceptions:
 - 404 -> NotFound (set_flow_run_state answers ABORT instead, as the core does);
 - 423 -> SlotsTaken: no room now for the concurrency slots asked for;
 - 401 -> ClientError saying the credentials were rejected;
-- 409 and 422 of the pool and deployment verbs, and the 409 of a flow-run id
-  already taken -> ClientError whose message is the server's detail alone: the
-  core's one-line refusal, as the embedded client raises it;
+- 409 and 422 of the verbs on named things, and the 409 of a flow-run id taken ->
+  ClientError (AlreadyExists for a name taken) with the server's detail alone;
 - any other 4xx or 5xx -> ClientError with the method, URL, status and detail;
 - a refused connection before any answer from the URL -> ServerUnreachable at once:
   nothing listens there (a wrong URL, or no server), and waiting will not change that;
@@ -39,6 +38,7 @@ import httpx
 
 from cauce.client.base import AlreadyExists, ClientError, NotFound, ServerUnreachable, SlotsTaken
 from cauce.client.http_artifacts import HttpArtifactVerbs
+from cauce.client.http_blocks import HttpBlockVerbs
 from cauce.client.http_concurrency_limits import HttpConcurrencyLimitVerbs
 from cauce.client.http_variables import HttpVariableVerbs
 from cauce.ids import new_id
@@ -101,7 +101,7 @@ _JSON = {"Content-Type": "application/json"}
 logger = logging.getLogger("cauce.client")
 
 
-class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs):
+class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs, HttpBlockVerbs):
     """Records and reads runs on the cauce server at `api_url` (e.g. http://host:4200/api).
 
     `retry_seconds`: how long to keep retrying an unreachable server (RETRY_SECONDS).

@@ -4,7 +4,8 @@ A run's current state is kept on its row (state_* columns) for fast listing;
 every state it ever had is a row of its *_states table. A deployment says where
 a flow's code is, how to call it, when (its schedules) and where to run it (its
 work pool); the flow runs it makes point back at it. A variable is a named JSON
-value that flows read at run time (Prefect's Variables). An artifact is something a
+value that flows read at run time (Prefect's Variables); a block document is a
+block's fields saved under its type's slug and a name (Prefect's Blocks). An artifact is something a
 run made for people to see (a report, a table, a link, a progress bar, an image).
 """
 
@@ -338,6 +339,19 @@ variables = Table(
     Column("tags", JSON, nullable=False),
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
+)
+
+block_documents = Table(
+    "block_documents",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("slug", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    # The block's fields as a JSON object, secret values as they are: loading needs them.
+    Column("data", JSON, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    UniqueConstraint("slug", "name"),
 )
 
 concurrency_limits = Table(

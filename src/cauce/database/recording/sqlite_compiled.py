@@ -191,6 +191,18 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
             ("updated", "datetime"),
         ),
     ),
+    "select_block_document": (
+        "SELECT block_documents.id, block_documents.slug, block_documents.name, block_documents.data, block_documents.created, block_documents.updated FROM block_documents WHERE block_documents.slug = ? AND block_documents.name = ?",
+        (("slug", None), ("name", None)),
+        (
+            ("id", "uuid"),
+            ("slug", None),
+            ("name", None),
+            ("data", "json"),
+            ("created", "datetime"),
+            ("updated", "datetime"),
+        ),
+    ),
     "insert_log": (
         "INSERT INTO logs (flow_run_id, task_run_id, name, level, message, timestamp, uid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
         (
@@ -248,6 +260,7 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
 
 # The schema at the head revision, for creating a new database without Alembic.
 SCHEMA: tuple[str, ...] = (
+    "CREATE TABLE block_documents ( id CHAR(32) NOT NULL, slug VARCHAR(255) NOT NULL, name VARCHAR(255) NOT NULL, data JSON NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_block_documents PRIMARY KEY (id), CONSTRAINT uq_block_documents__slug_name UNIQUE (slug, name) )",
     'CREATE TABLE concurrency_limits ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, "limit" INTEGER NOT NULL, active BOOLEAN NOT NULL, active_slots FLOAT NOT NULL, slots_at FLOAT NOT NULL, slot_decay_per_second FLOAT NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_concurrency_limits PRIMARY KEY (id), CONSTRAINT uq_concurrency_limits__name UNIQUE (name) )',
     "CREATE TABLE flows ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, created DATETIME NOT NULL, CONSTRAINT pk_flows PRIMARY KEY (id), CONSTRAINT uq_flows__name UNIQUE (name) )",
     "CREATE TABLE variables ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, value TEXT NOT NULL, tags JSON NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_variables PRIMARY KEY (id), CONSTRAINT uq_variables__name UNIQUE (name) )",

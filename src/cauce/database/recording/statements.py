@@ -44,6 +44,7 @@ from cauce.database.recording.columns import (
 )
 from cauce.database.tables import (
     artifacts,
+    block_documents,
     flow_run_states,
     flow_runs,
     flows,
@@ -143,6 +144,10 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         ),
         # A variable read by a flow's code (Variable.get): on SQLite, without SQLAlchemy.
         "select_variable": select(variables).where(variables.c.name == bindparam("name")),
+        # So is a block a flow's code loads (Secret.load).
+        "select_block_document": select(block_documents).where(
+            block_documents.c.slug == bindparam("slug"), block_documents.c.name == bindparam("name")
+        ),
         # So is a log line: its uid is chosen by the client that made it.
         "insert_log": dialect_insert(logs)
         .values(_values(LOG_COLUMNS))

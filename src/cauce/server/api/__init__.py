@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from cauce.server.api import (
     artifacts,
     batches,
+    blocks,
     concurrency_limits,
     deployments,
     flow_runs,
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     variables.router,
     artifacts.router,
     concurrency_limits.router,
+    blocks.router,
 )
