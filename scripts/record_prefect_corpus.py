@@ -39,6 +39,8 @@ def _run(python: str, script: Path) -> dict[str, object]:
         env.update(
             PREFECT_HOME=home,
             PREFECT_SERVER_ALLOW_EPHEMERAL_MODE="true",
+            # Its ephemeral server's 20 s start limit is too short on a busy machine.
+            PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
             PYTHONIOENCODING="utf-8",
         )
         new_group: dict[str, object]
