@@ -290,11 +290,13 @@ class Task(Generic[P, R]):
         return [f.final_state() for f in futures] if return_state else futures
 
     def format_run_name(self, parameters: dict[str, Any], index: int) -> str:
-        """The name of a run: `task_run_name` filled with the parameters, or `name-index`."""
-        if self.task_run_name is None:
+        """The name of a run: `task_run_name` filled with the parameters, or `name-index`.
+
+        A callable `task_run_name` is left to the engine, which calls it inside the new
+        run's context (it reads `cauce.runtime.task_run`); here it gives `name-index`.
+        """
+        if self.task_run_name is None or callable(self.task_run_name):
             return f"{self.name}-{index}"
-        if callable(self.task_run_name):
-            return str(self.task_run_name())
         return self.task_run_name.format(**parameters)
 
 

@@ -37,6 +37,23 @@ class TestFlowRunRuntime:
         assert named("lunes") == "report-lunes"
         assert only_run_of(store, "named").flow_run.name == "report-lunes"
 
+    def test_flow_run_name_callable_reads_the_run_it_names(self, store: Store) -> None:
+        seen: list[tuple[Any, ...]] = []
+
+        def name_from_runtime() -> str:
+            flow_run = runtime.flow_run
+            seen.append((flow_run.id, flow_run.flow_name, flow_run.parameters))
+            return f"report-{flow_run.parameters['day']}-{flow_run.parameters['count']}"
+
+        @flow(flow_run_name=name_from_runtime)
+        def named(day: str, count: int = 2) -> str | None:
+            return runtime.flow_run.name
+
+        assert named("lunes") == "report-lunes-2"
+        run = only_run_of(store, "named")
+        assert run.flow_run.name == "report-lunes-2"
+        assert seen == [(run.flow_run.id, "named", {"day": "lunes", "count": 2})]
+
     def test_tasks_see_their_flow_run(self, store: Store) -> None:
         @task
         def reads_flow_run() -> uuid.UUID | None:
@@ -86,6 +103,34 @@ class TestTaskRunRuntime:
             return fetch("home")
 
         assert fetches() == "fetch-home"
+
+    def test_task_run_name_callable_reads_the_run_it_names(self, store: Store) -> None:
+        """As Prefect's example 023: the name function reads the run's parameters."""
+        seen: list[tuple[Any, ...]] = []
+
+        def name_from_runtime() -> str:
+            task_run = runtime.task_run
+            seen.append((task_run.id, task_run.task_name, task_run.name))
+            params = task_run.parameters
+            return f"process-{params.get('region', 'unknown')}-batch-{params.get('batch_id', 0)}"
+
+        @task(task_run_name=name_from_runtime)
+        def process_batch(region: str, batch_id: int) -> str | None:
+            return runtime.task_run.name
+
+        @flow
+        def batches() -> list[str | None]:
+            return [process_batch("us-east", 101), process_batch.submit("eu-west", 202).result()]
+
+        names = ["process-us-east-batch-101", "process-eu-west-batch-202"]
+        assert batches() == names
+        run = only_run_of(store, "batches")
+        assert [t.name for t in run.task_runs] == names
+        ids = [t.id for t in run.task_runs]
+        assert seen == [
+            (ids[0], "process_batch", "process_batch-0"),
+            (ids[1], "process_batch", "process_batch-1"),
+        ]
 
     def test_task_run_is_none_in_the_flow_body(self, store: Store) -> None:
         @flow

@@ -100,6 +100,8 @@ class FlowRunEngine:
                 host=this_host(),
                 pid=os.getpid(),
             )
+            if callable(flow.flow_run_name):
+                self.flow_run.name = flow.call_run_name(self.flow_run, self.parent)
         self.logger = flow_run_logger(self.flow_run.id, self.flow_run.name, flow.name)
         self.context: FlowRunContext | None = None
         self.final: State | None = None

@@ -88,7 +88,7 @@ def new_task_run(
         _collect_futures(wait_for, upstream)
         task_inputs["wait_for"] = upstream
     pending = Pending()
-    return TaskRun(
+    task_run = TaskRun(
         id=new_id(),
         flow_run_id=flow_run_id,
         task_name=task.name,
@@ -99,6 +99,20 @@ def new_task_run(
         task_inputs=task_inputs,
         created=pending.timestamp,  # one moment, one clock reading
     )
+    if callable(task.task_run_name):
+        task_run.name = _name_from_callable(task, task_run, parameters)
+    return task_run
+
+
+def _name_from_callable(task: Task[..., Any], task_run: TaskRun, parameters: dict[str, Any]) -> str:
+    """Call the task's `task_run_name` function as Prefect does: inside the run's context,
+    so that it reads the run's parameters, id and provisional name through `cauce.runtime`."""
+    assert callable(task.task_run_name)
+    token = task_run_context.set(TaskRunContext(task, task_run, parameters))
+    try:
+        return str(task.task_run_name())
+    finally:
+        task_run_context.reset(token)
 
 
 def record_new_task_run(task_run: TaskRun, flow_context: FlowRunContext | None) -> None:
