@@ -17,7 +17,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cauce.server.ui import csrf
-from cauce.server.ui.pages import dashboard, deployments, flow_runs, flows, work_pools
+from cauce.server.ui.pages import (
+    blocks,
+    concurrency_limits,
+    dashboard,
+    deployments,
+    flow_runs,
+    flows,
+    variables,
+    work_pools,
+)
 from cauce.server.ui.rendering import STATIC_PATH
 
 
@@ -31,3 +40,6 @@ def mount_ui(app: FastAPI) -> None:
     app.include_router(deployments.router)
     app.include_router(work_pools.router)
     app.include_router(flows.router)
+    app.include_router(blocks.router)
+    app.include_router(variables.router)
+    app.include_router(concurrency_limits.router)
