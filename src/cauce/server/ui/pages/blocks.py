@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse
 from cauce.schemas.blocks import StoredBlockDocument
 from cauce.server.database import DatabaseDep
 from cauce.server.ui import csrf
-from cauce.server.ui.pages.common import not_found, see_other, with_token
+from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
+from cauce.server.ui.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,11 +48,11 @@ def block_view(document: StoredBlockDocument) -> BlockView:
 
 @router.get("/blocks", response_class=HTMLResponse)
 async def blocks_page(request: Request, database: DatabaseDep) -> Any:
-    """Every saved block by type and name, with a Delete link each."""
+    """Every saved block by type and name, each with a link to delete it."""
     from cauce.orchestration.blocks import read_block_documents
 
     found = await database.read(lambda connection: read_block_documents(connection))
-    return with_token(request, "blocks.html", blocks=[block_view(d) for d in found])
+    return render("blocks.html", zone(request), blocks=[block_view(d) for d in found])
 
 
 @router.get("/blocks/{slug}/{name}/delete", response_class=HTMLResponse)

@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse
 from cauce.schemas.variables import StoredVariable
 from cauce.server.database import DatabaseDep, ServerDatabase
 from cauce.server.ui import csrf
-from cauce.server.ui.pages.common import not_found, see_other, with_token
+from cauce.server.ui.pages.common import not_found, see_other, with_token, zone
+from cauce.server.ui.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,12 +46,12 @@ def variable_view(variable: StoredVariable) -> VariableView:
 
 @router.get("/variables", response_class=HTMLResponse)
 async def variables_page(request: Request, database: DatabaseDep) -> Any:
-    """Every variable by name, with a Delete link each."""
+    """Every variable by name, each with a link to delete it."""
     from cauce.orchestration.variables import read_variables
     from cauce.schemas.variables import VariableFilter
 
     found = await database.read(lambda connection: read_variables(connection, VariableFilter()))
-    return with_token(request, "variables.html", variables=[variable_view(v) for v in found])
+    return render("variables.html", zone(request), variables=[variable_view(v) for v in found])
 
 
 async def _read(database: ServerDatabase, name: str) -> StoredVariable | None:
