@@ -24,7 +24,7 @@ def test_the_auto_scheduled_index_is_partial_on_both_databases():
     (index,) = [i for i in flow_runs.indexes if i.name == "uq_flow_runs__auto_scheduled"]
     expected = (
         "CREATE UNIQUE INDEX uq_flow_runs__auto_scheduled ON flow_runs "
-        "(deployment_id, expected_start_time) WHERE auto_scheduled = "
+        "(deployment_id, deployment_schedule_id, expected_start_time) WHERE auto_scheduled = "
     )
     assert str(CreateIndex(index).compile(dialect=postgresql.dialect())) == expected + "true"
     assert str(CreateIndex(index).compile(dialect=sqlite.dialect())) == expected + "1"

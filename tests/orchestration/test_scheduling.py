@@ -165,13 +165,6 @@ def _two_passes_at_once(engine: Engine, store: Store) -> None:
     assert errors == []
 
 
-# Fails until a scheduled run's unique key names its schedule: today it is (deployment,
-# expected start time), a partial unique index in tables.py, which a migration must change.
-_ONE_RUN_PER_TIME = pytest.mark.xfail(
-    strict=True, reason="flow_runs' unique key has no schedule (tables.py + a migration)"
-)
-
-
 class TestSchedulesDueAtOnce:
     """Two schedules due at the same instant make a run each, as in Prefect (whose key
     for a scheduled run is deployment, schedule and time): each with its own parameters."""
@@ -197,7 +190,6 @@ class TestSchedulesDueAtOnce:
                 found.setdefault(row.expected_start_time, []).append(row.parameters["n"])
         return {when: sorted(ns) for when, ns in found.items()}
 
-    @_ONE_RUN_PER_TIME
     def test_each_schedule_makes_its_own_run_with_its_parameters(self, engine):
         deployment = _apply(engine, self._two_hourly())
         by_time = self._parameters_by_time(engine, deployment.id)
@@ -205,7 +197,13 @@ class TestSchedulesDueAtOnce:
         assert set(map(tuple, by_time.values())) == {(1, 2)}
         assert _pass(engine, NOW + timedelta(minutes=1)) is None
 
-    @_ONE_RUN_PER_TIME
+    def test_runs_made_before_they_named_their_schedule_are_not_made_again(self, engine):
+        deployment = _apply(engine, _deployment(_cron()))
+        with engine.begin() as connection:  # as migration 0013 leaves them
+            connection.execute(flow_runs.update().values(deployment_schedule_id=None))
+        assert _pass(engine, NOW + timedelta(minutes=1)) is None
+        assert len(_scheduled(engine, deployment.id)) == 3
+
     def test_two_schedulers_at_once_make_each_schedules_run_once(self, engine, store: Store):
         deployment = _apply(engine, self._two_hourly())
         with engine.begin() as connection:

@@ -225,6 +225,9 @@ flow_runs = Table(
     Column("expected_start_time", UTCDateTime, nullable=True),
     # Made by the scheduler from a schedule (not asked for by hand).
     Column("auto_scheduled", Boolean, nullable=False, server_default=false()),
+    # The schedule that made it (no foreign key: a run outlives its schedule's row,
+    # which re-applying a deployment deletes and writes again); NULL before 0013.
+    Column("deployment_schedule_id", Uuid, nullable=True),
     # Where the run's process is: a run whose process is gone, or whose worker or
     # process stopped heartbeating, is Crashed rather than left Running.
     Column("worker_id", Uuid, nullable=True, index=True),
@@ -242,11 +245,13 @@ flow_runs = Table(
     Index(None, "state_type", "created"),
     Index(None, "deployment_id", "created"),
     Index(None, "created", "id"),
-    # One run per deployment and scheduled time, however many scheduler passes,
-    # restarts or servers on one database make it.
+    # One run per deployment, schedule and scheduled time, however many scheduler
+    # passes, restarts or servers on one database make it (Prefect's idempotency key
+    # for a scheduled run is the same three).
     _partial_unique_index(
         "uq_flow_runs__auto_scheduled",
         "deployment_id",
+        "deployment_schedule_id",
         "expected_start_time",
         where=Column("auto_scheduled") == true(),
     ),

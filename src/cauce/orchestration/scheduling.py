@@ -4,10 +4,12 @@ For every active schedule of an active deployment (neither it nor its pool
 paused), the runs due in the next `HORIZON` are kept created as Scheduled, and
 never fewer than `MIN_RUNS` nor more than `MAX_RUNS` per schedule. Runs are
 made through the core's `create_flow_run`, auto-scheduled: a unique index on
-(deployment, expected start time) makes every pass idempotent, so a restart or
-a second server never makes a run twice. A deployment created or changed gets
-its runs at once (`reschedule_deployment`), not at the scheduler's next tick;
-whether a deployment makes runs is one function, `active_schedules`, for both.
+(deployment, schedule, expected start time) makes every pass idempotent, so a
+restart or a second server never makes a run twice, and two schedules due at one
+instant make a run each (each with its own parameters), as in Prefect. A
+deployment created or changed gets its runs at once (`reschedule_deployment`),
+not at the scheduler's next tick; whether a deployment makes runs is one
+function, `active_schedules`, for both.
 
 A pass that finds nothing to do computes nothing: `SchedulerMemo` keeps, for
 each deployment, the version it was scheduled at and the first moment its wanted
@@ -128,7 +130,28 @@ def _new_run(
         deployment_id=deployment.id,
         expected_start_time=when,
         auto_scheduled=True,
+        deployment_schedule_id=schedule.id,
     )
+
+
+def _missing(
+    by_schedule: list[tuple[DeploymentSchedule, list[datetime]]],
+    have: set[tuple[uuid.UUID | None, datetime]],
+) -> list[tuple[DeploymentSchedule, datetime]]:
+    """The (schedule, time) runs wanted and not made yet, in time order. A run that
+    names no current schedule counts for the first schedule due at its time: one made
+    before runs named their schedule (0013), or by a schedule since replaced (a
+    deployment applied again) that had already started, say by a prefetching worker."""
+    current = {schedule.id for schedule, _ in by_schedule}
+    unnamed = {when for schedule_id, when in have if schedule_id not in current}
+    missing: list[tuple[DeploymentSchedule, datetime]] = []
+    for schedule, times in by_schedule:
+        for when in times:
+            if when in unnamed:
+                unnamed.discard(when)
+            elif (schedule.id, when) not in have:
+                missing.append((schedule, when))
+    return sorted(missing, key=lambda pair: pair[1])
 
 
 def _make_runs(
@@ -151,22 +174,14 @@ def _make_runs(
     made = 0
     flow_ids: dict[str, uuid.UUID] = {}
     for deployment in active:
-        have = existing.get(deployment.id, set())
         by_schedule = [(s, upcoming_times(s, now)) for s in plans[deployment.id]]
-        # One run per time (a unique key): two schedules due at once make the first's.
-        wanted: dict[datetime, DeploymentSchedule] = {}
-        for schedule, times in by_schedule:
-            for time in times:
-                wanted.setdefault(time, schedule)
         if memo is not None:
             change = min(_next_change(s, times, now) for s, times in by_schedule)
             memo.checked[deployment.id] = (versions[deployment.id], change)
-        for when in sorted(wanted):
-            if when in have:
-                continue
+        for schedule, when in _missing(by_schedule, existing.get(deployment.id, set())):
             known = flow_ids.get(deployment.flow_name)
             flow_ids[deployment.flow_name], recorded = create_flow_run(
-                executor, _new_run(deployment, wanted[when], when, now), None, known
+                executor, _new_run(deployment, schedule, when, now), None, known
             )
             made += recorded
     return made

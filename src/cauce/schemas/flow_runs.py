@@ -31,6 +31,8 @@ class FlowRun:
     """When the run was meant to start, for a run made from a deployment."""
     auto_scheduled: bool = False
     """Made by the scheduler from one of the deployment's schedules."""
+    deployment_schedule_id: uuid.UUID | None = None
+    """The schedule that made it, for an auto-scheduled run (None for older ones)."""
     host: str | None = None
     """The machine whose process runs it, and that process's id."""
     pid: int | None = None

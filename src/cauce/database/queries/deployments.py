@@ -274,15 +274,20 @@ def delete_scheduled_runs(
 
 def select_scheduled_times(
     connection: Connection, deployment_ids: list[uuid.UUID], after: datetime
-) -> dict[uuid.UUID, set[datetime]]:
-    """The expected start times after `after` of the runs the scheduler already made,
-    by deployment."""
-    query = select(flow_runs.c.deployment_id, flow_runs.c.expected_start_time).where(
+) -> dict[uuid.UUID, set[tuple[uuid.UUID | None, datetime]]]:
+    """The (schedule id, expected start time) after `after` of the runs the scheduler
+    already made, by deployment; the schedule id is None for runs made before 0013."""
+    query = select(
+        flow_runs.c.deployment_id,
+        flow_runs.c.deployment_schedule_id,
+        flow_runs.c.expected_start_time,
+    ).where(
         flow_runs.c.deployment_id.in_(deployment_ids),
         flow_runs.c.auto_scheduled,
         flow_runs.c.expected_start_time > after,
     )
-    found: dict[uuid.UUID, set[datetime]] = {}
+    found: dict[uuid.UUID, set[tuple[uuid.UUID | None, datetime]]] = {}
     for row in connection.execute(query):
-        found.setdefault(row.deployment_id, set()).add(row.expected_start_time)
+        made = (row.deployment_schedule_id, row.expected_start_time)
+        found.setdefault(row.deployment_id, set()).add(made)
     return found

@@ -28,6 +28,7 @@ FLOW_RUN_COLUMNS = (
     "deployment_id",
     "expected_start_time",
     "auto_scheduled",
+    "deployment_schedule_id",
     "host",
     "pid",
     *STATE_COLUMNS,

@@ -75,6 +75,7 @@ def insert_flow_run(
         "deployment_id": flow_run.deployment_id,
         "expected_start_time": flow_run.expected_start_time,
         "auto_scheduled": flow_run.auto_scheduled,
+        "deployment_schedule_id": flow_run.deployment_schedule_id,
         "host": flow_run.host,
         "pid": flow_run.pid,
         **state_columns(flow_run.state),
