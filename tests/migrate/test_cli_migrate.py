@@ -42,12 +42,12 @@ if __name__ == "__main__":
 
 CLOUD = """\
 from prefect import flow
-from prefect.blocks.system import Secret
+from prefect.blocks.notifications import SlackWebhook
 
 
 @flow
-def uses_a_block():
-    return Secret.load("token").get()
+def uses_a_block() -> None:
+    SlackWebhook.load("ops").notify("done")
 """
 
 
@@ -153,7 +153,9 @@ def test_the_report_names_file_and_line_of_an_unsupported_name(project):
     result = _migrate(project)
     assert result.returncode == 1
     [line] = [line for line in result.stdout.splitlines() if line.startswith("etl/secrets.py")]
-    assert line.startswith("etl/secrets.py:2: prefect.blocks.system.Secret: Blocks are not in")
+    assert line.startswith(
+        "etl/secrets.py:2: prefect.blocks.notifications.SlackWebhook: This block type is not in"
+    )
 
     diff_only = _migrate(project, "--diff")
     assert diff_only.returncode == 1
@@ -161,8 +163,11 @@ def test_the_report_names_file_and_line_of_an_unsupported_name(project):
 
     written = _migrate(project, "--write")
     assert written.returncode == 1
-    assert "etl/secrets.py:2: prefect.blocks.system.Secret" in written.stdout
-    assert "from cauce.blocks.system import Secret" in (project / "etl" / "secrets.py").read_text()
+    assert "etl/secrets.py:2: prefect.blocks.notifications.SlackWebhook" in written.stdout
+    assert (
+        "from cauce.blocks.notifications import SlackWebhook"
+        in (project / "etl" / "secrets.py").read_text()
+    )
 
 
 def test_an_unparsable_file_is_named_and_skipped(project):

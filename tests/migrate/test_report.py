@@ -38,10 +38,17 @@ def test_prefect_examples_names_cauce_has_since_are_not_reported():
 
 
 def test_cloud_only_features_get_their_hint():
-    source = "from prefect.blocks.system import Secret\nimport prefect\nprefect.events.emit_event\n"
+    source = (
+        "from prefect.blocks.notifications import SlackWebhook\n"
+        "import prefect\n"
+        "prefect.events.emit_event\n"
+    )
     found = _findings(source)
-    assert set(found) == {(1, "prefect.blocks.system.Secret"), (3, "prefect.events.emit_event")}
-    assert "environment variables" in found[(1, "prefect.blocks.system.Secret")]
+    assert set(found) == {
+        (1, "prefect.blocks.notifications.SlackWebhook"),
+        (3, "prefect.events.emit_event"),
+    }
+    assert "environment variables" in found[(1, "prefect.blocks.notifications.SlackWebhook")]
     assert "hook" in found[(3, "prefect.events.emit_event")]
 
 
@@ -71,5 +78,13 @@ def test_a_missing_submodule_of_an_existing_module_is_missing():
 
 
 def test_uses_of_a_reported_name_are_not_repeated():
-    source = "from prefect.blocks.system import Secret\n\nSecret.load('a')\nSecret.load('b')\n"
-    assert list(_findings(source)) == [(1, "prefect.blocks.system.Secret")]
+    source = (
+        "from prefect.blocks.notifications import SlackWebhook\n\n"
+        "SlackWebhook.load('a')\nSlackWebhook.load('b')\n"
+    )
+    assert list(_findings(source)) == [(1, "prefect.blocks.notifications.SlackWebhook")]
+
+
+def test_blocks_cauce_has_are_not_reported():
+    source = "from prefect.blocks.system import Secret\nfrom prefect.blocks.core import Block\n"
+    assert list(_findings(source)) == []

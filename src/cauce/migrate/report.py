@@ -3,7 +3,7 @@
 cauce's own modules decide: a name is supported when its cauce path imports (a
 module) or is an attribute found from one, so the report shrinks by itself as
 cauce grows. For what cauce will not have (Prefect Cloud and server features,
-the integration packages built on blocks) `HINTS` says what to use instead.
+the integration packages and block types) `HINTS` says what to use instead.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ from types import ModuleType
 from cauce.migrate.imports import Use
 
 _INTEGRATION = (
-    "{package} is a Prefect integration built on blocks, which cauce does not have: "
+    "{package} is a Prefect integration built on its own blocks, which cauce does not have: "
     "call the service's own Python client inside a task."
 )
 
 # Prefect name (a module or a name in one) -> what to do instead. The longest match wins.
 HINTS: dict[str, str] = {
-    "prefect.blocks": "Blocks are not in cauce: read credentials from environment variables "
-    "(or your secret manager) and pass settings as flow parameters.",
+    "prefect.blocks": "This block type is not in cauce, which has Block and Secret "
+    "(cauce.blocks.core, cauce.blocks.system): keep credentials in a Secret or in environment "
+    "variables, and call the service's own Python client inside a task.",
     "prefect.filesystems": "Storage blocks are not in cauce: read and write files with pathlib "
     "(or fsspec for remote storage) inside a task.",
     "prefect.events": "Events are not in cauce: notify from a task, or from a flow's "
