@@ -19,9 +19,7 @@ from cauce.task_runners.thread_pool import ThreadPoolTaskRunner
 if TYPE_CHECKING:
     import uuid
 
-    from cauce.context import FlowRunContext
     from cauce.deployments.from_code import DeploymentSpec, FlowSource
-    from cauce.schemas.flow_runs import FlowRun
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -218,24 +216,10 @@ class Flow(Generic[P, R]):
 
     def format_run_name(self, parameters: dict[str, Any]) -> str | None:
         """The run's name from a `flow_run_name` template, or None for a generated one
-        (a callable `flow_run_name` is called later by `call_run_name`)."""
+        (the engine calls a callable one inside the new run's context)."""
         if self.flow_run_name is None or callable(self.flow_run_name):
             return None
         return self.flow_run_name.format(**parameters)
-
-    def call_run_name(self, flow_run: FlowRun, parent: FlowRunContext | None) -> str:
-        """The name a callable `flow_run_name` gives `flow_run`, called as Prefect does:
-        inside the run's context, so that it reads the run's parameters, id and generated
-        name through `cauce.runtime.flow_run`."""
-        from cauce.context import FlowRunContext, flow_run_context
-
-        assert callable(self.flow_run_name)
-        context = FlowRunContext(self, flow_run, self.task_runner, parent=parent)
-        token = flow_run_context.set(context)
-        try:
-            return str(self.flow_run_name())
-        finally:
-            flow_run_context.reset(token)
 
 
 class FlowDecorator:

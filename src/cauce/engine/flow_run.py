@@ -37,6 +37,7 @@ from cauce.engine.outcome import (
 )
 from cauce.engine.parameters import ParameterTypeError, jsonable_parameters
 from cauce.engine.retries import retry_delay_seconds
+from cauce.engine.run_naming import flow_run_name_from
 from cauce.engine.tags import run_tags
 from cauce.engine.task_run import take_over_task_run
 from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
@@ -101,7 +102,7 @@ class FlowRunEngine:
                 pid=os.getpid(),
             )
             if callable(flow.flow_run_name):
-                self.flow_run.name = flow.call_run_name(self.flow_run, self.parent)
+                self.flow_run.name = flow_run_name_from(flow, self.flow_run, self.parent)
         self.logger = flow_run_logger(self.flow_run.id, self.flow_run.name, flow.name)
         self.context: FlowRunContext | None = None
         self.final: State | None = None

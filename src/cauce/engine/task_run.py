@@ -22,6 +22,7 @@ from cauce.context import FlowRunContext, TaskRunContext, flow_run_context, task
 from cauce.engine.hooks import DeferredHooks, StateHook, run_hooks
 from cauce.engine.outcome import awaiting_retry, state_from_exception
 from cauce.engine.retries import retry_condition_allows, retry_delay_seconds
+from cauce.engine.run_naming import task_run_name_from
 from cauce.engine.tags import run_tags
 from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
 from cauce.futures import RecordGuard, TaskRunFuture
@@ -100,19 +101,8 @@ def new_task_run(
         created=pending.timestamp,  # one moment, one clock reading
     )
     if callable(task.task_run_name):
-        task_run.name = _name_from_callable(task, task_run, parameters)
+        task_run.name = task_run_name_from(task, task_run, parameters)
     return task_run
-
-
-def _name_from_callable(task: Task[..., Any], task_run: TaskRun, parameters: dict[str, Any]) -> str:
-    """Call the task's `task_run_name` function as Prefect does: inside the run's context,
-    so that it reads the run's parameters, id and provisional name through `cauce.runtime`."""
-    assert callable(task.task_run_name)
-    token = task_run_context.set(TaskRunContext(task, task_run, parameters))
-    try:
-        return str(task.task_run_name())
-    finally:
-        task_run_context.reset(token)
 
 
 def record_new_task_run(task_run: TaskRun, flow_context: FlowRunContext | None) -> None:
