@@ -93,6 +93,7 @@ class Task(Generic[P, R]):
         on_commit: Iterable[TransactionHook] | None = None,
         on_rollback: Iterable[TransactionHook] | None = None,
         result_serializer: str | Serializer | None = None,
+        result_storage_key: str | None = None,
     ) -> None:
         """Long because it takes Prefect's task options, one line each, and stores them."""
         if not callable(fn):
@@ -112,6 +113,9 @@ class Task(Generic[P, R]):
         self._cache_policy_option = cache_policy
         # `cache_policy` as Prefect shows it; `caching` the one in force (None: no caching).
         self.cache_policy, self.caching = task_policies(self, cache_policy)
+        self.result_storage_key = result_storage_key
+        if result_storage_key is not None:
+            self._use_storage_key(result_storage_key, cache_policy)
         self.result_storage = storage_folder(result_storage)
         self.cache_result_in_memory = cache_result_in_memory
         self.refresh_cache = refresh_cache
@@ -133,6 +137,19 @@ class Task(Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"
+
+    def _use_storage_key(self, template: str, policy: CachePolicy | _NotSet | None) -> None:
+        """As Prefect: a storage key persists the result and is its cache key, in place of
+        any cache policy or `cache_key_fn`; `persist_result=False` or NO_CACHE turn it off."""
+        from cauce.cache_policies import _NoCache
+        from cauce.engine.storage_keys import StorageKey
+
+        if not isinstance(template, str):
+            raise TypeError(f"result_storage_key must be a string, got {template!r}")
+        if self.persist_result is False or isinstance(policy, _NoCache):
+            return
+        self.persist_result = True
+        self.caching = StorageKey(template)
 
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
@@ -187,6 +204,7 @@ class Task(Generic[P, R]):
             "on_commit": self.on_commit_hooks,
             "on_rollback": self.on_rollback_hooks,
             "result_serializer": self._result_serializer_option,
+            "result_storage_key": self.result_storage_key,
         }
         return Task(self.fn, **{**current, **options})
 
@@ -331,6 +349,7 @@ def task(
     on_commit: Iterable[TransactionHook] | None = None,
     on_rollback: Iterable[TransactionHook] | None = None,
     result_serializer: str | Serializer | None = None,
+    result_storage_key: str | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -363,6 +382,9 @@ def task(fn: Callable[P, R] | None = None, /, **options: Any) -> Any:
             run's transaction commits or rolls back (cauce.transactions).
         result_serializer: how its cached results are written: "pickle" (default),
             "json", or a `cauce.serializers` serializer.
+        result_storage_key: the file name of its result in `result_storage`, a template
+            such as "summary-{parameters[label]}" (also `{task_run.name}`, `{flow_run.id}`...);
+            it persists the result, and a later run whose key has a result loads it (Cached).
     """
     if fn is not None:
         return Task(fn)

@@ -5,7 +5,8 @@ A cache entry is a pickle of (expires_at or None, value) in
 processes never read half a file; with `result_serializer="json"` it is a JSON
 document {"expires_at", "value"} in <...>.json instead, never unpickled. The folder
 is the policy's `key_storage`, else the task's (or its flow's) `result_storage`, else
-$CAUCE_HOME/results.
+$CAUCE_HOME/results. A task's `result_storage_key` names its file instead: the key
+itself, as in Prefect (`<folder>/latest-summary-daily`), in the same format.
 """
 
 from __future__ import annotations
@@ -35,13 +36,19 @@ class CacheHit:
 
 
 class ResultCache:
-    """Cached task results in one folder, written by `serializer` (pickle by default)."""
+    """Cached task results in one folder, written by `serializer` (pickle by default);
+    with `named_by_key` each file is named by its key, not by the key's hash."""
 
-    def __init__(self, folder: Path, serializer: Serializer | None = None) -> None:
+    def __init__(
+        self, folder: Path, serializer: Serializer | None = None, named_by_key: bool = False
+    ) -> None:
         self.folder = folder
         self.serializer = serializer
+        self.named_by_key = named_by_key
 
     def _path(self, key: str) -> Path:
+        if self.named_by_key:
+            return self.folder / key
         suffix = self.serializer.suffix if self.serializer is not None else ".pickle"
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}"
 
@@ -76,12 +83,13 @@ class ResultCache:
         """Store `value` under `key`, valid for `expiration` (forever when None)."""
         expires_at = now_utc() + expiration if expiration is not None else None
         payload = self._dumps(expires_at, value)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        path = self._path(key)  # in a subfolder when a storage key holds a "/"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(payload)
-            os.replace(temporary, self._path(key))
+            os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -129,7 +137,9 @@ def cache_use(
     serializer = context.task.result_serializer
     if serializer is None and flow_context is not None:
         serializer = flow_context.flow.result_serializer
-    cache = ResultCache(folder, serializer)
+    from cauce.engine.storage_keys import StorageKey
+
+    cache = ResultCache(folder, serializer, named_by_key=isinstance(policy, StorageKey))
     return CacheUse(key, cache, context.task.cache_expiration)
 
 
