@@ -7,6 +7,8 @@ timeouts, and UnfinishedRun with FailedRun, CrashedRun and CancelledRun. The cli
 errors (ObjectNotFound, ObjectAlreadyExists) and the argument errors (ParameterTypeError,
 UpstreamTaskError) are not under it yet. Signals that end a run from outside (Pause,
 Abort, TerminationSignal) are BaseExceptions, so that `except Exception` lets them by.
+A run past its `timeout_seconds` raises TaskRunTimeoutError or FlowRunTimeoutError,
+TimeoutErrors as in Prefect.
 """
 
 from __future__ import annotations
@@ -43,6 +45,21 @@ class NotPausedError(CauceException):
     """A flow run asked to resume is not paused."""
 
 
+class RunTimeoutError(TimeoutError):
+    """A run went past its `timeout_seconds`; `seconds` is that limit. A TimeoutError, so
+    that `except TimeoutError` catches it."""
+
+    seconds: float | None = None
+
+
+class TaskRunTimeoutError(RunTimeoutError):
+    """A task run went past its `timeout_seconds` (Prefect's name, from prefect.task_engine)."""
+
+
+class FlowRunTimeoutError(RunTimeoutError):
+    """A flow run went past its `timeout_seconds` (Prefect's name, from prefect.flow_engine)."""
+
+
 class Pause(BaseException):
     """suspend_flow_run's stop: the flow's code ends here and its engine stops the run
     without a final state (a BaseException, so that `except Exception` lets it by)."""
@@ -72,12 +89,15 @@ __all__ = [
     "Abort",
     "CauceException",
     "FlowPauseTimeout",
+    "FlowRunTimeoutError",
     "FlowRunWaitTimeout",
     "MissingContextError",
     "MissingResult",
     "NotPausedError",
     "Pause",
     "PrefectException",
+    "RunTimeoutError",
+    "TaskRunTimeoutError",
     *_ELSEWHERE,
 ]
 

@@ -20,14 +20,14 @@ from cauce.engine.outcome import (
     is_interruption,
     state_from_exception,
 )
+from cauce.engine.timeouts import timeout_error
+from cauce.exceptions import TaskRunTimeoutError
 from cauce.states import Cancelled, Completed, Crashed, Failed, Running, State, now_utc
 
 
 def timed_out(seconds: float) -> TimeoutError:
     """A TimeoutError as cauce's time limits raise it."""
-    error = TimeoutError()
-    error.cauce_timeout = seconds  # type: ignore[attr-defined]
-    return error
+    return timeout_error(seconds, TaskRunTimeoutError)
 
 
 def assert_state(state: State, name: str, type_name: str, message: str, data: Any) -> None:
@@ -119,7 +119,7 @@ class TestStateFromException:
         self,
     ) -> None:
         exc = ValueError("bad")
-        exc.cauce_timeout = 3  # type: ignore[attr-defined]
+        exc.seconds = 3  # type: ignore[attr-defined]
         assert state_from_exception(exc, "Task run").name == "Failed"
 
     def test_flow_run_failure_has_a_colon_task_run_failure_has_none(self) -> None:

@@ -10,9 +10,10 @@ import uuid
 import pytest
 
 from cauce import flow, runtime, task
+from cauce.exceptions import FlowRunTimeoutError, TaskRunTimeoutError
 from cauce.states import State
 from tests.conftest import Store
-from tests.engine.records import names, recorded
+from tests.engine.records import names, only_run_of, recorded
 
 # Every limit below is 0.2 s around a 10 s sleep: finishing under this proves it was cut short,
 # with room for a loaded machine.
@@ -110,6 +111,65 @@ class TestSyncTimeouts:
         state, elapsed = _timed(slow_then_fast)
         assert elapsed < QUICKLY
         assert state.result() == "done" and len(calls) == 2
+
+
+class TestTimeoutErrors:
+    """What the caller catches and the logs show, in Prefect's words and classes."""
+
+    def test_task_raises_task_run_timeout_error_in_prefect_s_words(self, store: Store) -> None:
+        @task(timeout_seconds=1)  # an int: Prefect writes it 1.0
+        def slow_task() -> None:
+            time.sleep(10)
+
+        caught: list[TimeoutError] = []
+
+        @flow
+        def calls_slow() -> None:
+            try:
+                slow_task()
+            except TimeoutError as exc:  # as code written for any time limit catches it
+                caught.append(exc)
+
+        calls_slow()
+        [caught_error] = caught
+        assert type(caught_error) is TaskRunTimeoutError
+        assert repr(caught_error) == "TaskRunTimeoutError('Scope timed out after 1.0 second(s).')"
+        messages = only_run_of(store, "calls-slow").messages
+        failed = "Task run failed with exception: TaskRunTimeoutError('Scope timed out after 1.0"
+        assert any(m.startswith(failed) for m in messages), messages
+        finished = "Finished in state TimedOut('Task run exceeded timeout of 1.0 second(s)'"
+        assert any(m.startswith(finished) for m in messages), messages
+
+    def test_flow_raises_flow_run_timeout_error(self, store: Store) -> None:
+        @flow(timeout_seconds=0.2)
+        def sleepy_flow() -> None:
+            time.sleep(10)
+
+        with pytest.raises(
+            FlowRunTimeoutError, match=r"^Scope timed out after 0\.2 second\(s\)\.$"
+        ):
+            sleepy_flow()
+
+    def test_async_task_and_flow_raise_the_same_classes(self, store: Store) -> None:
+        @flow(timeout_seconds=0.2)
+        async def sleepy_async_flow() -> None:
+            await asyncio.sleep(10)
+
+        task_state = asyncio.run(sleepy_async_task(return_state=True))
+        flow_state = asyncio.run(sleepy_async_flow(return_state=True))
+        assert (
+            repr(task_state.data) == "TaskRunTimeoutError('Scope timed out after 0.2 second(s).')"
+        )
+        assert (
+            repr(flow_state.data) == "FlowRunTimeoutError('Scope timed out after 0.2 second(s).')"
+        )
+
+    def test_submitted_task_off_the_main_thread_raises_task_run_timeout_error(
+        self, store: Store
+    ) -> None:
+        state, _ = _in_flow_submitting(sleepy_task)
+        with pytest.raises(TaskRunTimeoutError):
+            state.result()
 
 
 class TestAsyncTimeouts:

@@ -41,7 +41,7 @@ from cauce.engine.run_naming import flow_run_name_from
 from cauce.engine.tags import run_tags
 from cauce.engine.task_run import take_over_task_run
 from cauce.engine.timeouts import await_with_time_limit, call_with_time_limit
-from cauce.exceptions import Pause
+from cauce.exceptions import FlowRunTimeoutError, Pause
 from cauce.futures import TaskRunFuture
 from cauce.ids import new_id
 from cauce.interruptions import interruptions_deferred, interruptions_raise
@@ -439,7 +439,7 @@ def run_flow_sync(
             with engine.attempt():
                 try:
                     call = partial(flow.binder.call, engine.parameters)
-                    value = call_with_time_limit(call, flow.timeout_seconds)
+                    value = call_with_time_limit(call, flow.timeout_seconds, FlowRunTimeoutError)
                     again = engine.on_return(value)
                 except BaseException as exc:
                     again = engine.on_exception(exc)
@@ -471,9 +471,9 @@ async def run_flow_async(
             while again:
                 with engine.attempt():
                     try:
-                        value = await await_with_time_limit(
-                            flow.binder.call(engine.parameters), flow.timeout_seconds
-                        )
+                        call = flow.binder.call(engine.parameters)
+                        limit = flow.timeout_seconds
+                        value = await await_with_time_limit(call, limit, FlowRunTimeoutError)
                         again = engine.on_return(value)
                     except BaseException as exc:
                         again = engine.on_exception(exc)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from cauce.exceptions import RunTimeoutError
 from cauce.interruptions import TerminationSignal
 from cauce.states import (
     AwaitingRetry,
@@ -51,8 +52,8 @@ def state_from_exception(exc: BaseException, kind: str) -> State:
         return Cancelled(f"{kind} was cancelled (asyncio.CancelledError).", data=exc)
     if isinstance(exc, SystemExit | GeneratorExit):
         return Crashed(f"{kind} exited early ({exception_summary(exc)}).", data=exc)
-    if isinstance(exc, TimeoutError) and getattr(exc, "cauce_timeout", None) is not None:
-        seconds = getattr(exc, "cauce_timeout", None)
+    if isinstance(exc, RunTimeoutError) and exc.seconds is not None:
+        seconds = float(exc.seconds)  # 2.0 as Prefect writes it, for timeout_seconds=2
         return TimedOut(f"{kind} exceeded timeout of {seconds} second(s)", data=exc)
     # Prefect's wording: "Flow run encountered an exception: ValueError: boom",
     # "Task run encountered an exception ValueError: boom".

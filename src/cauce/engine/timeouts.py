@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, TypeVar
 
+from cauce.exceptions import RunTimeoutError, TaskRunTimeoutError
 from cauce.interruptions import interrupt_thread, raise_here_or_deferred
 
 T = TypeVar("T")
@@ -29,28 +30,31 @@ T = TypeVar("T")
 _WAIT_SLICE_SECONDS = 0.1
 
 
-def timeout_error(seconds: float) -> TimeoutError:
-    """The error a timed-out run raises; `cauce_timeout` tells it from the user's own."""
-    error = TimeoutError(f"timed out after {seconds} second(s)")
-    error.cauce_timeout = seconds  # type: ignore[attr-defined]
-    return error
+def timeout_error(seconds: float, error: type[RunTimeoutError]) -> RunTimeoutError:
+    """The error a run past its limit raises, in Prefect's words: `error` is
+    TaskRunTimeoutError or FlowRunTimeoutError; its `seconds` tells it from the user's own."""
+    raised = error(f"Scope timed out after {float(seconds)} second(s).")
+    raised.seconds = seconds
+    return raised
 
 
-def call_with_time_limit(fn: Callable[[], T], seconds: float | None) -> T:
-    """`fn()`, raising timeout_error(seconds) if it runs longer than `seconds`."""
+def call_with_time_limit(
+    fn: Callable[[], T], seconds: float | None, error: type[RunTimeoutError] = TaskRunTimeoutError
+) -> T:
+    """`fn()`, raising timeout_error(seconds, error) if it runs longer than `seconds`."""
     if not seconds:
         return fn()
     # Windows has no SIGALRM: there, and off the main thread, a helper thread keeps time.
     if sys.platform != "win32" and threading.current_thread() is threading.main_thread():
-        with _signal_time_limit(seconds):
+        with _signal_time_limit(seconds, error):
             return fn()
-    return _call_in_helper_thread(fn, seconds)
+    return _call_in_helper_thread(fn, seconds, error)
 
 
 if sys.platform != "win32":
 
     @contextmanager
-    def _signal_time_limit(seconds: float) -> Iterator[None]:
+    def _signal_time_limit(seconds: float, error: type[RunTimeoutError]) -> Iterator[None]:
         outer_remaining = signal.getitimer(signal.ITIMER_REAL)[0]
         if outer_remaining and outer_remaining <= seconds:
             # An enclosing limit (a timed flow around this task) ends first: it alone applies.
@@ -59,7 +63,7 @@ if sys.platform != "win32":
         started = time.monotonic()
 
         def on_alarm(_signum: int, _frame: FrameType | None) -> None:
-            raise_here_or_deferred(timeout_error(seconds))
+            raise_here_or_deferred(timeout_error(seconds, error))
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -78,7 +82,7 @@ class _Abandoned(BaseException):
     """Raised into a helper thread whose caller stopped waiting; never seen by anyone."""
 
 
-def _call_in_helper_thread(fn: Callable[[], T], seconds: float) -> T:
+def _call_in_helper_thread(fn: Callable[[], T], seconds: float, error: type[RunTimeoutError]) -> T:
     outcome: list[tuple[bool, Any]] = []
     lock = threading.Lock()
     finished = False
@@ -113,7 +117,7 @@ def _call_in_helper_thread(fn: Callable[[], T], seconds: float) -> T:
         raise
     if not outcome:
         stop(_Abandoned)
-        raise timeout_error(seconds)
+        raise timeout_error(seconds, error)
     succeeded, value = outcome[0]
     if succeeded:
         result: T = value
@@ -121,8 +125,10 @@ def _call_in_helper_thread(fn: Callable[[], T], seconds: float) -> T:
     raise value
 
 
-async def await_with_time_limit(awaitable: Any, seconds: float | None) -> Any:
-    """Await `awaitable`, raising a timeout error after `seconds`."""
+async def await_with_time_limit(
+    awaitable: Any, seconds: float | None, error: type[RunTimeoutError] = TaskRunTimeoutError
+) -> Any:
+    """Await `awaitable`, raising timeout_error(seconds, error) after `seconds`."""
     import asyncio  # here: a sync run never loads asyncio
 
     if not seconds:
@@ -132,5 +138,5 @@ async def await_with_time_limit(awaitable: Any, seconds: float | None) -> Any:
             return await awaitable
     except TimeoutError:
         if deadline.expired():
-            raise timeout_error(seconds) from None
+            raise timeout_error(seconds, error) from None
         raise
