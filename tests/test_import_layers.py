@@ -71,9 +71,11 @@ ALLOWED: dict[str, set[str]] = {
     # get_state_exception answers an async caller with a coroutine, and the run context
     # says who that is (imported in the function: the context's schemas import states).
     "states": {"context"},
-    # pause_flow_run: the run's state through the client, its logger, and the stop a
-    # cancellation while paused makes.
-    "flow_runs": {"context", "client", "logging", "interruptions"},
+    # pause_flow_run: the run's state through the client, its logger, the stop a
+    # cancellation while paused makes, and the input it waits for.
+    "flow_runs": {"context", "client", "logging", "interruptions", "input"},
+    # Prefect's RunInput: pydantic models of the input a paused run waits for.
+    "input": set(),
     # The run path.
     # Flow.deploy() / from_source() are one-line delegations to deployments/, and
     # Flow.serve() to workers/: it starts a worker of one deployment.
@@ -97,6 +99,8 @@ ALLOWED: dict[str, set[str]] = {
         "logging",
         "log_prints",
         "task_runners",
+        # A task's result_storage_key is filled in with the cauce.runtime modules.
+        "runtime",
     },
     "client": {"orchestration", "database"},
     "orchestration": {"database"},

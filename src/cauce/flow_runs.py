@@ -17,11 +17,14 @@ ends Failed (the server's crash service, or the resume that comes too late).
 is final and returns it; past its timeout it raises FlowRunWaitTimeout. As in Prefect it
 is a coroutine function wherever it is called (`asyncio.run(wait_for_flow_run(id))`).
 
+With `wait_for_input` (a `cauce.input.RunInput`, a pydantic model or any type) the run
+waits for input of that shape: the resume must bring it (`run_input`), and the pause
+returns it; a suspended run gets it when its process, run again, reaches the suspend.
+
 Called from an async flow or task (or, outside a run, where an event loop runs), each
 returns a coroutine to await, as in Prefect.
-Left out: `wait_for_input` (a form the UI would show), pause keys for
-`pause_flow_run` (accepted and unused), and suspending another run than the current one
-(`suspend_flow_run(flow_run_id=...)`: its process would not notice).
+Left out: pause keys for `pause_flow_run` (accepted and unused), and suspending another
+run than the current one (`suspend_flow_run(flow_run_id=...)`: its process would not notice).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 from cauce.context import FlowRunContext, TaskRunContext, is_async_caller
 from cauce.exceptions import FlowPauseTimeout, FlowRunWaitTimeout, NotPausedError, Pause
+from cauce.input import RunInput, input_value, run_input_class
+from cauce.schemas.run_input import resumed_input, with_input_schema
 from cauce.schemas.states import SetStateStatus
 from cauce.states import Paused, State, StateType, Suspended, is_suspended, now_utc
 
@@ -54,14 +59,14 @@ def pause_flow_run(
     poll_interval: int = 10,
     key: str | None = None,
 ) -> Any:
-    """Record the current flow run Paused and wait until it is resumed (None), or fail
-    with FlowPauseTimeout after `timeout` seconds. It asks every second, or every
-    `poll_interval` seconds when that is shorter. `key` is accepted and unused."""
+    """Record the current flow run Paused and wait until it is resumed (None, or the input
+    it was resumed with when `wait_for_input` asks for some), or fail with FlowPauseTimeout
+    after `timeout` seconds. It asks every second, or every `poll_interval` seconds when
+    that is shorter. `key` is accepted and unused."""
     waiting = _PausedRun(wait_for_input, timeout, poll_interval)
     if is_async_caller():
         return waiting.wait_async()
-    waiting.wait(time.sleep)
-    return None
+    return waiting.wait(time.sleep)
 
 
 async def apause_flow_run(
@@ -69,31 +74,31 @@ async def apause_flow_run(
     timeout: int = 3600,
     poll_interval: int = 10,
     key: str | None = None,
-) -> None:
+) -> Any:
     """`pause_flow_run` for async code."""
-    await _PausedRun(wait_for_input, timeout, poll_interval).wait_async()
+    return await _PausedRun(wait_for_input, timeout, poll_interval).wait_async()
 
 
 def resume_flow_run(flow_run_id: uuid.UUID | str, run_input: dict[str, Any] | None = None) -> Any:
-    """Resume the paused flow run `flow_run_id`: its process goes on (a suspended run is
-    Scheduled, for a worker to run again). NotPausedError when it is not paused."""
-    if run_input is not None:
-        raise NotImplementedError("cauce resumes runs without input: pass no run_input")
+    """Resume the paused flow run `flow_run_id`, with `run_input` when it waits for input:
+    its process goes on (a suspended run is Scheduled, for a worker to run again).
+    NotPausedError when it is not paused; the client's error when the input is missing
+    or refused."""
     run_id = uuid.UUID(str(flow_run_id))
     if is_async_caller():
-        return asyncio.to_thread(_resume, run_id)
-    _resume(run_id)
+        return asyncio.to_thread(_resume, run_id, run_input)
+    _resume(run_id, run_input)
     return None
 
 
-def _resume(flow_run_id: uuid.UUID) -> None:
+def _resume(flow_run_id: uuid.UUID, run_input: dict[str, Any] | None) -> None:
     from cauce.client.factory import get_client
 
     client = get_client()
     state = client.read_flow_run(flow_run_id).state
     if state.type is not StateType.PAUSED:
         raise NotPausedError(f"Flow run {flow_run_id} is not paused: it is {state!r}.")
-    client.resume_flow_run(flow_run_id)
+    client.resume_flow_run(flow_run_id, run_input)
 
 
 async def aresume_flow_run(
@@ -104,7 +109,7 @@ async def aresume_flow_run(
 
 
 _KEY_MESSAGE = "Suspended until resumed (pause key {})."
-_KEY_PATTERN = re.compile(r"\(pause key (\".*\")\)\.$")
+_KEY_PATTERN = re.compile(r"^Suspended until resumed \(pause key (\"(?:[^\"\\]|\\.)*\")\)\.")
 # Per attempt of a flow run (its id and run count) in this process: how many
 # suspend_flow_run calls it made, for default keys. A rerun counts from 1 again.
 _suspend_calls: dict[tuple[uuid.UUID, int], itertools.count[int]] = {}
@@ -120,11 +125,11 @@ def suspend_flow_run(
     """Record the current deployment's flow run Suspended and end its process; once
     resumed a worker runs it again from the start, and this call (same `key`, by
     default the same order in the run) then returns None. Past `timeout` seconds
-    without a resume the run ends Failed. `client` is accepted and unused."""
+    without a resume the run ends Failed. With `wait_for_input`, it then returns the
+    input the run was resumed with (see pause_flow_run). `client` is accepted and unused."""
     if is_async_caller():
         return asuspend_flow_run(wait_for_input, flow_run_id, timeout, key, client)
-    _suspend(wait_for_input, flow_run_id, timeout, key)
-    return None
+    return _suspend(wait_for_input, flow_run_id, timeout, key)
 
 
 async def asuspend_flow_run(
@@ -133,9 +138,9 @@ async def asuspend_flow_run(
     timeout: int = 3600,
     key: str | None = None,
     client: Any = None,
-) -> None:
+) -> Any:
     """`suspend_flow_run` for async code."""
-    _suspend(wait_for_input, flow_run_id, timeout, key)
+    return _suspend(wait_for_input, flow_run_id, timeout, key)
 
 
 def _context() -> FlowRunContext:
@@ -152,10 +157,10 @@ def _suspend(
     flow_run_id: uuid.UUID | str | None,
     timeout: float,
     key: str | None,
-) -> None:
-    """Suspend the current run (raising Pause), or return when `key` was taken already."""
-    if wait_for_input is not None:
-        raise NotImplementedError("cauce suspends runs without input: pass no wait_for_input")
+) -> Any:
+    """Suspend the current run (raising Pause), or return (its input, if it asks for
+    some) when `key` was taken already."""
+    asked = None if wait_for_input is None else run_input_class(wait_for_input)
     context = _context()
     flow_run = context.flow_run
     if flow_run_id is not None and uuid.UUID(str(flow_run_id)) != flow_run.id:
@@ -173,10 +178,11 @@ def _suspend(
     calls = _suspend_calls.setdefault((flow_run.id, flow_run.run_count), itertools.count(1))
     key = str(next(calls)) if key is None else key
     client = get_client()
-    if key in _keys_taken(client.read_flow_run_states(flow_run.id)):
-        return
+    given = _inputs_given(client.read_flow_run_states(flow_run.id))
+    if key in given:
+        return None if asked is None else input_value(asked, given[key] or {})
     get_batch_writer().flush()  # what the run did so far is shown while it is suspended
-    suspended = Suspended(_KEY_MESSAGE.format(json.dumps(key)), timeout_seconds=timeout)
+    suspended = Suspended(_waiting_message(_KEY_MESSAGE.format(json.dumps(key)), asked), timeout)
     result = client.set_flow_run_state(flow_run.id, suspended, expected_state_id=flow_run.state.id)
     if result.status is not SetStateStatus.ACCEPT:
         raise RuntimeError(f"The flow run could not be suspended: {result.reason}")
@@ -185,22 +191,27 @@ def _suspend(
     raise Pause(f"Flow run {flow_run.name!r} was suspended.")
 
 
-def _keys_taken(history: list[State]) -> set[str]:
-    """The pause keys of the suspensions in a run's state history."""
-    keys = set()
-    for state in history:
+def _inputs_given(history: list[State]) -> dict[str, dict[str, Any] | None]:
+    """The pause keys of the suspensions in a run's state history (oldest first), each
+    with the input its resume brought (None without one)."""
+    given = {}
+    for state, after in zip(history, [*history[1:], None], strict=True):
         found = _KEY_PATTERN.search(state.message or "") if is_suspended(state) else None
         if found is not None:
-            keys.add(json.loads(found.group(1)))
-    return keys
+            given[json.loads(found.group(1))] = None if after is None else resumed_input(after)
+    return given
+
+
+def _waiting_message(message: str, asked: type[RunInput] | None) -> str:
+    """A pause's message, with the schema of the input it asks for, if any."""
+    return message if asked is None else with_input_schema(message, asked.model_json_schema())
 
 
 class _PausedRun:
     """One pause of the current flow run, from Paused to resumed, cancelled or timed out."""
 
     def __init__(self, wait_for_input: Any, timeout: float, poll_interval: float) -> None:
-        if wait_for_input is not None:
-            raise NotImplementedError("cauce pauses runs without input: pass no wait_for_input")
+        self.asked = None if wait_for_input is None else run_input_class(wait_for_input)
         context = FlowRunContext.get()
         if context is None:
             raise RuntimeError("pause_flow_run must be called from inside a flow run.")
@@ -217,7 +228,7 @@ class _PausedRun:
     def _pause(self, timeout: float) -> None:
         from cauce.logging.run_logger import get_run_logger
 
-        paused = Paused("Waiting to be resumed.", timeout_seconds=timeout)
+        paused = Paused(_waiting_message("Waiting to be resumed.", self.asked), timeout)
         result = self.client.set_flow_run_state(
             self.flow_run.id, paused, expected_state_id=self.flow_run.state.id
         )
@@ -229,13 +240,21 @@ class _PausedRun:
             "Pausing flow, execution will continue when this flow run is resumed."
         )
 
-    def wait(self, sleep: Callable[[float], None]) -> None:
+    def wait(self, sleep: Callable[[float], None]) -> Any:
         while not self._resumed():
             sleep(self.every)
+        return self._input()
 
-    async def wait_async(self) -> None:
+    async def wait_async(self) -> Any:
         while not await asyncio.to_thread(self._resumed):
             await asyncio.sleep(self.every)
+        return self._input()
+
+    def _input(self) -> Any:
+        """What the pause returns: the input the run was resumed with, if it asked."""
+        if self.asked is None:
+            return None
+        return input_value(self.asked, resumed_input(self.flow_run.state) or {})
 
     def _resumed(self) -> bool:
         """Whether the run goes on now; FlowPauseTimeout past the deadline, and the

@@ -229,9 +229,12 @@ class CauceClient(Protocol):
     ) -> FlowRun:
         """Rename the run and/or replace its tags (None: unchanged); the run after."""
 
-    def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
-        """Resume the paused run (its process goes on); the run after. ClientError if it
-        is not paused."""
+    def resume_flow_run(
+        self, flow_run_id: uuid.UUID, run_input: dict[str, Any] | None = None
+    ) -> FlowRun:
+        """Resume the paused run (its process goes on), with `run_input` when it waits
+        for input; the run after. ClientError if it is not paused, or the input is
+        missing or refused."""
 
     def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:
         """One watchdog pass with the settings of whoever runs it (the server's, or

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cauce.processes import process_is_gone, this_host
 from cauce.schemas.flow_runs import FlowRun
@@ -105,11 +105,13 @@ class EmbeddedWorkerVerbs:
         with self._core() as connection:
             return update_flow_run(connection, flow_run_id, name, tags)
 
-    def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
+    def resume_flow_run(
+        self, flow_run_id: uuid.UUID, run_input: dict[str, Any] | None = None
+    ) -> FlowRun:
         from cauce.orchestration.pausing import resume_flow_run
 
         with self._core() as connection:
-            return resume_flow_run(connection, flow_run_id)
+            return resume_flow_run(connection, flow_run_id, run_input)
 
     def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:
         from cauce.orchestration.watchdog import run_watchdog

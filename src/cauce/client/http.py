@@ -97,6 +97,7 @@ _QUIET_RETRY_SECONDS = 2.0
 # Connecting to a live server is fast; a response may wait on a busy database.
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 _JSON = {"Content-Type": "application/json"}
+_Input = dict[str, Any] | None  # what a paused run waits for
 
 logger = logging.getLogger("cauce.client")
 
@@ -156,8 +157,7 @@ class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs
         return SetStateResultModel.model_validate(response.json()).to_domain()
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
-        response = self._request("GET", f"/flow_runs/{flow_run_id}")
-        return FlowRunModel.model_validate(response.json()).to_domain()
+        return _flow_run(self._request("GET", f"/flow_runs/{flow_run_id}"))
 
     def read_flow_runs(self, where: FlowRunFilter) -> list[FlowRun]:
         body = FlowRunFilterModel.from_domain(where)
@@ -243,8 +243,7 @@ class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs
 
     def apply_deployment(self, deployment: Deployment) -> Deployment:
         body = DeploymentApply.from_domain(deployment)
-        response = self._request("POST", "/deployments", json=_dump(body), refusals=True)
-        return _deployment(response)
+        return _deployment(self._request("POST", "/deployments", json=_dump(body), refusals=True))
 
     def read_deployment(self, deployment_id: uuid.UUID) -> Deployment:
         return _deployment(self._request("GET", f"/deployments/{deployment_id}"))
@@ -301,8 +300,7 @@ class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs
             parameters=parameters or {}, scheduled_time=scheduled_time, tags=tags or [], id=new_id()
         )
         path = f"/deployments/{deployment_id}/create_flow_run"
-        response = self._request("POST", path, json=_dump(body), refusals=True)
-        return FlowRunModel.model_validate(response.json()).to_domain()
+        return _flow_run(self._request("POST", path, json=_dump(body), refusals=True))
 
     def worker_heartbeat(
         self, pool_name: str, name: str, host: str, pid: int, flow_run_ids: list[uuid.UUID]
@@ -363,20 +361,18 @@ class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs
     def cancel_flow_run(self, flow_run_id: uuid.UUID, reason: str) -> FlowRun:
         body = ReasonRequest(reason=reason)
         path = f"/flow_runs/{flow_run_id}/cancel"
-        response = self._request("POST", path, json=_dump(body), refusals=True)
-        return FlowRunModel.model_validate(response.json()).to_domain()
+        return _flow_run(self._request("POST", path, json=_dump(body), refusals=True))
 
     def update_flow_run(
         self, flow_run_id: uuid.UUID, name: str | None = None, tags: list[str] | None = None
     ) -> FlowRun:
         body = FlowRunUpdate(name=name, tags=tags)
         path = f"/flow_runs/{flow_run_id}"
-        response = self._request("PATCH", path, json=_dump(body), refusals=True)
-        return FlowRunModel.model_validate(response.json()).to_domain()
+        return _flow_run(self._request("PATCH", path, json=_dump(body), refusals=True))
 
-    def resume_flow_run(self, flow_run_id: uuid.UUID) -> FlowRun:
-        response = self._request("POST", f"/flow_runs/{flow_run_id}/resume", refusals=True)
-        return FlowRunModel.model_validate(response.json()).to_domain()
+    def resume_flow_run(self, flow_run_id: uuid.UUID, run_input: _Input = None) -> FlowRun:
+        path, body = f"/flow_runs/{flow_run_id}/resume", {"run_input": run_input}
+        return _flow_run(self._request("POST", path, json=body, refusals=True))
 
     def run_watchdog(self, dry_run: bool = False) -> list[WatchdogAction]:
         body = WatchdogRunRequest(dry_run=dry_run)
@@ -461,6 +457,10 @@ def _segment(name: str) -> str:
 
 def _deployment(response: httpx.Response) -> Deployment:
     return DeploymentModel.model_validate(response.json()).to_domain()
+
+
+def _flow_run(response: httpx.Response) -> FlowRun:
+    return FlowRunModel.model_validate(response.json()).to_domain()
 
 
 def _checked(

@@ -32,18 +32,16 @@ class StorageKey(CachePolicy):
         **kwargs: Any,
     ) -> str | None:
         """The template filled in for this run, read inside the run's context."""
-        import importlib
-
         from cauce.context import task_run_context
+        from cauce.runtime import deployment, flow_run, task_run
 
-        # By name: the engine sits below cauce.runtime in the layers (test_import_layers);
-        # it only hands the user's template the modules the user's code reads anyway.
-        runtime = {
-            name: importlib.import_module(f"cauce.runtime.{name}")
-            for name in ("task_run", "flow_run", "deployment")
-        }
         token = task_run_context.set(task_ctx)
         try:
-            return self.template.format(parameters=dict(inputs), **runtime)
+            return self.template.format(
+                parameters=dict(inputs),
+                task_run=task_run,
+                flow_run=flow_run,
+                deployment=deployment,
+            )
         finally:
             task_run_context.reset(token)

@@ -25,6 +25,7 @@ from cauce.schemas.api_workers import (
     WorkerModel,
     WorkerStopped,
 )
+from cauce.schemas.run_input import ResumeRequest
 from cauce.server.api.responses import NO_WORK_POOL, NOT_FOUND, REFUSED, UNREADABLE_BODY
 from cauce.server.database import DatabaseDep
 from cauce.server.wakeups import RunsMadeDep
@@ -156,13 +157,21 @@ async def cancel_flow_run(
     return FlowRunModel.from_domain(flow_run)
 
 
-@router.post("/flow_runs/{flow_run_id}/resume", responses={**NOT_FOUND, **REFUSED})
-async def resume_flow_run(flow_run_id: uuid.UUID, database: DatabaseDep) -> FlowRunModel:
-    """Resume a paused run: its process, waiting in pause_flow_run, goes on. 422 if it is
-    not paused."""
+@router.post(
+    "/flow_runs/{flow_run_id}/resume", responses={**NOT_FOUND, **REFUSED, **UNREADABLE_BODY}
+)
+async def resume_flow_run(
+    flow_run_id: uuid.UUID, database: DatabaseDep, body: ResumeRequest | None = None
+) -> FlowRunModel:
+    """Resume a paused run: its process, waiting in pause_flow_run, goes on, with
+    `run_input` when it waits for input. 422 if it is not paused, or the input is
+    missing or refused (naming the field)."""
     from cauce.orchestration.pausing import resume_flow_run as resume
 
-    flow_run = await database.transaction(lambda connection: resume(connection, flow_run_id))
+    run_input = None if body is None else body.run_input
+    flow_run = await database.transaction(
+        lambda connection: resume(connection, flow_run_id, run_input)
+    )
     return FlowRunModel.from_domain(flow_run)
 
 
