@@ -122,8 +122,9 @@ ALLOWED: dict[str, set[str]] = {
     "blocks": {"client", "context"},
     # Prefect's artifacts: made through the client, for the run in the context.
     "artifacts": {"context", "client"},
-    # Prefect's global concurrency limits: slots taken and given back through the client.
-    "concurrency": {"client"},
+    # Prefect's global concurrency limits: slots taken and given back through the client;
+    # a missing limit is logged by the run's logger, as Prefect does.
+    "concurrency": {"client", "context", "logging"},
     "log_prints": {"context", "logging"},
     "logging": {"context", "interruptions"},
     "context": {"futures", "task_runners"},

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,8 @@ from cauce.concurrency.sync import (
 )
 from cauce.schemas.concurrency_limits import StoredConcurrencyLimit
 from tests.conftest import Store
+from tests.engine import scripts
+from tests.engine.records import flow_runs_of
 
 
 def most_at_once(spans: list[tuple[float, float]]) -> int:
@@ -170,3 +173,35 @@ def test_async_timeout_and_rate_limit(store: Store) -> None:
             await async_concurrency.rate_limit("api")
 
     asyncio.run(main())
+
+
+MISSING_LIMIT_IN_A_TASK = """
+    from cauce import flow, task
+    from cauce.concurrency.sync import concurrency
+
+    @task
+    def limited() -> None:
+        with concurrency("no-such-limit"):
+            pass
+
+    @flow
+    def uses_a_missing_limit() -> None:
+        limited()
+
+    if __name__ == "__main__":
+        uses_a_missing_limit()
+"""
+
+
+def test_a_missing_limit_in_a_task_is_logged_by_the_task_run(store: Store, tmp_path: Path) -> None:
+    """As Prefect shows it: under the task run's name, and in the task run's logs."""
+    result = scripts.run(tmp_path, MISSING_LIMIT_IN_A_TASK)
+    assert result.returncode == 0, result.stderr
+    warning = "Concurrency limits ['no-such-limit'] do not exist - skipping acquisition."
+    assert ("WARNING", "Task run 'limited-0'", warning) in scripts.terminal_lines(result.stderr)
+    [run] = flow_runs_of(store, "uses-a-missing-limit")
+    [task_run] = store.client.read_task_runs(run.id)
+    stored = [
+        (e.name, e.task_run_id) for _, e in store.client.read_logs(run.id) if e.message == warning
+    ]
+    assert stored == [("cauce.task_runs", task_run.id)]

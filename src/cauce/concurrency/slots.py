@@ -13,6 +13,8 @@ import time
 from typing import TYPE_CHECKING
 
 from cauce.client.base import ClientError
+from cauce.context import flow_run_context, task_run_context
+from cauce.logging.run_logger import get_run_logger
 from cauce.schemas.concurrency_limits import SlotMode
 
 if TYPE_CHECKING:
@@ -22,6 +24,7 @@ POLL_SECONDS = 0.1
 """How long to wait before asking again for slots that did not fit."""
 
 logger = logging.getLogger("cauce.concurrency")
+"""Its lines outside any run; inside one they go through the run's logger."""
 
 
 class ConcurrencySlotAcquisitionError(Exception):
@@ -55,8 +58,17 @@ def try_acquire(names: list[str], occupy: int, mode: SlotMode, strict: bool) -> 
         ) from None
     if found is not None and len(found) < len(set(names)):
         missing = sorted(set(names) - set(found))
-        logger.warning("Concurrency limits %s do not exist - skipping acquisition.", missing)
+        _run_or_module_logger().warning(
+            "Concurrency limits %s do not exist - skipping acquisition.", missing
+        )
     return found
+
+
+def _run_or_module_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """The logger of the run this code is in, as Prefect logs this warning (under the task
+    run's name, in its logs); the module's logger outside a run."""
+    in_run = task_run_context.get() is not None or flow_run_context.get() is not None
+    return get_run_logger() if in_run else logger
 
 
 def deadline(timeout_seconds: float | None) -> float | None:
