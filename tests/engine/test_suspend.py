@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cauce import flow, suspend_flow_run, task
+from cauce.client.base import ClientError
 from cauce.database.connections import create_engine
 from cauce.engine.flow_run import run_existing_flow_run
 from cauce.flow_runs import asuspend_flow_run, resume_flow_run
@@ -115,6 +116,25 @@ class TestSuspendAndResume:
         assert asyncio.iscoroutinefunction(asuspend_flow_run)
 
 
+class TestSuspendForInput:
+    def test_the_rerun_gets_the_input_the_run_was_resumed_with(self, store: Store) -> None:
+        @flow
+        def con_entrada() -> str:
+            nombre = suspend_flow_run(wait_for_input=str, timeout=600)
+            return f"hola {nombre}"
+
+        flow_run = _deployment_run(store, "con-entrada")
+        assert run_existing_flow_run(con_entrada, flow_run).name == "Suspended"
+        with pytest.raises(ClientError, match="input field 'value' must be a string, got 3"):
+            store.client.resume_flow_run(flow_run.id, {"value": 3})
+        assert store.client.read_flow_run(flow_run.id).state.name == "Suspended"
+
+        resume_flow_run(flow_run.id, run_input={"value": "Ana"})
+        final = run_existing_flow_run(con_entrada, store.client.read_flow_run(flow_run.id))
+
+        assert final.is_completed() and final.result() == "hola Ana"
+
+
 class TestRefused:
     def test_a_run_not_from_a_deployment_is_refused(self, store: Store) -> None:
         @flow
@@ -127,14 +147,10 @@ class TestRefused:
         with pytest.raises(RuntimeError, match="not associated with a deployment"):
             state.result()
 
-    def test_input_and_tasks_and_other_runs_are_refused(self, store: Store) -> None:
+    def test_tasks_and_other_runs_are_refused(self, store: Store) -> None:
         @task
         def en_tarea() -> None:
             suspend_flow_run()
-
-        @flow
-        def con_entrada() -> None:
-            suspend_flow_run(wait_for_input=str)
 
         @flow
         def otra_corrida() -> None:
@@ -144,8 +160,6 @@ class TestRefused:
         def desde_tarea() -> None:
             en_tarea()
 
-        with pytest.raises(NotImplementedError, match="wait_for_input"):
-            con_entrada()
         with pytest.raises(NotImplementedError, match="only the current flow run"):
             otra_corrida()
         with pytest.raises(RuntimeError, match="Cannot suspend task runs"):
