@@ -120,6 +120,8 @@ ALLOWED: dict[str, set[str]] = {
     # Prefect's blocks: fields saved and loaded through the client; whether the caller
     # awaits is the run context's question.
     "blocks": {"client", "context"},
+    # Prefect's emit_event: recorded through the client, the run in the context related.
+    "events": {"client", "context"},
     # Prefect's artifacts: made through the client, for the run in the context.
     "artifacts": {"context", "client"},
     # Prefect's global concurrency limits: slots taken and given back through the client;

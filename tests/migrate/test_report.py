@@ -31,6 +31,7 @@ def test_prefect_examples_names_cauce_has_since_are_not_reported():
         "from prefect.exceptions import FailedRun, CrashedRun, CancelledRun\n"
         "from prefect.schedules import Cron, Interval, RRule\n"
         "from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, NoSchedule\n"
+        "from prefect.events import Event, RelatedResource, Resource, emit_event\n"
     )
     found = _findings(source)
     assert list(found) == [(6, "prefect.client.schemas.schedules.NoSchedule")]
@@ -41,15 +42,16 @@ def test_cloud_only_features_get_their_hint():
     source = (
         "from prefect.blocks.notifications import SlackWebhook\n"
         "import prefect\n"
-        "prefect.events.emit_event\n"
+        "prefect.events.DeploymentEventTrigger\n"
     )
     found = _findings(source)
     assert set(found) == {
         (1, "prefect.blocks.notifications.SlackWebhook"),
-        (3, "prefect.events.emit_event"),
+        (3, "prefect.events.DeploymentEventTrigger"),
     }
     assert "environment variables" in found[(1, "prefect.blocks.notifications.SlackWebhook")]
-    assert "hook" in found[(3, "prefect.events.emit_event")]
+    assert "no automations or triggers" in found[(3, "prefect.events.DeploymentEventTrigger")]
+    assert "hook" in found[(3, "prefect.events.DeploymentEventTrigger")]
 
 
 def test_integrations_are_reported_with_the_package_name():

@@ -78,6 +78,8 @@ ENDPOINTS = {
     ("post", "/api/block_documents/filter"),
     ("get", "/api/block_types/slug/{slug}/block_documents/name/{name}"),
     ("delete", "/api/block_types/slug/{slug}/block_documents/name/{name}"),
+    ("post", "/api/events"),
+    ("post", "/api/events/filter"),
     ("get", "/api/health"),
 }
 

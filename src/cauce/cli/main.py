@@ -27,6 +27,7 @@ COMMANDS = {
     "block": LazyCommand("cauce.cli.block", "app"),
     "config": LazyCommand("cauce.cli.config", "app"),
     "deployment": LazyCommand("cauce.cli.deployment", "app"),
+    "event": LazyCommand("cauce.cli.event", "app"),
     "flow": LazyCommand("cauce.cli.flow", "app"),
     "flow-run": LazyCommand("cauce.cli.flow_run", "app"),
     "global-concurrency-limit": LazyCommand("cauce.cli.global_concurrency_limit", "app"),

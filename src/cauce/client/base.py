@@ -11,6 +11,7 @@ from cauce.schemas.artifacts import ArtifactFilter, StoredArtifact
 from cauce.schemas.blocks import StoredBlockDocument
 from cauce.schemas.concurrency_limits import SlotMode, StoredConcurrencyLimit
 from cauce.schemas.deployments import Deployment, DeploymentSchedule, WorkPool
+from cauce.schemas.events import EventFilter, StoredEvent
 from cauce.schemas.flow_runs import FlowRun, FlowRunFilter
 from cauce.schemas.flows import Flow
 from cauce.schemas.logs import LogEntry
@@ -322,6 +323,13 @@ class CauceClient(Protocol):
 
     def delete_block_document(self, slug: str, name: str) -> None:
         """Delete the block document `slug/name`; raises NotFound naming it."""
+
+    def emit_events(self, emitted: list[StoredEvent]) -> list[StoredEvent]:
+        """Record events (one already recorded, by id, is kept once); the events as sent.
+        Raises ClientError naming what is wrong with the first bad one, recording none."""
+
+    def read_events(self, where: EventFilter | None = None) -> list[StoredEvent]:
+        """The events matching `where`, newest first (the 100 newest when not given)."""
 
     def close(self) -> None:
         """Release connections."""

@@ -21,6 +21,7 @@ from cauce.client.base import ClientError, NotFound, StoreBusy
 from cauce.client.embedded_artifacts import EmbeddedArtifactVerbs, core_refusals
 from cauce.client.embedded_blocks import EmbeddedBlockVerbs
 from cauce.client.embedded_concurrency_limits import EmbeddedConcurrencyLimitVerbs
+from cauce.client.embedded_events import EmbeddedEventVerbs
 from cauce.client.embedded_variables import EmbeddedVariableVerbs
 from cauce.client.embedded_workers import EmbeddedWorkerVerbs
 from cauce.database.migrations import HEAD_REVISION
@@ -48,6 +49,7 @@ class EmbeddedClient(
     EmbeddedArtifactVerbs,
     EmbeddedConcurrencyLimitVerbs,
     EmbeddedBlockVerbs,
+    EmbeddedEventVerbs,
 ):
     """Records and reads runs directly in the database at `database_url`.
 

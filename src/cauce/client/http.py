@@ -37,10 +37,7 @@ from urllib.parse import quote
 import httpx
 
 from cauce.client.base import AlreadyExists, ClientError, NotFound, ServerUnreachable, SlotsTaken
-from cauce.client.http_artifacts import HttpArtifactVerbs
-from cauce.client.http_blocks import HttpBlockVerbs
-from cauce.client.http_concurrency_limits import HttpConcurrencyLimitVerbs
-from cauce.client.http_variables import HttpVariableVerbs
+from cauce.client.http_objects import HttpObjectVerbs
 from cauce.ids import new_id
 from cauce.schemas.api import (
     FlowModel,
@@ -102,7 +99,7 @@ _Input = dict[str, Any] | None  # what a paused run waits for
 logger = logging.getLogger("cauce.client")
 
 
-class HttpClient(HttpVariableVerbs, HttpArtifactVerbs, HttpConcurrencyLimitVerbs, HttpBlockVerbs):
+class HttpClient(HttpObjectVerbs):
     """Records and reads runs on the cauce server at `api_url` (e.g. http://host:4200/api).
 
     `retry_seconds`: how long to keep retrying an unreachable server (RETRY_SECONDS).

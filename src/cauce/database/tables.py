@@ -6,7 +6,8 @@ a flow's code is, how to call it, when (its schedules) and where to run it (its
 work pool); the flow runs it makes point back at it. A variable is a named JSON
 value that flows read at run time (Prefect's Variables); a block document is a
 block's fields saved under its type's slug and a name (Prefect's Blocks). An artifact is something a
-run made for people to see (a report, a table, a link, a progress bar, an image).
+run made for people to see (a report, a table, a link, a progress bar, an image). An
+event is something that happened to a resource, as code emitted it (Prefect's events).
 """
 
 from __future__ import annotations
@@ -392,4 +393,20 @@ artifacts = Table(
     Index(None, "flow_run_id"),
     Index(None, "key", "created"),
     Index(None, "created", "id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    # Chosen by the code that emitted it: the same event sent twice is kept once.
+    Column("id", Uuid, primary_key=True),
+    Column("occurred", UTCDateTime, nullable=False),
+    Column("event", String(1024), nullable=False),
+    # Labels as JSON objects of strings; the resource's id is one of them.
+    Column("resource", JSON, nullable=False),
+    Column("related", JSON, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("received", UTCDateTime, nullable=False),
+    Index(None, "occurred"),
+    Index(None, "event", "occurred"),
 )

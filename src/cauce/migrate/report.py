@@ -28,8 +28,9 @@ HINTS: dict[str, str] = {
     "variables, and call the service's own Python client inside a task.",
     "prefect.filesystems": "Storage blocks are not in cauce: read and write files with pathlib "
     "(or fsspec for remote storage) inside a task.",
-    "prefect.events": "Events are not in cauce: notify from a task, or from a flow's "
-    "on_failure / on_completion hook.",
+    "prefect.events": "cauce records events (cauce.events.emit_event, `cauce event ls`) but has "
+    "no automations or triggers that act on them: react in a task, or in a flow's on_failure / "
+    "on_completion hook.",
     "prefect.automations": "Automations are a Prefect server and Cloud feature cauce does not "
     "have: react to a run's end in a state-change hook.",
     "prefect.concurrency": "cauce has global concurrency limits (cauce.concurrency.sync and "

@@ -48,4 +48,5 @@ TASK_RUN_COLUMNS = (
     *STATE_COLUMNS,
 )
 LOG_COLUMNS = ("flow_run_id", "task_run_id", "name", "level", "message", "timestamp", "uid")
+EVENT_COLUMNS = ("id", "occurred", "event", "resource", "related", "payload", "received")
 RUN_TIMES = ("run_count", "start_time", "end_time")

@@ -218,6 +218,19 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
         ),
         (),
     ),
+    "insert_event": (
+        "INSERT INTO events (id, occurred, event, resource, related, payload, received) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        (
+            ("id", "uuid"),
+            ("occurred", "datetime"),
+            ("event", None),
+            ("resource", "json"),
+            ("related", "json"),
+            ("payload", "json"),
+            ("received", "datetime"),
+        ),
+        (),
+    ),
     "select_flow_run_exists": (
         "SELECT flow_runs.id FROM flow_runs WHERE flow_runs.id = ?",
         (("flow_run_id", "uuid"),),
@@ -264,6 +277,9 @@ STATEMENTS: dict[str, tuple[str, Plan, Plan]] = {
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE block_documents ( id CHAR(32) NOT NULL, slug VARCHAR(255) NOT NULL, name VARCHAR(255) NOT NULL, data JSON NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_block_documents PRIMARY KEY (id), CONSTRAINT uq_block_documents__slug_name UNIQUE (slug, name) )",
     'CREATE TABLE concurrency_limits ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, "limit" INTEGER NOT NULL, active BOOLEAN NOT NULL, active_slots FLOAT NOT NULL, slots_at FLOAT NOT NULL, slot_decay_per_second FLOAT NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_concurrency_limits PRIMARY KEY (id), CONSTRAINT uq_concurrency_limits__name UNIQUE (name) )',
+    "CREATE TABLE events ( id CHAR(32) NOT NULL, occurred DATETIME NOT NULL, event VARCHAR(1024) NOT NULL, resource JSON NOT NULL, related JSON NOT NULL, payload JSON NOT NULL, received DATETIME NOT NULL, CONSTRAINT pk_events PRIMARY KEY (id) )",
+    "CREATE INDEX ix_events__event_occurred ON events (event, occurred)",
+    "CREATE INDEX ix_events__occurred ON events (occurred)",
     "CREATE TABLE flows ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, created DATETIME NOT NULL, CONSTRAINT pk_flows PRIMARY KEY (id), CONSTRAINT uq_flows__name UNIQUE (name) )",
     "CREATE TABLE variables ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, value TEXT NOT NULL, tags JSON NOT NULL, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_variables PRIMARY KEY (id), CONSTRAINT uq_variables__name UNIQUE (name) )",
     "CREATE TABLE work_pools ( id CHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, type VARCHAR(32) NOT NULL, description TEXT, is_paused BOOLEAN DEFAULT 0 NOT NULL, concurrency_limit INTEGER, created DATETIME NOT NULL, updated DATETIME NOT NULL, CONSTRAINT pk_work_pools PRIMARY KEY (id), CONSTRAINT uq_work_pools__name UNIQUE (name) )",

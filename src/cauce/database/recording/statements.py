@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
 from cauce.database.recording.columns import (
+    EVENT_COLUMNS,
     FLOW_RUN_COLUMNS,
     HISTORY_COLUMNS,
     LOG_COLUMNS,
@@ -45,6 +46,7 @@ from cauce.database.recording.columns import (
 from cauce.database.tables import (
     artifacts,
     block_documents,
+    events,
     flow_run_states,
     flow_runs,
     flows,
@@ -152,6 +154,10 @@ def build_statements(dialect: str) -> dict[str, Executable]:
         "insert_log": dialect_insert(logs)
         .values(_values(LOG_COLUMNS))
         .on_conflict_do_nothing(index_elements=["uid"]),
+        # So is an event a flow's code emits; its id too is the emitter's: sent twice, kept once.
+        "insert_event": dialect_insert(events)
+        .values(_values(EVENT_COLUMNS))
+        .on_conflict_do_nothing(index_elements=["id"]),
         **_artifact_statements(),
     }
 

@@ -10,6 +10,7 @@ from cauce.server.api import (
     blocks,
     concurrency_limits,
     deployments,
+    events,
     flow_runs,
     flows,
     logs,
@@ -32,4 +33,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     artifacts.router,
     concurrency_limits.router,
     blocks.router,
+    events.router,
 )
