@@ -7,9 +7,10 @@ How log lines are printed and followed is in `run_logs.py`.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -131,16 +132,43 @@ def cancel(flow_run_id: FlowRunId) -> None:
 
 
 @app.command("resume")
-def resume(flow_run_id: FlowRunId) -> None:
+def resume(
+    flow_run_id: FlowRunId,
+    run_input: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            "-i",
+            metavar="JSON",
+            help="""The input the run waits for, as a JSON object: '{"aprobado": true}'.""",
+        ),
+    ] = None,
+) -> None:
     """Resume a paused flow run: its process, waiting in pause_flow_run, goes on (a
-    suspended run is scheduled again, for a worker)."""
+    suspended run is scheduled again, for a worker). A run paused with wait_for_input
+    needs --input, which its fields must accept (the run shows them: `inspect`)."""
     from rich.text import Text
 
-    run = _client().resume_flow_run(parse_id(flow_run_id))
+    run = _client().resume_flow_run(parse_id(flow_run_id), _input_object(run_input))
     said = f"is resumed: {run.state.name}"
     if run.state.is_final():
         said = f"was not resumed: its pause had timed out, it is {run.state.name}"
     console.print(Text(f"Flow run {run.name!r} ({run.id}) {said}."))
+
+
+def _input_object(raw: str | None) -> dict[str, Any] | None:
+    """--input as a JSON object; a CliError saying what is wrong with it."""
+    if raw is None:
+        return None
+    try:
+        loaded = json.loads(raw)
+    except ValueError as exc:
+        raise CliError(f"--input is not valid JSON: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise CliError(
+            f"""--input must be a JSON object such as '{{"aprobado": true}}', got {raw!r}"""
+        )
+    return loaded
 
 
 @app.command("delete")
