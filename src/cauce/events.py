@@ -24,10 +24,10 @@ import logging
 import uuid
 from collections.abc import ItemsView, KeysView
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -102,13 +102,21 @@ class RelatedResource(Resource):
         return self.root[ROLE_KEY]
 
 
+def _utc_if_naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+# A time without a zone is taken as UTC, as Prefect takes it.
+EventTime = Annotated[datetime, AfterValidator(_utc_if_naive)]
+
+
 class Event(BaseModel):
     """Something that happened to a resource: its name, when, what (payload), and the
     resources related to it."""
 
     model_config = ConfigDict(extra="ignore")
 
-    occurred: AwareDatetime = Field(
+    occurred: EventTime = Field(
         default_factory=lambda: datetime.now(UTC),
         description="When the event happened from the sender's perspective",
     )

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import uuid
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -114,6 +116,23 @@ def test_emit_event_returns_the_event_as_recorded(store: Store) -> None:
     assert after is not None and after.follows == made.id
 
 
+def test_a_naive_time_is_utc_and_the_payload_is_stored_as_json(store: Store) -> None:
+    naive = datetime(2026, 3, 1, 12, 30)
+    made = emit_event(
+        event="lote.cargado",
+        resource={"prefect.resource.id": "lote.9"},
+        occurred=naive,
+        payload={"cuando": naive, "id": uuid.UUID(int=1)},
+    )
+    assert made is not None and made.occurred == naive.replace(tzinfo=UTC)
+    [stored] = store.client.read_events()
+    assert stored.occurred == naive.replace(tzinfo=UTC)
+    assert stored.payload == {
+        "cuando": "2026-03-01T12:30:00",
+        "id": "00000000-0000-0000-0000-000000000001",
+    }
+
+
 @pytest.mark.parametrize(
     ("resource", "related", "reason"),
     [
@@ -133,6 +152,19 @@ def test_a_bad_event_is_an_error_line_and_none(
     [record] = caplog.records
     assert record.levelname == "ERROR"
     assert record.getMessage().startswith(f"Error emitting event order.shipped: {reason}")
+    assert store.client.read_events() == []
+
+
+@pytest.mark.store_kinds("checked before any store is asked", "sqlite")
+def test_a_payload_that_is_not_json_is_an_error_line_and_none(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    made = emit_event(event="raro", resource={"prefect.resource.id": "r"}, payload={"o": object()})
+    assert made is None
+    [record] = caplog.records
+    assert record.getMessage().startswith(
+        "Error emitting event raro: its payload is not JSON: Unable to serialize unknown type"
+    )
     assert store.client.read_events() == []
 
 
