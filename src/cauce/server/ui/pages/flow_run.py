@@ -307,8 +307,17 @@ ACTIONS = ("cancel", "resume", "retry", "delete")
 async def _confirm(
     request: Request, run: FlowRun, action: str, problem: str = "", status_code: int = 200
 ) -> Response:
+    from cauce.server.ui.run_input_form import input_fields
+
+    fields = input_fields(run.state) if action == "resume" else None
     return with_token(
-        request, "flow_run_confirm.html", status_code, run=run, action=action, problem=problem
+        request,
+        "flow_run_confirm.html",
+        status_code,
+        run=run,
+        action=action,
+        problem=problem,
+        fields=fields,
     )
 
 
@@ -338,9 +347,12 @@ async def confirm_page(
     return await _confirm(request, run, action)
 
 
-async def _act(database: ServerDatabase, runs_made: RunsMade, run: FlowRun, action: str) -> str:
-    """Do `action` to `run` as the API does; the URL to show next. InvalidRequest or
-    ObjectNotFound when it cannot be done."""
+async def _act(
+    database: ServerDatabase, runs_made: RunsMade, run: FlowRun, action: str, form: dict[str, str]
+) -> str:
+    """Do `action` to `run` as the API does (a resume with the input `form` gives, when
+    the run asks for some); the URL to show next. InvalidRequest, ObjectNotFound or
+    InputError when it cannot be done."""
     from cauce.database.queries.flow_runs import delete_flow_run
     from cauce.orchestration.cancellation import cancel_flow_run
     from cauce.orchestration.deployments import create_flow_run_from_deployment
@@ -353,7 +365,11 @@ async def _act(database: ServerDatabase, runs_made: RunsMade, run: FlowRun, acti
         )
         return f"/flow-runs/{run.id}"
     if action == "resume":
-        await database.transaction(lambda connection: resume_flow_run(connection, run.id))
+        from cauce.server.ui.run_input_form import input_fields, input_from_form
+
+        fields = input_fields(run.state)
+        given = None if fields is None else input_from_form(fields, form)
+        await database.transaction(lambda connection: resume_flow_run(connection, run.id, given))
         return f"/flow-runs/{run.id}"
     if action == "delete":
         await database.transaction(lambda connection: delete_flow_run(connection, run.id))
@@ -382,12 +398,13 @@ async def do_action(
 ) -> Response:
     """Cancel, retry or delete the run; then its page (the new run's, or the list)."""
     from cauce.orchestration.errors import InvalidRequest, ObjectNotFound
+    from cauce.schemas.run_input import InputError
 
     run = await _run_to_act_on(request, database, flow_run_id, action)
     if isinstance(run, Response):
         return run
     try:
-        target = await _act(database, runs_made, run, action)
-    except (InvalidRequest, ObjectNotFound) as exc:
+        target = await _act(database, runs_made, run, action, form)
+    except (InvalidRequest, ObjectNotFound, InputError) as exc:
         return await _confirm(request, run, action, str(exc), status.HTTP_409_CONFLICT)
     return see_other(target)
