@@ -13,45 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from cauce.schemas.json_types import type_refusal
+
 
 class ParameterError(ValueError):
     """A parameter that the flow does not take, lacks, or has the wrong type; one line."""
-
-
-_TYPE_NAMES = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a mapping",
-    "null": "null",
-}
-
-
-def _is_type(value: Any, json_type: str) -> bool:
-    if json_type == "string":
-        return isinstance(value, str)
-    if json_type == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if json_type == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if json_type == "boolean":
-        return isinstance(value, bool)
-    if json_type == "array":
-        return isinstance(value, list)
-    if json_type == "object":
-        return isinstance(value, dict)
-    if json_type == "null":
-        return value is None
-    return True
-
-
-def _allowed_types(spec: dict[str, Any]) -> list[str]:
-    if "type" in spec:
-        return [spec["type"]]
-    types = [option.get("type") for option in spec.get("anyOf", [])]
-    return [] if None in types else [t for t in types if isinstance(t, str)]
 
 
 def check_parameters(
@@ -71,10 +37,9 @@ def check_parameters(
         if spec is None:
             takes = ", ".join(properties) or "no parameters"
             raise ParameterError(f"unknown parameter {name!r} (the flow takes: {takes})")
-        types = _allowed_types(spec)
-        if types and not any(_is_type(value, t) for t in types):
-            expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-            raise ParameterError(f"parameter {name!r} must be {expected}, got {value!r}")
+        refusal = type_refusal(spec, value)
+        if refusal is not None:
+            raise ParameterError(f"parameter {name!r} {refusal}")
     missing = [name for name in schema.get("required", []) if name not in parameters]
     if complete and missing:
         raise ParameterError(f"parameter {missing[0]!r} is required and has no default")

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from cauce.schemas.json_types import type_refusal
 from cauce.states import State, StateType
 
 _SCHEMA_MARK = " Input schema: "
@@ -67,17 +68,6 @@ def resumed_input(state: State) -> dict[str, Any] | None:
     return None if found is None else dict(json.loads(found.group(1)))
 
 
-_TYPE_NAMES = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a mapping",
-    "null": "null",
-}
-
-
 def check_input(schema: dict[str, Any], run_input: dict[str, Any]) -> None:
     """Raise InputError for the first field of `run_input` the schema refuses."""
     properties: dict[str, Any] = schema.get("properties", {})
@@ -88,28 +78,9 @@ def check_input(schema: dict[str, Any], run_input: dict[str, Any]) -> None:
             raise InputError(f"unknown input field {name!r} (the run asks for: {asked})")
         if "enum" in spec and value not in spec["enum"]:
             raise InputError(f"input field {name!r} must be one of {spec['enum']}, got {value!r}")
-        types = _allowed_types(spec)
-        if types and not any(_is_type(value, t) for t in types):
-            expected = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-            raise InputError(f"input field {name!r} must be {expected}, got {value!r}")
+        refusal = type_refusal(spec, value)
+        if refusal is not None:
+            raise InputError(f"input field {name!r} {refusal}")
     missing = [name for name in schema.get("required", []) if name not in run_input]
     if missing:
         raise InputError(f"input field {missing[0]!r} is required")
-
-
-def _allowed_types(spec: dict[str, Any]) -> list[str]:
-    if isinstance(spec.get("type"), str):
-        return [spec["type"]]
-    types = [option.get("type") for option in spec.get("anyOf", [])]
-    return [] if None in types else [t for t in types if isinstance(t, str)]
-
-
-def _is_type(value: Any, json_type: str) -> bool:
-    if json_type == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if json_type == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    expected = {"string": str, "boolean": bool, "array": list, "object": dict}.get(json_type)
-    if expected is not None:
-        return isinstance(value, expected)
-    return value is None if json_type == "null" else True
