@@ -34,7 +34,8 @@ MAX_EXAMPLES = 40
 
 # Operations whose values the core checks beyond what JSON Schema can say (a pool type
 # it runs, a cron expression that parses, a zone that exists, a pool that exists,
-# parameters that fit the deployment's schema, an artifact's data that fits its type):
+# parameters that fit the deployment's schema, an artifact's data that fits its type, an
+# event's resource with an id and its related resources with a role, a limit in range):
 # a schema-valid request may be refused
 # there with a 422 whose detail is the core's sentence. A 422 listing fields is still a
 # schema-valid request rejected, and fails.
@@ -47,6 +48,8 @@ CORE_CHECKED = {
     ("POST", "/api/v2/concurrency_limits/"),
     ("PATCH", "/api/v2/concurrency_limits/{id_or_name}"),
     ("POST", "/api/v2/concurrency_limits/increment"),
+    ("POST", "/api/events"),
+    ("POST", "/api/events/filter"),
 }
 
 DOCUMENT = create_app(with_auth(get_settings(), "")).openapi()

@@ -21,7 +21,9 @@ class EventModel(_WireModel):
 
     id: uuid.UUID
     occurred: UtcDatetime
-    event: str = Field(description="The name of what happened, e.g. order.shipped.")
+    event: str = Field(
+        min_length=1, max_length=1024, description="The name of what happened, e.g. order.shipped."
+    )
     resource: dict[str, Any] = Field(
         description="The resource's labels, its id under prefect.resource.id (or "
         "cauce.resource.id)."
