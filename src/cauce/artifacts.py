@@ -27,24 +27,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cauce.context import FlowRunContext, TaskRunContext, is_async_caller
+from cauce.context import FlowRunContext, TaskRunContext, as_caller_expects, is_async_caller
 
 if TYPE_CHECKING:
     from cauce.schemas.artifacts import StoredArtifact
 
 TableData = dict[str, list[Any]] | list[dict[str, Any]] | list[list[Any]]
 """A table: rows as dicts (columns by name), columns as a dict of lists, or rows as lists."""
-
-
-def _dispatch(call: Callable[..., Any], *args: Any) -> Any:
-    """The call's result, or for an async caller a coroutine that makes it in a worker thread."""
-    if is_async_caller():
-        return asyncio.to_thread(call, *args)
-    return call(*args)
 
 
 def _create(kind: str, data: Any, key: str | None, description: str | None) -> uuid.UUID:
@@ -93,14 +85,14 @@ def create_markdown_artifact(
     markdown: str, key: str | None = None, description: str | None = None
 ) -> Any:
     """Record a markdown report for the current run; its id."""
-    return _dispatch(_create, "markdown", markdown, key, description)
+    return as_caller_expects(_create, "markdown", markdown, key, description)
 
 
 def create_table_artifact(
     table: TableData, key: str | None = None, description: str | None = None
 ) -> Any:
     """Record a table for the current run (NaN shown as empty); its id."""
-    return _dispatch(_create, "table", table, key, description)
+    return as_caller_expects(_create, "table", table, key, description)
 
 
 def create_link_artifact(
@@ -112,14 +104,14 @@ def create_link_artifact(
 ) -> Any:
     """Record a link for the current run, shown as `link_text` (or the URL); its id.
     `client` is accepted and unused."""
-    return _dispatch(_create, "link", _link(link, link_text), key, description)
+    return as_caller_expects(_create, "link", _link(link, link_text), key, description)
 
 
 def create_progress_artifact(
     progress: float, key: str | None = None, description: str | None = None
 ) -> Any:
     """Record a progress bar for the current run at `progress` percent (0 to 100); its id."""
-    return _dispatch(_create, "progress", progress, key, description)
+    return as_caller_expects(_create, "progress", progress, key, description)
 
 
 def update_progress_artifact(
@@ -130,14 +122,14 @@ def update_progress_artifact(
 ) -> Any:
     """Move the progress artifact `artifact_id` to `progress` percent (and give it this
     description, unless None); its id. `client` is accepted and unused."""
-    return _dispatch(_update, artifact_id, progress, description)
+    return as_caller_expects(_update, artifact_id, progress, description)
 
 
 def create_image_artifact(
     image_url: str, key: str | None = None, description: str | None = None
 ) -> Any:
     """Record an image (by its URL) for the current run; its id."""
-    return _dispatch(_create, "image", image_url, key, description)
+    return as_caller_expects(_create, "image", image_url, key, description)
 
 
 async def acreate_markdown_artifact(
@@ -215,7 +207,7 @@ class Artifact:
     def create(self, client: Any = None) -> Any:
         """Record it; the artifact as stored (with its `id`). `client` is accepted and
         unused."""
-        return _dispatch(self._record)
+        return as_caller_expects(self._record)
 
     async def acreate(self, client: Any = None) -> StoredArtifact:
         """`create` for async code."""
@@ -225,7 +217,7 @@ class Artifact:
     def get(cls, key: str | None = None, client: Any = None) -> Any:
         """The newest version of the artifact `key` (without a key, the newest artifact),
         or None if there is none. `client` is accepted and unused."""
-        return _dispatch(_newest, key)
+        return as_caller_expects(_newest, key)
 
     @classmethod
     async def aget(cls, key: str | None = None, client: Any = None) -> StoredArtifact | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -149,6 +149,16 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
 
         raise MissingContextError("No run context available: call this from a flow or a task.")
     return found
+
+
+def as_caller_expects(call: Callable[..., Any], *args: Any) -> Any:
+    """`call(*args)`, or for a caller that awaits (`is_async_caller`) a coroutine that makes
+    the call in a worker thread: the body of Prefect's dual sync/async functions."""
+    if is_async_caller():
+        import asyncio
+
+        return asyncio.to_thread(call, *args)
+    return call(*args)
 
 
 def is_async_caller() -> bool:

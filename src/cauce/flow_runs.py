@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from cauce.context import FlowRunContext, TaskRunContext, is_async_caller
+from cauce.context import FlowRunContext, TaskRunContext, as_caller_expects, is_async_caller
 from cauce.exceptions import FlowPauseTimeout, FlowRunWaitTimeout, NotPausedError, Pause
 from cauce.input import RunInput, input_value, run_input_class
 from cauce.schemas.run_input import resumed_input, with_input_schema
@@ -84,11 +84,7 @@ def resume_flow_run(flow_run_id: uuid.UUID | str, run_input: dict[str, Any] | No
     its process goes on (a suspended run is Scheduled, for a worker to run again).
     NotPausedError when it is not paused; the client's error when the input is missing
     or refused."""
-    run_id = uuid.UUID(str(flow_run_id))
-    if is_async_caller():
-        return asyncio.to_thread(_resume, run_id, run_input)
-    _resume(run_id, run_input)
-    return None
+    return as_caller_expects(_resume, uuid.UUID(str(flow_run_id)), run_input)
 
 
 def _resume(flow_run_id: uuid.UUID, run_input: dict[str, Any] | None) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -318,13 +317,17 @@ def get_state_exception(state: State) -> Any:
     FailedRun, CrashedRun or CancelledRun with its message (or the text it carries; for a
     state carrying states, the first one that failed). ValueError for any other state.
     Called from async code, a coroutine to await, as in Prefect."""
-    return _dispatch(_state_exception, state)
+    from cauce.context import as_caller_expects
+
+    return as_caller_expects(_state_exception, state)
 
 
 def raise_state_exception(state: State) -> Any:
     """Raise `get_state_exception(state)` for a Failed, Crashed or Cancelled state; for any
     other, do nothing. Called from async code, a coroutine to await, as in Prefect."""
-    return _dispatch(_raise_state_exception, state)
+    from cauce.context import as_caller_expects
+
+    return as_caller_expects(_raise_state_exception, state)
 
 
 async def aget_state_exception(state: State) -> BaseException:
@@ -335,18 +338,6 @@ async def aget_state_exception(state: State) -> BaseException:
 async def araise_state_exception(state: State) -> None:
     """`raise_state_exception` for async code."""
     _raise_state_exception(state)
-
-
-def _dispatch(call: Callable[[State], Any], state: State) -> Any:
-    from cauce.context import is_async_caller
-
-    if is_async_caller():
-
-        async def awaited() -> Any:
-            return call(state)
-
-        return awaited()
-    return call(state)
 
 
 def _raise_state_exception(state: State) -> None:
